@@ -1,0 +1,35 @@
+//! The command line (clap). Each subcommand's arguments live with its code in `commands/`.
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+
+/// mynawatch tells you, in time, when your My Number Card (マイナ保険証) needs its electronic certificate
+/// renewed, and what to do — before health-insurance use lapses.
+#[derive(Debug, Parser)]
+#[command(name = "mynawatch", version, propagate_version = true)]
+pub struct Cli {
+    /// More log detail on stderr (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Judge a certificate file or an expiry date, no card reader needed.
+    Check(commands::check::CheckArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

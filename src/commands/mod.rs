@@ -1,0 +1,14 @@
+//! One module per subcommand: its arguments and its `run`. `main.rs` calls [`run`].
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+
+pub mod check;
+
+/// Run the parsed command line. Errors bubble up to `main`, which prints them and exits 2.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Check(args) => check::run(args),
+    }
+}

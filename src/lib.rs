@@ -1,0 +1,15 @@
+//! mynawatch: watches My Number Cards (マイナ保険証) in PC/SC readers and tells the holder, in time,
+//! when the user-authentication certificate needs renewing and what to do, in Japanese and English.
+//!
+//! Data flows one way: reader event (`pcsc`) → card read (`card`) → rule core (`rules`) →
+//! publish (`dbus`, `notify`, `store`). The binary in `main.rs` only parses the command line and calls
+//! [`run`].
+
+pub mod card;
+pub mod cli;
+pub mod commands;
+pub mod logging;
+pub mod pcsc;
+pub mod rules;
+
+pub use commands::run;

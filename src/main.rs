@@ -1,0 +1,17 @@
+//! The `mynawatch` binary: parse the command line, set up logging, run, map errors to exit codes.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = mynawatch::cli::Cli::parse();
+    mynawatch::logging::init(cli.verbose);
+    match mynawatch::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("mynawatch: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

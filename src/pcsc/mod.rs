@@ -1,0 +1,1 @@
+//! PC/SC edge: the transport to a card in a reader, and the reader monitor thread.

@@ -1,0 +1,375 @@
+//! The rule core's vocabulary: what we know about a card (`Facts`) and what the rules conclude (`Assessment`).
+//!
+//! Plain data only: no clock, no I/O. Every date here is a calendar date in Japan time.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Japan Standard Time: +09:00 all year (no DST), which is why a fixed offset is exact.
+pub fn jst() -> FixedOffset {
+    FixedOffset::east_opt(9 * 3600).expect("+09:00 is a valid offset")
+}
+
+/// The calendar date in Japan at instant `t`. Certificates are issued and expire by Japanese dates,
+/// so every rule compares these, never UTC dates or the machine's local date.
+pub fn jst_date(t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&jst()).date_naive()
+}
+
+/// The user-authentication certificate's validity, as dates in Japan time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertValidity {
+    /// First day the certificate is valid (its issue day).
+    pub not_before: NaiveDate,
+    /// Last day the certificate is valid (the expiry day; usually a birthday).
+    pub not_after: NaiveDate,
+}
+
+impl CertValidity {
+    /// From the X.509 notBefore/notAfter instants. notAfter is 23:59:59 JST on the expiry day,
+    /// i.e. 14:59:59Z; converting to a JST date keeps that day even if a card says 15:00:00Z-1s.
+    pub fn from_instants(not_before: DateTime<Utc>, not_after: DateTime<Utc>) -> Self {
+        CertValidity {
+            not_before: jst_date(not_before),
+            not_after: jst_date(not_after),
+        }
+    }
+}
+
+/// What kind of JPKI token answered, from the EF 0006 label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TokenKind {
+    /// `JPKIAPICCTOKEN2`: a My Number Card.
+    MyNumberCard,
+    /// `JPKIAPICCTOKEN`: the old Basic Resident Register card (住基カード), not a My Number Card.
+    JukiCard,
+    /// `JPKIAPGPSETOKEN`: JPKI on an Android smartphone.
+    SmartphoneAndroid,
+    /// `JPKIAPIOSTOKEN`: JPKI on an iPhone.
+    SmartphoneIos,
+    /// Some other label, or none.
+    Unknown,
+}
+
+impl TokenKind {
+    /// Classify a token label (already trimmed of trailing spaces).
+    pub fn from_label(label: &str) -> Self {
+        match label {
+            "JPKIAPICCTOKEN2" => TokenKind::MyNumberCard,
+            "JPKIAPICCTOKEN" => TokenKind::JukiCard,
+            "JPKIAPGPSETOKEN" => TokenKind::SmartphoneAndroid,
+            "JPKIAPIOSTOKEN" => TokenKind::SmartphoneIos,
+            _ => TokenKind::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::MyNumberCard => "my-number-card",
+            TokenKind::JukiCard => "juki-card",
+            TokenKind::SmartphoneAndroid => "smartphone-android",
+            TokenKind::SmartphoneIos => "smartphone-ios",
+            TokenKind::Unknown => "unknown",
+        }
+    }
+}
+
+/// Is the card registered for health-insurance use (保険証利用登録)? The card cannot tell us; the user can.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Registration {
+    Yes,
+    No,
+    #[default]
+    Unknown,
+}
+
+impl Registration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Yes => "yes",
+            Registration::No => "no",
+            Registration::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Registration {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "yes" | "true" => Ok(Registration::Yes),
+            "no" | "false" => Ok(Registration::No),
+            "unknown" => Ok(Registration::Unknown),
+            other => Err(format!("expected yes, no or unknown, got {other:?}")),
+        }
+    }
+}
+
+/// Which PIN a retry counter belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PinKind {
+    /// 利用者証明用電子証明書の暗証番号 (4 digits, locks after 3).
+    Auth,
+    /// 署名用電子証明書の暗証番号 (6–16 characters, locks after 5).
+    Sign,
+    /// 券面事項入力補助用の暗証番号 (4 digits, locks after 3).
+    CardInfo,
+}
+
+impl PinKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PinKind::Auth => "auth",
+            PinKind::Sign => "sign",
+            PinKind::CardInfo => "card-info",
+        }
+    }
+}
+
+/// A PIN's retry counter as read without sending a PIN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "state", content = "tries")]
+pub enum PinState {
+    /// This many tries left before the PIN locks.
+    Remaining(u8),
+    /// Locked: must be reset (municipal office, or a convenience store for some PINs).
+    Blocked,
+    /// Already verified in this card session (the card answered 90 00), so the count is not known.
+    Verified,
+}
+
+/// Retry counters of the three PINs mynawatch looks at; `None` = could not be read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinCounters {
+    pub auth: Option<PinState>,
+    pub sign: Option<PinState>,
+    pub card_info: Option<PinState>,
+}
+
+impl PinCounters {
+    pub fn get(&self, kind: PinKind) -> Option<PinState> {
+        match kind {
+            PinKind::Auth => self.auth,
+            PinKind::Sign => self.sign,
+            PinKind::CardInfo => self.card_info,
+        }
+    }
+
+    /// The PINs that are locked, in a stable order.
+    pub fn blocked(&self) -> Vec<PinKind> {
+        [PinKind::Auth, PinKind::Sign, PinKind::CardInfo]
+            .into_iter()
+            .filter(|k| self.get(*k) == Some(PinState::Blocked))
+            .collect()
+    }
+}
+
+/// Everything the rule core is told about one card.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    pub token: TokenKind,
+    /// `None` when the certificate could not be read (or the user only told us nothing).
+    pub cert: Option<CertValidity>,
+    /// The card's own printed expiry, when the user told us (not readable without a PIN).
+    pub card_expires: Option<NaiveDate>,
+    pub registered: Registration,
+    pub pins: PinCounters,
+}
+
+impl Facts {
+    /// Facts for a My Number Card whose certificate expires on `not_after` and nothing else is known.
+    pub fn for_expiry(not_before: NaiveDate, not_after: NaiveDate) -> Self {
+        Facts {
+            token: TokenKind::MyNumberCard,
+            cert: Some(CertValidity {
+                not_before,
+                not_after,
+            }),
+            card_expires: None,
+            registered: Registration::Unknown,
+            pins: PinCounters::default(),
+        }
+    }
+}
+
+/// Where the holder stands. Ordered: as days pass with nothing done, the status only moves forward.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Certificate valid, renewal not open yet.
+    Valid,
+    /// Less than 3 months left: renewal (or a new card) is possible and wise now.
+    RenewalOpen,
+    /// Certificate expired; マイナ保険証 still confirms eligibility until the grace end.
+    ExpiredGrace,
+    /// Grace over: the insurance registration has been cancelled.
+    RegistrationLapsed,
+    /// Not a My Number Card (old Juki card, smartphone token, unknown), or no certificate to judge.
+    NotAMyNumberCard,
+}
+
+impl Status {
+    pub const ALL: [Status; 5] = [
+        Status::Valid,
+        Status::RenewalOpen,
+        Status::ExpiredGrace,
+        Status::RegistrationLapsed,
+        Status::NotAMyNumberCard,
+    ];
+
+    /// The stable name used on D-Bus, in JSON and in the CLI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::RenewalOpen => "renewal-open",
+            Status::ExpiredGrace => "expired-grace",
+            Status::RegistrationLapsed => "registration-lapsed",
+            Status::NotAMyNumberCard => "not-a-my-number-card",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Status {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or_else(|| format!("unknown status {s:?}"))
+    }
+}
+
+/// Output language.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Ja,
+    En,
+}
+
+impl Lang {
+    /// From a POSIX locale value such as `ja_JP.UTF-8` or `en_US`; Japanese unless it says English.
+    pub fn from_locale(value: &str) -> Self {
+        if value.starts_with("en") || value == "C" || value == "POSIX" || value.starts_with("C.") {
+            Lang::En
+        } else {
+            Lang::Ja
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Ja => "ja",
+            Lang::En => "en",
+        }
+    }
+}
+
+impl FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "ja" => Ok(Lang::Ja),
+            "en" => Ok(Lang::En),
+            other => Err(format!("expected ja or en, got {other:?}")),
+        }
+    }
+}
+
+/// A concrete next step, with a stable id (for apps and tests) and its text in both languages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Action {
+    pub id: String,
+    pub ja: String,
+    pub en: String,
+}
+
+impl Action {
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+/// The rule core's conclusion for one card on one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assessment {
+    pub status: Status,
+    pub certificate_expires: Option<NaiveDate>,
+    /// First day renewal is possible ("from about": see docs/rules.md).
+    pub renewal_opens: Option<NaiveDate>,
+    /// Last day マイナ保険証 works (eligibility only after certificate expiry).
+    pub insurance_usable_until: Option<NaiveDate>,
+    /// Days until the next deadline that matters: certificate expiry while valid, grace end while in grace;
+    /// negative once lapsed (days since grace end). `None` without a certificate.
+    pub days_left: Option<i64>,
+    /// Ordered: the most urgent step first.
+    pub actions: Vec<Action>,
+}
+
+/// What a reminder is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "days")]
+pub enum MilestoneKind {
+    /// `days` before the certificate expires (renewal needed).
+    BeforeExpiry(u32),
+    /// The certificate expired (grace period starts).
+    Expired,
+    /// `days` before the insurance grace period ends (registration about to be cancelled).
+    BeforeGraceEnd(u32),
+    /// Grace over: registration cancelled, register again.
+    Lapsed,
+}
+
+impl MilestoneKind {
+    /// Phase first, then fewer days left = later.
+    fn rank(self) -> (u8, i64) {
+        match self {
+            MilestoneKind::BeforeExpiry(d) => (0, -i64::from(d)),
+            MilestoneKind::Expired => (1, 0),
+            MilestoneKind::BeforeGraceEnd(d) => (2, -i64::from(d)),
+            MilestoneKind::Lapsed => (3, 0),
+        }
+    }
+}
+
+/// A point in time at which the daemon notifies once. Ordered by date (ties by phase), so
+/// "has a newer one been crossed" is a comparison; the daemon stores the last one it notified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Milestone {
+    pub date: NaiveDate,
+    pub kind: MilestoneKind,
+}
+
+impl PartialOrd for Milestone {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Milestone {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.date, self.kind.rank()).cmp(&(other.date, other.kind.rank()))
+    }
+}
