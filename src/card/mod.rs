@@ -57,3 +57,22 @@ pub fn read_pin_counters(t: &mut dyn Transport) -> Result<PinCounters, CardError
     let _ = t;
     todo!("card layer: issue 4")
 }
+
+/// A whole read: the certificate, then the PIN counters (which may fail on their own, e.g. card pulled).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CardReport {
+    pub cert: CertRead,
+    pub pins: Result<PinCounters, CardError>,
+}
+
+/// Read certificate then counters; `on_cert` is called as soon as the certificate is known, so a caller
+/// can publish the status before the counters arrive.
+pub fn read_card(
+    t: &mut dyn Transport,
+    on_cert: &mut dyn FnMut(&CertRead),
+) -> Result<CardReport, CardError> {
+    let cert = read_certificate(t)?;
+    on_cert(&cert);
+    let pins = read_pin_counters(t);
+    Ok(CardReport { cert, pins })
+}
