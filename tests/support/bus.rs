@@ -1,0 +1,1 @@
+//! Private session buses and a notification server for tests (lead).
