@@ -1,1 +1,167 @@
-//! Private session buses and a notification server for tests (lead).
+//! Private session buses and a real notification server (python3-dbusmock) for tests, as verified in
+//! shared/testing.md. Every process started here is killed on drop; nothing touches the user's bus.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use super::wait_for;
+
+/// A private `dbus-daemon --session` in its own temp dir.
+pub struct PrivateBus {
+    pub address: String,
+    pid: i32,
+    pub dir: tempfile::TempDir,
+}
+
+impl PrivateBus {
+    pub fn start() -> PrivateBus {
+        let dir = tempfile::Builder::new()
+            .prefix("mynawatch-bus")
+            .tempdir()
+            .expect("temp dir");
+        let out = Command::new("dbus-daemon")
+            .args([
+                "--session",
+                "--print-address=1",
+                "--print-pid=1",
+                "--fork",
+                "--nopidfile",
+            ])
+            .arg(format!("--address=unix:path={}/bus", dir.path().display()))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("dbus-daemon must be installed (scripts/install-deps.sh)");
+        assert!(out.status.success(), "dbus-daemon failed: {out:?}");
+        let text = String::from_utf8(out.stdout).expect("utf-8");
+        let mut lines = text.lines();
+        let address = lines.next().expect("address line").to_string();
+        let pid = lines.next().expect("pid line").trim().parse().expect("pid");
+        PrivateBus { address, pid, dir }
+    }
+
+    /// A `Command` for a program that should talk to this bus only.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut c = Command::new(program);
+        c.env("DBUS_SESSION_BUS_ADDRESS", &self.address);
+        c
+    }
+
+    /// Is `name` currently owned on this bus?
+    pub fn has_name(&self, name: &str) -> bool {
+        let out = Command::new("busctl")
+            .args([
+                "--address",
+                &self.address,
+                "list",
+                "--no-legend",
+                "--acquired",
+            ])
+            .output()
+            .expect("busctl");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(name))
+    }
+
+    pub fn wait_for_name(&self, name: &str, timeout: Duration) {
+        wait_for(timeout, &format!("{name} on the bus"), || {
+            self.has_name(name).then_some(())
+        });
+    }
+}
+
+impl Drop for PrivateBus {
+    fn drop(&mut self) {
+        // --fork: the daemon is not our child; kill the pid it printed.
+        kill_pid(self.pid);
+    }
+}
+
+fn kill_pid(pid: i32) {
+    let _ = Command::new("kill").arg(pid.to_string()).status();
+}
+
+/// python3-dbusmock's notification template on a `PrivateBus`; every call is logged to a file.
+pub struct NotificationServer {
+    child: Child,
+    pub log: PathBuf,
+    address: String,
+}
+
+pub const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
+
+impl NotificationServer {
+    /// Start it and wait until it owns `org.freedesktop.Notifications`. `capabilities`: e.g. "body actions".
+    pub fn start(bus: &PrivateBus, capabilities: Option<&str>) -> NotificationServer {
+        let log = bus.dir.path().join("notify.log");
+        let mut cmd = bus.command("/usr/bin/python3");
+        cmd.args([
+            "-m",
+            "dbusmock",
+            "--session",
+            "--template",
+            "notification_daemon",
+            "-l",
+        ])
+        .arg(&log)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        if let Some(caps) = capabilities {
+            cmd.args(["-p", &format!("{{\"capabilities\": \"{caps}\"}}")]);
+        }
+        let child = cmd.spawn().expect("python3-dbusmock must be installed");
+        let server = NotificationServer {
+            child,
+            log,
+            address: bus.address.clone(),
+        };
+        bus.wait_for_name(NOTIFICATIONS, Duration::from_secs(15));
+        server
+    }
+
+    /// The `Notify` calls so far, one line each as dbusmock logged them
+    /// (`<ts> Notify "app" replaces_id "icon" "summary" "body" [actions] {hints} timeout`).
+    pub fn notify_calls(&self) -> Vec<String> {
+        read_log(&self.log)
+            .into_iter()
+            .filter(|l| l.contains(" Notify "))
+            .collect()
+    }
+
+    /// Simulate the user clicking action `action` on notification `id`.
+    pub fn invoke_action(&self, id: u32, action: &str) {
+        let status = Command::new("gdbus")
+            .args(["call", "--address", &self.address, "--dest", NOTIFICATIONS])
+            .args(["--object-path", "/org/freedesktop/Notifications"])
+            .args([
+                "--method",
+                "org.freedesktop.DBus.Mock.EmitSignal",
+                NOTIFICATIONS,
+            ])
+            .args([
+                "ActionInvoked",
+                "us",
+                &format!("[<uint32 {id}>, <\"{action}\">]"),
+            ])
+            .stdout(Stdio::null())
+            .status()
+            .expect("gdbus");
+        assert!(status.success(), "EmitSignal ActionInvoked failed");
+    }
+}
+
+fn read_log(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Drop for NotificationServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
