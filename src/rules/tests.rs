@@ -688,7 +688,11 @@ proptest! {
         let opens = a.renewal_opens.unwrap();
         let expires = a.certificate_expires.unwrap();
         let until = a.insurance_usable_until.unwrap();
-        prop_assert!(opens <= expires && expires < until, "{opens} {expires} {until}");
+        // With a zero-month grace and a month-end expiry the grace period is empty: `expires == until`.
+        prop_assert!(opens <= expires && expires <= until, "{opens} {expires} {until}");
+        if p.insurance_grace_months_after_expiry_month > 0 {
+            prop_assert!(expires < until);
+        }
         let holds = [
             (Status::Valid, t < opens),
             (Status::RenewalOpen, opens <= t && t <= expires),
