@@ -49,10 +49,12 @@ impl FromStr for Fault {
             "no-applet" => Fault::NoApplet,
             _ => match s.strip_prefix("slow=").map(str::parse::<u64>) {
                 Some(Ok(ms)) => Fault::Slow(Duration::from_millis(ms)),
-                _ => return Err(format!(
+                _ => {
+                    return Err(format!(
                     "unknown fault {s:?} (first-6f00, garbage-cert, truncated-cert, huge-length, \
                          wrong-label, no-applet, slow=MS)"
-                )),
+                ))
+                }
             },
         })
     }
