@@ -21,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Judge a certificate file or an expiry date, no card reader needed.
     Check(commands::check::CheckArgs),
+    /// Read the My Number Card in a reader (no PIN): certificate dates, PIN retry counters, status.
+    Read(commands::read::ReadArgs),
+    /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
+    SimCard(commands::sim_card::SimCardArgs),
 }
 
 #[cfg(test)]
