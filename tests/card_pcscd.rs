@@ -30,18 +30,13 @@ fn read_cli(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
-/// `read --json` once the rule core is merged; until then its `assess` is a `todo!()`, which this
-/// reports instead of failing (the card fields are checked through the library call in each test).
-fn read_json(args: &[&str]) -> Option<serde_json::Value> {
+/// Run `read --json` (today fixed) and parse its output; it must succeed.
+fn read_json(args: &[&str]) -> serde_json::Value {
     let mut all = vec!["--json", "--today", "2026-11-26"];
     all.extend_from_slice(args);
     let (code, out, err) = read_cli(&all);
-    if err.contains("rule core: issue 3") {
-        eprintln!("note: rules::assess not merged yet; `read --json` status part not checked");
-        return None;
-    }
     assert_eq!(code, Some(0), "stderr: {err}");
-    Some(serde_json::from_str(&out).expect("JSON output"))
+    serde_json::from_str(&out).expect("JSON output")
 }
 
 #[test]
@@ -79,15 +74,16 @@ fn reads_dates_and_counters_through_pcscd_without_sending_a_pin() {
     assert_eq!(pins.sign, Some(PinState::Blocked));
     assert_eq!(pins.card_info, Some(PinState::Remaining(3)));
 
-    if let Some(v) = read_json(&[]) {
-        assert_eq!(v["reader"], "Virtual PCD 00 00");
-        assert_eq!(v["token"], "my-number-card");
-        assert_eq!(v["certificate"]["not_before"], "2022-03-01");
-        assert_eq!(v["certificate"]["not_after"], "2027-02-14");
-        assert_eq!(v["pins"]["auth"]["tries"], 2);
-        assert_eq!(v["pins"]["sign"]["state"], "blocked");
-        assert_eq!(v["status"], "valid");
-    }
+    let v = read_json(&[]);
+    assert_eq!(v["reader"], "Virtual PCD 00 00");
+    assert_eq!(v["token"], "my-number-card");
+    assert_eq!(v["certificate"]["not_before"], "2022-03-01");
+    assert_eq!(v["certificate"]["not_after"], "2027-02-14");
+    assert_eq!(v["pins"]["auth"]["tries"], 2);
+    assert_eq!(v["pins"]["sign"]["state"], "blocked");
+    // Expiry 2027-02-14: renewal opened on 2026-11-15 (the day after 3 months before).
+    assert_eq!(v["status"], "renewal-open");
+    assert_eq!(v["days_left"], 80);
     // The card logs any VERIFY carrying PIN data; neither read may have sent one.
     assert!(
         !card.stderr().contains("refusing VERIFY"),
@@ -111,13 +107,11 @@ fn card_in_the_second_slot_is_found() {
     );
     let report = read_reader(&ctx, card.reader(), &mut |_| {}).unwrap();
     assert_eq!(report.cert.validity.not_after, date("2031-07-07"));
-    if let Some(v) = read_json(&[]) {
-        assert_eq!(v["reader"], "Virtual PCD 00 01");
-        assert_eq!(v["certificate"]["not_after"], "2031-07-07");
-    }
-    if let Some(v) = read_json(&["--reader", "00 01"]) {
-        assert_eq!(v["reader"], "Virtual PCD 00 01");
-    }
+    let v = read_json(&[]);
+    assert_eq!(v["reader"], "Virtual PCD 00 01");
+    assert_eq!(v["certificate"]["not_after"], "2031-07-07");
+    let v = read_json(&["--reader", "00 01"]);
+    assert_eq!(v["reader"], "Virtual PCD 00 01");
 }
 
 #[test]

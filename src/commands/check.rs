@@ -124,7 +124,8 @@ fn parse_date(flag: &str, value: &str) -> anyhow::Result<NaiveDate> {
 }
 
 /// The language from the locale environment, as `Config::lang` does without a config.
-fn lang_from_env() -> Lang {
+/// The language from the locale (LC_ALL, LC_MESSAGES, LANG), Japanese when none says otherwise.
+pub(crate) fn lang_from_env() -> Lang {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .into_iter()
         .filter_map(|var| std::env::var(var).ok())

@@ -61,14 +61,6 @@ impl From<CardError> for Failure {
     }
 }
 
-fn lang_from_env() -> Lang {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|v| std::env::var(v).ok())
-        .find(|v| !v.is_empty())
-        .map_or(Lang::Ja, |v| Lang::from_locale(&v))
-}
-
 /// Which reader to read: the named one, or the first with a card in it.
 fn pick_reader(ctx: &Context, wanted: Option<&str>) -> Result<String, Failure> {
     let readers: Vec<String> = match ctx.list_readers_owned() {
@@ -142,7 +134,7 @@ fn read(args: &ReadArgs) -> Result<(), Failure> {
 }
 
 fn print(args: &ReadArgs, reader: &str, report: &CardReport) {
-    let lang = args.lang.unwrap_or_else(lang_from_env);
+    let lang = args.lang.unwrap_or_else(super::check::lang_from_env);
     let today = args.today.unwrap_or_else(|| jst_date(Utc::now()));
     let pins = report.pins.clone().unwrap_or_default();
     let facts = Facts {
@@ -192,7 +184,6 @@ fn print(args: &ReadArgs, reader: &str, report: &CardReport) {
             if let Err(e) = &report.pins {
                 println!("（暗証番号の残り回数を読めませんでした: {e}）");
             }
-            println!("状態: {}", assessment.status);
         }
         Lang::En => {
             println!("Reader: {reader}");
@@ -209,10 +200,8 @@ fn print(args: &ReadArgs, reader: &str, report: &CardReport) {
             if let Err(e) = &report.pins {
                 println!("(PIN retry counters could not be read: {e})");
             }
-            println!("Status: {}", assessment.status);
         }
     }
-    for a in &assessment.actions {
-        println!("- {}", a.text(lang));
-    }
+    println!();
+    print!("{}", super::check::human(&assessment, lang));
 }
