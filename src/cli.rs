@@ -21,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Judge a certificate file or an expiry date, no card reader needed.
     Check(commands::check::CheckArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    Man(commands::man::ManArgs),
 }
 
 #[cfg(test)]

@@ -5,10 +5,14 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 pub mod check;
+pub mod completions;
+pub mod man;
 
 /// Run the parsed command line. Errors bubble up to `main`, which prints them and exits 2.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
