@@ -13,7 +13,8 @@
 # namespace (like scripts/e2e-env.sh); otherwise it uses a running pcscd that has the vpcd readers.
 # Everything it starts is stopped on exit or Ctrl-C; nothing is left running.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+SELF=$(realpath "$0")
+cd "$(dirname "$SELF")/.."
 
 ONCE=0 PRIVATE=0 LANG_ARG=() TODAY=2026-06-15 IN_NS=0
 while [ $# -gt 0 ]; do
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --today) TODAY=$2; shift ;;
     --today=*) TODAY=${1#--today=} ;;
     --in-namespace) IN_NS=1 ;;   # internal: we are the copy running inside the private namespace
-    -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15s/^# \{0,1\}//p' "$SELF"; exit 0 ;;
     *) echo "demo: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -41,7 +42,7 @@ say() { printf '\033[1m%s\033[0m\n' "$*"; }
 die() { echo "demo: $*" >&2; exit 1; }
 
 VPCD_PORT=35963
-vpcd_listening() { ss -Hltn "sport = :$VPCD_PORT" 2>/dev/null | grep -q .; }
+vpcd_listening() { [ -n "$(ss -Hltn "sport = :$VPCD_PORT" 2>/dev/null)" ]; }
 
 # --- 1. What is missing, and the build (outside any namespace: it may need the network) -------------
 if [ $IN_NS -eq 0 ]; then
@@ -71,7 +72,7 @@ EOF
   # Root and no vpcd reader yet: our own pcscd in a private namespace, so a host pcscd (or another
   # demo) is left alone and the virtual reader's TCP port is reachable only from inside.
   if ! vpcd_listening && [ "$(id -u)" -eq 0 ]; then
-    exec unshare --mount --net --kill-child "$0" --in-namespace "${ARGS[@]}"
+    exec unshare --mount --net --kill-child "$SELF" --in-namespace "${ARGS[@]}"
   fi
 fi
 
@@ -118,7 +119,8 @@ else
   echo "D-Bus: your session bus"
 fi
 A=$DBUS_SESSION_BUS_ADDRESS
-has_name() { busctl --address="$A" list --no-legend --acquired 2>/dev/null | awk '{print $1}' | grep -qx "$1"; }
+# (No `grep -q` in these pipelines: with pipefail, an early exit would SIGPIPE the writer and fail.)
+has_name() { busctl --address="$A" list --no-legend --acquired 2>/dev/null | awk -v n="$1" '$1 == n { f = 1 } END { exit !f }'; }
 if has_name org.freedesktop.Notifications; then
   echo "Notifications: your desktop's notification server (watch the corner of your screen)"
 else
@@ -150,7 +152,8 @@ prop() { busctl --address="$A" get-property "$NAME" "$1" "$NAME.Card" "$2" 2>/de
 card_paths() { busctl --address="$A" tree --list "$NAME" 2>/dev/null | grep "^$ROOT/cards/" || true; }
 present_card() {
   local p
-  for p in $(card_paths); do [ "$(prop "$p" Present)" = true ] && { echo "$p"; return; }; done
+  for p in $(card_paths); do [ "$(prop "$p" Present)" = true ] && { echo "$p"; return 0; }; done
+  return 0
 }
 
 # Print what dbus-monitor saw since line $1: notifications (summary, body) and mynawatch's signals.
@@ -160,10 +163,10 @@ show_monitor() {
     /^signal .*interface=io.github.mynawatch.MynaWatch1.Card/ {
       kind="signal"; n=0; match($0, /member=[A-Za-z]+/); sig=substr($0, RSTART+7, RLENGTH-7); args=""; next }
     /^(method|signal|error|method return)/ { flush(); kind=""; next }
-    kind != "" && /^   string "/ { n++; s=substr($0, 11); while (s !~ /"$/ && (getline line) > 0) s = s "\n" line
+    kind != "" && /^   string "/ { n++; s=substr($0, 12); while (s !~ /"$/ && (getline line) > 0) s = s "\n" line
       s=substr(s, 1, length(s)-1)
-      if (kind=="notify" && n==4) summary=s
-      if (kind=="notify" && n==5) { body=s; printf "  Notification: %s\n", summary; gsub(/\n/, "\n                ", body); printf "                %s\n", body }
+      if (kind=="notify" && n==3) summary=s   # app_name, app_icon, summary, body
+      if (kind=="notify" && n==4) { body=s; printf "  Notification: %s\n", summary; gsub(/\n/, "\n                ", body); printf "                %s\n", body }
       if (kind=="signal") { args = args (args=="" ? "" : ", ") s; pending=1 }
       next }
     function flush() { if (kind=="signal" && pending) printf "  D-Bus signal: %s(%s)\n", sig, args; pending=0 }
@@ -204,10 +207,10 @@ for c in "${cards[@]}"; do
     "CertificateExpires=$(prop "$path" CertificateExpires) RenewalOpens=$(prop "$path" RenewalOpens)" \
     "InsuranceUsableUntil=$(prop "$path" InsuranceUsableUntil)"
   echo "  \$ mynawatch status"
-  "$MYNAWATCH" status ${LANG_ARG[@]+"${LANG_ARG[@]}"} 2>&1 | sed 's/^/    /' || true
+  "$MYNAWATCH" status 2>&1 | sed 's/^/    /' || true
   # The notification follows the publication; give it a moment to reach the server.
   for _ in $(seq 30); do
-    tail -n +"$((mark + 1))" "$T/monitor.log" | grep -q 'member=Notify' && break
+    tail -n +"$((mark + 1))" "$T/monitor.log" | grep 'member=Notify' >/dev/null && break
     sleep 0.1
   done
   show_monitor "$mark"
