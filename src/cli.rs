@@ -25,6 +25,10 @@ pub enum Command {
     Read(commands::read::ReadArgs),
     /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
     SimCard(commands::sim_card::SimCardArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    Man(commands::man::ManArgs),
 }
 
 #[cfg(test)]

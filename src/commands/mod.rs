@@ -7,6 +7,8 @@ use crate::cli::{Cli, Command};
 pub mod check;
 pub mod read;
 pub mod sim_card;
+pub mod completions;
+pub mod man;
 
 /// Run the parsed command line. Errors bubble up to `main`, which prints them and exits 2.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -14,5 +16,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(args),
         Command::Read(args) => read::run(args),
         Command::SimCard(args) => sim_card::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
