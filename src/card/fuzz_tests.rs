@@ -365,3 +365,38 @@ proptest! {
         let _ = simcert::load_cert_file(&head).map(|der| cert::parse(&der));
     }
 }
+
+#[test]
+fn the_virtual_cards_counters_match_what_the_reader_saw() {
+    /// Adds up the bytes each way as the reader sees them.
+    struct Sizes<'a> {
+        card: &'a mut VirtualCard,
+        apdus: u64,
+        sent: u64,
+        received: u64,
+    }
+    impl Transport for Sizes<'_> {
+        fn transmit(&mut self, apdu: &[u8]) -> Result<Response, TransportError> {
+            let r = self.card.transmit(apdu)?;
+            self.apdus += 1;
+            self.sent += apdu.len() as u64;
+            self.received += r.data.len() as u64 + 2;
+            Ok(r)
+        }
+    }
+    let mut card = VirtualCard::new(&SimSpec::new(certs().cert.clone()));
+    let stats = card.stats();
+    assert_eq!(stats.snapshot(), (0, 0, 0));
+    let mut t = Sizes {
+        card: &mut card,
+        apdus: 0,
+        sent: 0,
+        received: 0,
+    };
+    read_card(&mut t, &mut |_| {}).unwrap();
+    let seen = (t.apdus, t.sent, t.received);
+    assert_eq!(stats.snapshot(), seen);
+    // The certificate (+ label + status words) is what comes back: nothing read past the DER.
+    assert_eq!(seen.0, 16);
+    assert_eq!(seen.2, certs().cert.len() as u64 + 32 + 2 * 16);
+}
