@@ -6,7 +6,6 @@ use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
 use std::process::{Command, Stdio};
-use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use mynawatch::pcsc::monitor::{self, Monitor, ReaderEvent};
@@ -19,15 +18,16 @@ const PORT1: u16 = 35964;
 /// Generous: pcscd polls vpcd, which takes up to ~0.5 s per change.
 const EVENT_WAIT: Duration = Duration::from_secs(10);
 
-/// The vpcd slots (and pcscd itself) are shared by every test in this binary.
-static SLOTS: Mutex<()> = Mutex::new(());
+/// The vpcd slots (and pcscd itself) are shared by every test in this binary. An async mutex:
+/// each test holds it across awaits (and a panicking test must not poison it for the others).
+static SLOTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-fn e2e() -> Option<MutexGuard<'static, ()>> {
+async fn e2e() -> Option<tokio::sync::MutexGuard<'static, ()>> {
     if std::env::var_os("MW_E2E_DIR").is_none() {
         eprintln!("skipping: needs pcscd + vpcd (run inside scripts/e2e-env.sh)");
         return None;
     }
-    Some(SLOTS.lock().unwrap_or_else(|e| e.into_inner()))
+    Some(SLOTS.lock().await)
 }
 
 /// A minimal vpcd card: connecting inserts it, `remove` (or drop) closes the socket.
@@ -167,7 +167,7 @@ fn shutdown_promptly(m: Monitor) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_and_cards_in_two_readers() {
-    let Some(_slots) = e2e() else { return };
+    let Some(_slots) = e2e().await else { return };
     let (m, mut rx) = start();
     // The very first event is the reader list, before any card event.
     let first = tokio::time::timeout(EVENT_WAIT, rx.recv())
@@ -219,7 +219,7 @@ async fn readers_and_cards_in_two_readers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_already_present_at_start_is_reported() {
-    let Some(_slots) = e2e() else { return };
+    let Some(_slots) = e2e().await else { return };
     let card = Card::insert(PORT0);
     {
         // Wait until pcscd itself has seen it.
@@ -251,7 +251,7 @@ async fn card_already_present_at_start_is_reported() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_right_after_spawn_is_prompt() {
-    let Some(_slots) = e2e() else { return };
+    let Some(_slots) = e2e().await else { return };
     // Several times: the stop may land before, during or after establishing the context.
     for _ in 0..5 {
         let (m, _rx) = start();
@@ -263,7 +263,7 @@ async fn shutdown_right_after_spawn_is_prompt() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thread_exits_when_the_receiver_is_dropped() {
-    let Some(_slots) = e2e() else { return };
+    let Some(_slots) = e2e().await else { return };
     let (m, mut rx) = start();
     expect(&mut rx, "reader list", both_readers).await;
     drop(rx);
@@ -332,13 +332,15 @@ fn leave_pcscd_for_the_environment(env_pid: i32) {
          while kill -0 {env_pid} 2>/dev/null && kill -0 $p 2>/dev/null; do sleep 1; done; \
          kill $p 2>/dev/null; wait"
     );
-    Command::new("setsid")
-        .args(["sh", "-c", &script])
+    // --fork: the watcher is nobody's child here, so nothing is left to wait for.
+    let status = Command::new("setsid")
+        .args(["--fork", "sh", "-c", &script])
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .spawn()
+        .status()
         .expect("start the watcher");
+    assert!(status.success());
 }
 
 fn wait_for_vpcd() {
@@ -357,7 +359,7 @@ fn wait_for_vpcd() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pcscd_restart_gives_service_down_then_readers_again() {
-    let Some(_slots) = e2e() else { return };
+    let Some(_slots) = e2e().await else { return };
     let Some(pid) = std::env::var("MW_PCSCD_PID")
         .ok()
         .and_then(|p| p.parse::<i32>().ok())
