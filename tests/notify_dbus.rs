@@ -44,32 +44,9 @@ async fn notifier(bus: &PrivateBus) -> Notifier {
     Notifier::new(conn)
 }
 
-/// The Notify calls in dbusmock's log. Bodies span lines, so (unlike `notify_calls`) a call runs
-/// until the next line that starts with a timestamp.
-fn calls(server: &NotificationServer) -> Vec<String> {
-    let text = std::fs::read_to_string(&server.log).unwrap_or_default();
-    let mut entries: Vec<String> = Vec::new();
-    for line in text.lines() {
-        let starts_entry = line
-            .split_once(' ')
-            .is_some_and(|(ts, _)| !ts.is_empty() && ts.parse::<f64>().is_ok());
-        match entries.last_mut() {
-            Some(last) if !starts_entry => {
-                last.push('\n');
-                last.push_str(line);
-            }
-            _ => entries.push(line.to_string()),
-        }
-    }
-    entries.retain(|e| e.contains(" Notify "));
-    entries
-}
-
 /// The n-th (0-based) Notify call, waiting for it.
 fn nth_call(server: &NotificationServer, n: usize) -> String {
-    wait_for(WAIT, &format!("Notify call #{n}"), || {
-        calls(server).get(n).cloned()
-    })
+    server.nth_call(n, WAIT)
 }
 
 /// `<ts> Notify "app" <replaces_id> …`: the replaces_id field.
@@ -268,7 +245,7 @@ async fn server_restart_falls_back_to_a_new_notification() {
         (!bus.has_name("org.freedesktop.Notifications")).then_some(())
     });
     let server = NotificationServer::start(&bus, Some("body actions"));
-    let log_before = calls(&server).len();
+    let log_before = server.notify_calls().len();
     let id = notifier
         .show(&card, &notification("after", Registration::Unknown))
         .await
