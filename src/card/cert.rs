@@ -61,10 +61,16 @@ pub fn parse(der: &[u8]) -> Result<(CertValidity, CardIdentity), CardError> {
         DateTime::from_timestamp(t.timestamp(), 0)
             .ok_or_else(|| CardError::CertInvalid("validity date out of range".into()))
     };
-    let validity = CertValidity::from_instants(
+    let (not_before, not_after) = (
         instant(&validity.not_before)?,
         instant(&validity.not_after)?,
     );
+    // A certificate that expires before it is issued is broken or hostile: the rule core would
+    // compute deadlines from nonsense, so it is rejected here rather than judged.
+    if not_before > not_after {
+        return Err(CardError::CertInvalid("notBefore is after notAfter".into()));
+    }
+    let validity = CertValidity::from_instants(not_before, not_after);
     let tbs = &cert.tbs_certificate;
     let identity = CardIdentity::new(tbs.issuer.as_raw(), tbs.raw_serial());
     Ok((validity, identity))

@@ -114,4 +114,6 @@ pub fn read_card(
 }
 
 #[cfg(test)]
+mod fuzz_tests;
+#[cfg(test)]
 mod tests;

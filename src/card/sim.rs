@@ -4,6 +4,8 @@
 //! served to a real pcscd by [`super::vpcd`]. It refuses and counts any VERIFY that carries PIN data.
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tracing::{trace, warn};
@@ -123,6 +125,30 @@ pub struct VirtualCard {
     fresh: bool,
     apdus: u64,
     pin_data_refused: u64,
+    stats: Arc<SimStats>,
+}
+
+/// Traffic counters of a [`VirtualCard`], shared so they can be read from another thread (e.g. by
+/// `sim-card --stats` on SIGTERM while the card thread is still blocked on its socket).
+#[derive(Debug, Default)]
+pub struct SimStats {
+    /// Command APDUs answered.
+    pub apdus: AtomicU64,
+    /// Bytes of those command APDUs (reader → card).
+    pub command_bytes: AtomicU64,
+    /// Bytes of the responses, data and status words (card → reader).
+    pub response_bytes: AtomicU64,
+}
+
+impl SimStats {
+    /// `(apdus, command bytes, response bytes)` so far.
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.apdus.load(Ordering::Relaxed),
+            self.command_bytes.load(Ordering::Relaxed),
+            self.response_bytes.load(Ordering::Relaxed),
+        )
+    }
 }
 
 fn pad(mut v: Vec<u8>, len: usize, filler: u8) -> Vec<u8> {
@@ -178,6 +204,7 @@ impl VirtualCard {
             fresh: true,
             apdus: 0,
             pin_data_refused: 0,
+            stats: Arc::default(),
         }
     }
 
@@ -191,6 +218,11 @@ impl VirtualCard {
     /// APDUs answered so far.
     pub fn apdu_count(&self) -> u64 {
         self.apdus
+    }
+
+    /// A handle on the traffic counters (APDUs, bytes each way).
+    pub fn stats(&self) -> Arc<SimStats> {
+        Arc::clone(&self.stats)
     }
 
     /// VERIFY commands with PIN data that the card refused (a correct reader never sends one).
@@ -218,6 +250,9 @@ impl VirtualCard {
         };
         let mut out = data;
         out.extend_from_slice(&sw.to_be_bytes());
+        self.stats.apdus.fetch_add(1, Ordering::Relaxed);
+        (self.stats.command_bytes).fetch_add(apdu.len() as u64, Ordering::Relaxed);
+        (self.stats.response_bytes).fetch_add(out.len() as u64, Ordering::Relaxed);
         Some(out)
     }
 

@@ -48,6 +48,9 @@ pub struct SimCardArgs {
     /// Pull the card (close the connection) after answering this many APDUs.
     #[arg(long, value_name = "N")]
     pub remove_after_apdus: Option<u64>,
+    /// On exit, print the APDUs answered and the bytes each way on stderr (for benchmarks).
+    #[arg(long)]
+    pub stats: bool,
 }
 
 pub fn run(args: SimCardArgs) -> anyhow::Result<ExitCode> {
@@ -78,6 +81,7 @@ pub fn run(args: SimCardArgs) -> anyhow::Result<ExitCode> {
     spec.faults = args.faults;
     spec.remove_after_apdus = args.remove_after_apdus;
     let mut card = VirtualCard::new(&spec);
+    let stats = card.stats();
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -93,7 +97,7 @@ pub fn run(args: SimCardArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("vpcd at {addr}"));
         let _ = done_tx.send((r, card.apdu_count()));
     });
-    rt.block_on(async {
+    let r = rt.block_on(async {
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate())?;
         let mut int = signal(SignalKind::interrupt())?;
@@ -107,5 +111,10 @@ pub fn run(args: SimCardArgs) -> anyhow::Result<ExitCode> {
             },
         }
         Ok(ExitCode::SUCCESS)
-    })
+    });
+    if args.stats {
+        let (apdus, sent, received) = stats.snapshot();
+        eprintln!("sim-card stats: apdus={apdus} command-bytes={sent} response-bytes={received}");
+    }
+    r
 }
