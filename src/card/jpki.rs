@@ -109,12 +109,22 @@ impl<'a> Session<'a> {
             })?;
         let mut der: Vec<u8> = Vec::with_capacity(2048);
         let mut total: Option<usize> = None;
+        // A real card fills every chunk; one that dribbles a few bytes per READ BINARY would keep
+        // us busy for thousands of APDUs. Twice the full-chunk count is plenty of slack.
+        let mut reads_left = 2 * cert::MAX_CERT_LEN.div_ceil(256);
         loop {
             let want = match total {
                 Some(t) if der.len() >= t => break,
                 Some(t) => (t - der.len()).min(256),
                 None => 256,
             };
+            if reads_left == 0 {
+                return Err(CardError::Malformed {
+                    command: "READ BINARY",
+                    detail: "certificate delivered in too many short pieces",
+                });
+            }
+            reads_left -= 1;
             let Some(chunk) = self.read(der.len(), want)? else {
                 return Err(match total {
                     Some(expected) => CardError::CertTruncated {
