@@ -8,6 +8,8 @@
 pub mod card;
 pub mod cli;
 pub mod commands;
+pub mod daemon;
+pub mod dbus;
 pub mod logging;
 pub mod pcsc;
 pub mod rules;
