@@ -21,6 +21,10 @@ pub struct Cli {
 pub enum Command {
     /// Judge a certificate file or an expiry date, no card reader needed.
     Check(commands::check::CheckArgs),
+    /// Show what the running daemon knows about each card (over D-Bus).
+    Status(commands::status::StatusArgs),
+    /// Print the daemon's state, then every change and reminder signal as it happens.
+    Watch(commands::watch::WatchArgs),
 }
 
 #[cfg(test)]

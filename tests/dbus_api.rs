@@ -517,3 +517,142 @@ async fn documented_api_matches_the_live_service() {
         }
     }
 }
+
+/// A Publisher that owns the bus name on a private bus, as the daemon would.
+async fn serve_on(bus: &support::bus::PrivateBus) -> (Publisher, mpsc::Receiver<&'static str>) {
+    let conn = zbus::connection::Builder::address(bus.address.as_str())
+        .build()
+        .await
+        .unwrap();
+    let (tx, rx) = mpsc::channel(8);
+    let publisher = Publisher::serve(&conn, tx).await.unwrap();
+    let seen = fake_loop(publisher.clone(), rx);
+    (publisher, seen)
+}
+
+#[tokio::test]
+async fn status_without_a_daemon_says_so_and_exits_1() {
+    let bus = support::bus::PrivateBus::start();
+    let out = bus
+        .command(support::bin())
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("daemon is not running"), "{err}");
+    // No session bus at all.
+    let out = std::process::Command::new(support::bin())
+        .arg("status")
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("session bus"),
+        "{out:?}"
+    );
+}
+
+#[tokio::test]
+async fn status_reads_the_published_cards() {
+    let bus = support::bus::PrivateBus::start();
+    let (publisher, _seen) = serve_on(&bus).await;
+    let k = key(6);
+    publisher
+        .publish_card(&k, view("renewal-open", 80))
+        .await
+        .unwrap();
+    publisher
+        .set_readers(vec!["Virtual PCD 00 00".into()])
+        .await
+        .unwrap();
+    publisher.request_name().await.unwrap();
+    // Not std's blocking output(): the service runs on this test's runtime.
+    let out = tokio::process::Command::from(bus.command(support::bin()))
+        .args(["status", "--json"])
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["readers"], serde_json::json!(["Virtual PCD 00 00"]));
+    assert_eq!(v["cards"][0]["key"], k.to_string());
+    assert_eq!(v["cards"][0]["status"], "renewal-open");
+    assert_eq!(v["cards"][0]["days_left"], 80);
+    assert_eq!(v["cards"][0]["actions"][0]["id"], "renew-certificate");
+    let out = tokio::process::Command::from(bus.command(support::bin()))
+        .args(["status", "--lang", "en"])
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("certificate expires: 2026-06-20 (80 days left)"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn watch_prints_changes_and_signals_as_they_happen() {
+    use tokio::io::AsyncBufReadExt;
+    let bus = support::bus::PrivateBus::start();
+    let (publisher, _seen) = serve_on(&bus).await;
+    publisher.request_name().await.unwrap();
+    let mut child = tokio::process::Command::from(bus.command(support::bin()))
+        .args(["watch", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(next_json(&mut lines).await["event"], "snapshot");
+    let k = key(7);
+    publisher
+        .publish_card(&k, view("valid", 100))
+        .await
+        .unwrap();
+    let e = next_json(&mut lines).await;
+    assert_eq!(
+        (e["event"].as_str(), e["card"].as_str()),
+        (Some("card-added"), Some(k.as_str()))
+    );
+    publisher
+        .publish_card(&k, view("renewal-open", 90))
+        .await
+        .unwrap();
+    let e = next_json(&mut lines).await;
+    assert_eq!(e["properties"]["Status"], "renewal-open");
+    let e = next_json(&mut lines).await;
+    assert_eq!(e["properties"]["DaysLeft"], 90);
+    publisher
+        .renewal_needed(&k, "renewal-open", "2026-06-20")
+        .await
+        .unwrap();
+    let e = next_json(&mut lines).await;
+    assert_eq!(e["event"], "renewal-needed");
+    assert_eq!(e["deadline"], "2026-06-20");
+    publisher
+        .re_registration_needed(&k, "2026-09-30")
+        .await
+        .unwrap();
+    assert_eq!(
+        next_json(&mut lines).await["event"],
+        "re-registration-needed"
+    );
+    publisher.remove_card(&k).await.unwrap();
+    assert_eq!(next_json(&mut lines).await["event"], "card-removed");
+    drop(publisher);
+}
+
+async fn next_json(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) -> serde_json::Value {
+    let line = timeout(WAIT, lines.next_line())
+        .await
+        .expect("an event line in time")
+        .unwrap()
+        .expect("watch still running");
+    serde_json::from_str(&line).unwrap()
+}

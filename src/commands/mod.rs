@@ -5,10 +5,14 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 pub mod check;
+pub mod status;
+pub mod watch;
 
 /// Run the parsed command line. Errors bubble up to `main`, which prints them and exits 2.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Watch(args) => watch::run(args),
     }
 }

@@ -4,6 +4,7 @@
 //! and hand a [`Request`] to the daemon loop, which answers over a oneshot once the change is published.
 
 mod card;
+pub mod client;
 mod error;
 mod manager;
 
