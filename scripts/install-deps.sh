@@ -8,7 +8,7 @@ packages=(
   pcscd vsmartcard-vpcd                           # tests/demo: real PC/SC daemon + virtual reader
   dbus libglib2.0-bin python3-dbusmock            # tests/demo: private session bus, gdbus, notification server
   opensc pcsc-tools                               # interoperability check of the virtual card, pcsc_scan
-  iproute2 util-linux strace libnotify-bin systemd # ss/ip, unshare, idle syscall check, notify-send, systemd-analyze
+  iproute2 util-linux strace libnotify-bin systemd udev # ss/ip, unshare, idle syscall check, notify-send, systemd-analyze, udevadm
 )
 
 missing=()

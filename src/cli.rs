@@ -21,6 +21,14 @@ pub struct Cli {
 pub enum Command {
     /// Judge a certificate file or an expiry date, no card reader needed.
     Check(commands::check::CheckArgs),
+    /// Read the My Number Card in a reader (no PIN): certificate dates, PIN retry counters, status.
+    Read(commands::read::ReadArgs),
+    /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
+    SimCard(commands::sim_card::SimCardArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    Man(commands::man::ManArgs),
     /// Show what the running daemon knows about each card (over D-Bus).
     Status(commands::status::StatusArgs),
     /// Print the daemon's state, then every change and reminder signal as it happens.

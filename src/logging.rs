@@ -1,4 +1,4 @@
-//! Logging setup: tracing to journald when started by systemd (JOURNAL_STREAM set), else to stderr.
+//! Logging setup: tracing to journald when stderr is the journal (started by systemd), else to stderr.
 //! stdout is reserved for program output.
 
 use tracing_subscriber::{filter::EnvFilter, prelude::*};
@@ -18,7 +18,7 @@ pub fn init(verbose: u8) {
         _ => EnvFilter::new(default),
     };
     let registry = tracing_subscriber::registry().with(filter);
-    if std::env::var_os("JOURNAL_STREAM").is_some() {
+    if stderr_is_journal() {
         if let Ok(journald) = tracing_journald::layer() {
             registry
                 .with(journald.with_syslog_identifier("mynawatch".into()))
@@ -33,4 +33,46 @@ pub fn init(verbose: u8) {
                 .with_target(false),
         )
         .init();
+}
+
+/// Is stderr the journal stream systemd connected us to? `JOURNAL_STREAM` alone is not enough: it is
+/// inherited by everything a service starts (a terminal started as a user service passes it to every
+/// shell in it), so compare it with stderr's device and inode, as systemd.exec(5) says to.
+fn stderr_is_journal() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+
+    let Some(var) = std::env::var_os("JOURNAL_STREAM") else {
+        return false;
+    };
+    let Ok(fd) = std::io::stderr().as_fd().try_clone_to_owned() else {
+        return false;
+    };
+    match std::fs::File::from(fd).metadata() {
+        Ok(meta) => journal_stream_is(&var.to_string_lossy(), meta.dev(), meta.ino()),
+        Err(_) => false,
+    }
+}
+
+/// Does a `JOURNAL_STREAM` value ("DEVICE:INODE", both decimal) name this device and inode?
+fn journal_stream_is(var: &str, dev: u64, ino: u64) -> bool {
+    let Some((d, i)) = var.split_once(':') else {
+        return false;
+    };
+    d.parse() == Ok(dev) && i.parse() == Ok(ino)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn journal_stream_must_match_device_and_inode() {
+        assert!(journal_stream_is("8:123456", 8, 123456));
+        assert!(!journal_stream_is("8:123456", 8, 123457));
+        assert!(!journal_stream_is("9:123456", 8, 123456));
+        assert!(!journal_stream_is("", 8, 123456));
+        assert!(!journal_stream_is("8", 8, 123456));
+        assert!(!journal_stream_is("x:y", 8, 123456));
+    }
 }

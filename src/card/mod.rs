@@ -2,7 +2,13 @@
 //! Reads only public data: token label, user-authentication certificate validity, PIN retry counters.
 //! Never sends a PIN.
 
+pub mod apdu;
+pub mod cert;
 mod identity;
+mod jpki;
+pub mod sim;
+pub mod simcert;
+pub mod vpcd;
 
 pub use identity::{CardIdentity, CardKey};
 
@@ -36,6 +42,36 @@ pub enum CardError {
     Transport(#[from] TransportError),
     #[error("no JPKI applet on this card (not a My Number Card)")]
     NoJpkiApplet,
+    #[error("not a My Number Card (JPKI token: {})", .0.as_str())]
+    NotMyNumberCard(TokenKind),
+    #[error("the card answered {sw:04X} to {command}")]
+    Status { command: &'static str, sw: u16 },
+    #[error("malformed response to {command}: {detail}")]
+    Malformed {
+        command: &'static str,
+        detail: &'static str,
+    },
+    #[error("the card has no user-authentication certificate")]
+    NoCertificate,
+    #[error("the certificate claims {0} bytes, more than a real one can be")]
+    CertTooLarge(usize),
+    #[error("the certificate file ends after {got} of {expected} bytes")]
+    CertTruncated { expected: usize, got: usize },
+    #[error("the certificate is not a valid X.509 certificate: {0}")]
+    CertInvalid(String),
+    #[error("PC/SC service (pcscd) is not running")]
+    ServiceUnavailable,
+    #[error("no reader named {0:?}")]
+    ReaderNotFound(String),
+    #[error("no card in the reader")]
+    NoCard,
+}
+
+impl CardError {
+    /// The card was pulled (or lifted off a contactless pad) during the read: normal, not a fault.
+    pub fn is_removed(&self) -> bool {
+        matches!(self, CardError::Transport(TransportError::Removed))
+    }
 }
 
 /// What the certificate read gave: available as soon as the certificate is parsed, before PIN counters.
@@ -48,14 +84,12 @@ pub struct CertRead {
 
 /// Read the token label and the user-authentication certificate (no PIN).
 pub fn read_certificate(t: &mut dyn Transport) -> Result<CertRead, CardError> {
-    let _ = t;
-    todo!("card layer: issue 4")
+    jpki::Session::new(t).read_certificate()
 }
 
 /// Query the three PIN retry counters without sending any PIN. A counter that can't be read is `None`.
 pub fn read_pin_counters(t: &mut dyn Transport) -> Result<PinCounters, CardError> {
-    let _ = t;
-    todo!("card layer: issue 4")
+    jpki::Session::new(t).read_pin_counters()
 }
 
 /// A whole read: the certificate, then the PIN counters (which may fail on their own, e.g. card pulled).
@@ -71,8 +105,13 @@ pub fn read_card(
     t: &mut dyn Transport,
     on_cert: &mut dyn FnMut(&CertRead),
 ) -> Result<CardReport, CardError> {
-    let cert = read_certificate(t)?;
+    // One session: the JPKI applet stays selected after the certificate, saving a SELECT.
+    let mut session = jpki::Session::new(t);
+    let cert = session.read_certificate()?;
     on_cert(&cert);
-    let pins = read_pin_counters(t);
+    let pins = session.read_pin_counters_after_cert();
     Ok(CardReport { cert, pins })
 }
+
+#[cfg(test)]
+mod tests;

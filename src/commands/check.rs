@@ -1,12 +1,317 @@
 //! `mynawatch check`: judge a certificate (file or expiry date) with no card reader at all.
 
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use serde::Serialize;
+
+use crate::rules::{
+    self, dates, jst_date, Assessment, CertValidity, Facts, Lang, Policy, Registration, Status,
+    TokenKind,
+};
 
 /// Judge a certificate file or an expiry date and print the status and next steps.
 #[derive(Debug, clap::Args)]
-pub struct CheckArgs {}
+pub struct CheckArgs {
+    /// The card's user-authentication certificate, DER or PEM.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["expires", "issued"])]
+    pub cert: Option<PathBuf>,
+
+    /// The certificate's expiry date (YYYY-MM-DD), when you have no certificate file.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+
+    /// The certificate's issue date (YYYY-MM-DD); only with --expires.
+    #[arg(long, value_name = "YYYY-MM-DD", requires = "expires")]
+    pub issued: Option<String>,
+
+    /// The card's own printed expiry date (YYYY-MM-DD), if you know it.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub card_expires: Option<String>,
+
+    /// Judge as of this day (YYYY-MM-DD) instead of today in Japan.
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+
+    /// Is the card registered for health-insurance use (保険証利用登録)?
+    #[arg(
+        long,
+        default_value = "unknown",
+        value_parser = PossibleValuesParser::new(["yes", "no", "unknown"]).map(|s| registration(&s)),
+    )]
+    pub registered: Registration,
+
+    /// Output language [default: from LC_ALL / LC_MESSAGES / LANG, else ja].
+    #[arg(
+        long,
+        value_parser = PossibleValuesParser::new(["ja", "en"]).map(|s| if s == "en" { Lang::En } else { Lang::Ja }),
+    )]
+    pub lang: Option<Lang>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn registration(s: &str) -> Registration {
+    match s {
+        "yes" => Registration::Yes,
+        "no" => Registration::No,
+        _ => Registration::Unknown,
+    }
+}
+
+/// Why a certificate file could not be used. Each message is one line and names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum CertFileError {
+    #[error("cannot read certificate file {}: {cause}", path.display())]
+    Read { path: PathBuf, cause: io::Error },
+    #[error("certificate file {} is empty", path.display())]
+    Empty { path: PathBuf },
+    #[error("{} is not an X.509 certificate (DER or PEM): {reason}", path.display())]
+    NotCertificate { path: PathBuf, reason: String },
+}
+
+/// Read a DER or PEM certificate and return its validity as Japanese dates.
+pub fn load_certificate(path: &Path) -> Result<CertValidity, CertFileError> {
+    let bytes = std::fs::read(path).map_err(|cause| CertFileError::Read {
+        path: path.to_owned(),
+        cause,
+    })?;
+    parse_certificate(&bytes).map_err(|reason| match reason {
+        None => CertFileError::Empty {
+            path: path.to_owned(),
+        },
+        Some(reason) => CertFileError::NotCertificate {
+            path: path.to_owned(),
+            reason,
+        },
+    })
+}
+
+/// `Err(None)`: empty input; `Err(Some(reason))`: not a certificate.
+fn parse_certificate(bytes: &[u8]) -> Result<CertValidity, Option<String>> {
+    let trimmed = bytes.trim_ascii_start();
+    if trimmed.is_empty() {
+        return Err(None);
+    }
+    let one_line = |e: &dyn std::fmt::Display| Some(e.to_string().replace('\n', " "));
+    let validity = if trimmed.starts_with(b"-----BEGIN") {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(trimmed).map_err(|e| one_line(&e))?;
+        let cert = pem.parse_x509().map_err(|e| one_line(&e))?;
+        cert.validity().clone()
+    } else {
+        let (_, cert) = x509_parser::parse_x509_certificate(bytes).map_err(|e| one_line(&e))?;
+        cert.validity().clone()
+    };
+    let instant = |t: x509_parser::time::ASN1Time| {
+        DateTime::<Utc>::from_timestamp(t.timestamp(), 0)
+            .ok_or_else(|| Some("certificate date out of range".to_owned()))
+    };
+    Ok(CertValidity::from_instants(
+        instant(validity.not_before)?,
+        instant(validity.not_after)?,
+    ))
+}
+
+fn parse_date(flag: &str, value: &str) -> anyhow::Result<NaiveDate> {
+    NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
+        .with_context(|| format!("invalid {flag} {value:?}: expected a date as YYYY-MM-DD"))
+}
+
+/// The language from the locale environment, as `Config::lang` does without a config.
+/// The language from the locale (LC_ALL, LC_MESSAGES, LANG), Japanese when none says otherwise.
+pub(crate) fn lang_from_env() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .into_iter()
+        .filter_map(|var| std::env::var(var).ok())
+        .find(|v| !v.is_empty())
+        .map(|v| Lang::from_locale(&v))
+        .unwrap_or_default()
+}
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
-    let _ = args;
-    anyhow::bail!("not implemented yet")
+    let cert = match (&args.cert, &args.expires) {
+        (Some(path), _) => load_certificate(path)?,
+        (None, Some(expires)) => {
+            let not_after = parse_date("--expires", expires)?;
+            let not_before = match &args.issued {
+                Some(issued) => parse_date("--issued", issued)?,
+                // Only informational: a certificate runs about five years.
+                None => dates::sub_months(not_after, 60),
+            };
+            anyhow::ensure!(
+                not_before <= not_after,
+                "--issued {} is after --expires {}",
+                not_before,
+                not_after
+            );
+            CertValidity {
+                not_before,
+                not_after,
+            }
+        }
+        (None, None) => anyhow::bail!("give --cert FILE or --expires YYYY-MM-DD"),
+    };
+    let card_expires = args
+        .card_expires
+        .as_deref()
+        .map(|v| parse_date("--card-expires", v))
+        .transpose()?;
+    let today = match &args.today {
+        Some(v) => parse_date("--today", v)?,
+        None => jst_date(Utc::now()),
+    };
+    let lang = args.lang.unwrap_or_else(lang_from_env);
+    let facts = Facts {
+        token: TokenKind::MyNumberCard,
+        cert: Some(cert),
+        card_expires,
+        registered: args.registered,
+        pins: Default::default(),
+    };
+    let assessment = rules::assess(&facts, today, &Policy::default());
+    tracing::debug!(status = %assessment.status, "checked");
+
+    let text = if args.json {
+        json(&assessment, today)?
+    } else {
+        human(&assessment, lang)
+    };
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // `mynawatch check | head` is not an error.
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
+        _ => Ok(ExitCode::SUCCESS),
+    }
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    #[serde(flatten)]
+    assessment: &'a Assessment,
+    today: NaiveDate,
+    headline: Headline,
+}
+
+#[derive(Serialize)]
+struct Headline {
+    ja: String,
+    en: String,
+}
+
+fn json(a: &Assessment, today: NaiveDate) -> anyhow::Result<String> {
+    let report = JsonReport {
+        assessment: a,
+        today,
+        headline: Headline {
+            ja: a.headline(Lang::Ja),
+            en: a.headline(Lang::En),
+        },
+    };
+    Ok(serde_json::to_string_pretty(&report)? + "\n")
+}
+
+/// The short human summary: headline, key dates, days left, numbered next steps.
+pub fn human(a: &Assessment, lang: Lang) -> String {
+    let ja = lang == Lang::Ja;
+    let show = |d: NaiveDate| dates::show(d, lang);
+    let mut out = format!("{}\n\n", a.headline(lang));
+    let sep = if ja { "：" } else { ": " };
+    let mut line = |label: &str, value: String| out.push_str(&format!("{label}{sep}{value}\n"));
+    if let Some(d) = a.certificate_expires {
+        let label = if ja {
+            "電子証明書の有効期限"
+        } else {
+            "Certificate expires"
+        };
+        line(label, show(d));
+    }
+    if let Some(d) = a.renewal_opens.filter(|_| a.status <= Status::RenewalOpen) {
+        if ja {
+            line("更新手続き", format!("{}ごろから", show(d)));
+        } else {
+            line("Renewal possible", format!("from about {}", show(d)));
+        }
+    }
+    if let Some(d) = a.insurance_usable_until {
+        if ja {
+            line(
+                "マイナ保険証の利用期限",
+                format!("{}（有効期限後は資格確認のみ）", show(d)),
+            );
+        } else {
+            line(
+                "マイナ保険証 usable until",
+                format!(
+                    "{} (eligibility checks only after the certificate expires)",
+                    show(d)
+                ),
+            );
+        }
+    }
+    if let Some(days) = a.days_left {
+        match (a.status, ja) {
+            (Status::RegistrationLapsed, true) => {
+                line("猶予期間の終了から", format!("{}日経過", -days))
+            }
+            (Status::RegistrationLapsed, false) => {
+                line("Grace period ended", format!("{} days ago", -days))
+            }
+            (Status::ExpiredGrace, true) => line(
+                "残り日数",
+                format!("{days}日（マイナ保険証が使えなくなるまで）"),
+            ),
+            (Status::ExpiredGrace, false) => line(
+                "Days left",
+                format!("{days} (until マイナ保険証 stops working)"),
+            ),
+            (_, true) => line("残り日数", format!("{days}日（電子証明書の有効期限まで）")),
+            (_, false) => line(
+                "Days left",
+                format!("{days} (until the certificate expires)"),
+            ),
+        }
+    }
+    if !a.actions.is_empty() {
+        out.push_str(if ja {
+            "\n次にすること：\n"
+        } else {
+            "\nNext steps:\n"
+        });
+        for (i, action) in a.actions.iter().enumerate() {
+            out.push_str(&format!("{:>2}. {}\n", i + 1, action.text(lang)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_and_whitespace_input_is_empty_not_garbage() {
+        assert_eq!(parse_certificate(b""), Err(None));
+        assert_eq!(parse_certificate(b" \n\t"), Err(None));
+        assert!(matches!(parse_certificate(b"hello"), Err(Some(_))));
+        assert!(matches!(
+            parse_certificate(b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"),
+            Err(Some(_))
+        ));
+    }
+
+    #[test]
+    fn dates_must_be_real() {
+        assert!(parse_date("--today", "2026-02-30").is_err());
+        assert!(parse_date("--today", "tomorrow").is_err());
+        assert_eq!(
+            parse_date("--today", "2028-02-29").unwrap(),
+            NaiveDate::from_ymd_opt(2028, 2, 29).unwrap()
+        );
+    }
 }

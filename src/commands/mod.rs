@@ -5,6 +5,10 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 pub mod check;
+pub mod completions;
+pub mod man;
+pub mod read;
+pub mod sim_card;
 pub mod status;
 pub mod watch;
 
@@ -12,6 +16,10 @@ pub mod watch;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Read(args) => read::run(args),
+        Command::SimCard(args) => sim_card::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
         Command::Status(args) => status::run(args),
         Command::Watch(args) => watch::run(args),
     }

@@ -1,1 +1,3 @@
 //! PC/SC edge: the transport to a card in a reader, and the reader monitor thread.
+
+pub mod transport;

@@ -1,7 +1,10 @@
 //! Policy values: every number and dated measure the rules depend on, in one place with defaults,
 //! so a rule change is a one-line edit or a config value (see docs/rules.md for sources).
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+
+use super::model::Status;
 
 /// The rule parameters. `Default` is the rule set in force as of 2026 (../shared/rules-facts.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,10 +14,103 @@ pub struct Policy {
     pub renewal_window_months: u32,
     /// マイナ保険証 keeps working (eligibility only) until the end of this many months after the expiry month (rule 4a).
     pub insurance_grace_months_after_expiry_month: u32,
+    /// A certificate issued outside the renewal window runs to this birthday after issue (rule 1b).
+    pub cert_validity_birthdays: u32,
+    /// A certificate renewed inside the window runs to this birthday after renewal (rule 2b).
+    pub early_renewal_birthdays: u32,
+    /// New-card applications open this many months before the card's own expiry (rule 3c). A card
+    /// expiring within this many months after the certificate makes "apply for a new card" the action.
+    pub new_card_window_months: u32,
+    /// Getting a new card takes 1–2 months (rule 10a): advise applying at least this many days
+    /// before the card expires.
+    pub new_card_lead_days: u32,
     /// Reminder milestones: days before certificate expiry.
     pub reminder_days_before_expiry: Vec<u32>,
     /// Reminder milestones: days before the insurance grace period ends.
     pub reminder_days_before_grace_end: Vec<u32>,
+    /// Administrative measures with a start and/or end date, shown as extra actions while in force
+    /// (rules 6b, 6c). They stop showing after `valid_to`.
+    pub measures: Vec<DatedMeasure>,
+}
+
+/// A temporary or dated administrative measure worth telling the holder about.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedMeasure {
+    /// Stable action id (kebab-case).
+    pub id: String,
+    /// First day the measure applies (`None`: already in force).
+    #[serde(default)]
+    pub valid_from: Option<NaiveDate>,
+    /// Last day the measure applies (`None`: no announced end).
+    #[serde(default)]
+    pub valid_to: Option<NaiveDate>,
+    /// Statuses for which it is shown; empty = every My Number Card status.
+    #[serde(default)]
+    pub show_for: Vec<Status>,
+    pub ja: String,
+    pub en: String,
+}
+
+impl DatedMeasure {
+    /// Whether to show this measure on `today` for a card in `status`.
+    pub fn applies(&self, today: NaiveDate, status: Status) -> bool {
+        self.valid_from.is_none_or(|from| from <= today)
+            && self.valid_to.is_none_or(|to| today <= to)
+            && (self.show_for.is_empty() || self.show_for.contains(&status))
+    }
+}
+
+fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+    NaiveDate::from_ymd_opt(y, m, d)
+}
+
+fn default_measures() -> Vec<DatedMeasure> {
+    let lapsing = vec![Status::ExpiredGrace, Status::RegistrationLapsed];
+    vec![
+        // Rule 6b (secondary sources only, hence "may").
+        DatedMeasure {
+            id: "measure-expired-insurance-card-until-2026-03-31".into(),
+            valid_from: None,
+            valid_to: ymd(2026, 3, 31),
+            show_for: lapsing.clone(),
+            ja: "2026年3月31日までの暫定的な取扱いとして、医療機関がオンラインで資格を確認できれば、\
+                 有効期限切れの健康保険証や「資格情報のお知らせ」だけでも通常の負担割合で受診できる場合があります。"
+                .into(),
+            en: "Until 2026-03-31, as a temporary measure, clinics may accept an expired insurance card, \
+                 or the 資格情報のお知らせ (eligibility notice) alone, at the normal co-payment if they can \
+                 confirm your eligibility online."
+                .into(),
+        },
+        // Rule 6c, up to 2026-07-31.
+        DatedMeasure {
+            id: "measure-koki-eligibility-certificate-until-2026-07-31".into(),
+            valid_from: None,
+            valid_to: ymd(2026, 7, 31),
+            show_for: lapsing.clone(),
+            ja: "後期高齢者医療制度（75歳以上）の方には、2026年7月31日まではマイナ保険証の有無にかかわらず\
+                 資格確認書が送られます。"
+                .into(),
+            en: "If you are covered by 後期高齢者医療 (75 or older), you receive a 資格確認書 (eligibility \
+                 certificate) automatically until 2026-07-31, with or without マイナ保険証."
+                .into(),
+        },
+        // Rule 6c, from 2026-08-01.
+        DatedMeasure {
+            id: "measure-koki-eligibility-certificate-from-2026-08-01".into(),
+            valid_from: ymd(2026, 8, 1),
+            valid_to: None,
+            show_for: lapsing,
+            ja: "2026年8月1日からは、後期高齢者医療制度の方のうち85歳以上の方には引き続き資格確認書が送られ、\
+                 84歳以下の方にはマイナ保険証の有無に応じて資格確認書または「資格情報のお知らせ」が送られます\
+                 （資格確認書は申請でも受け取れます）。"
+                .into(),
+            en: "From 2026-08-01, in 後期高齢者医療, people aged 85 or older still receive a 資格確認書 \
+                 automatically; those aged 84 or younger receive a 資格確認書 or a 資格情報のお知らせ depending \
+                 on whether they use マイナ保険証 (you can still apply for a 資格確認書)."
+                .into(),
+        },
+    ]
 }
 
 impl Default for Policy {
@@ -22,8 +118,51 @@ impl Default for Policy {
         Policy {
             renewal_window_months: 3,
             insurance_grace_months_after_expiry_month: 3,
+            cert_validity_birthdays: 5,
+            early_renewal_birthdays: 6,
+            new_card_window_months: 3,
+            new_card_lead_days: 60,
             reminder_days_before_expiry: vec![90, 60, 30, 14, 7, 3, 1],
-            reminder_days_before_grace_end: vec![30, 14, 7, 3, 1],
+            reminder_days_before_grace_end: vec![90, 60, 30, 14, 7, 3, 1],
+            measures: default_measures(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_a_partial_policy_table_and_keeps_the_other_defaults() {
+        let p: Policy = toml::from_str(
+            "renewal_window_months = 2\n\
+             [[measures]]\n\
+             id = \"x\"\nvalid_to = \"2027-01-31\"\nshow_for = [\"valid\"]\nja = \"あ\"\nen = \"a\"\n",
+        )
+        .unwrap();
+        assert_eq!(p.renewal_window_months, 2);
+        assert_eq!(p.insurance_grace_months_after_expiry_month, 3);
+        assert_eq!(p.measures.len(), 1);
+        assert_eq!(p.measures[0].valid_to, ymd(2027, 1, 31));
+        assert_eq!(p.measures[0].show_for, vec![Status::Valid]);
+    }
+
+    #[test]
+    fn rejects_unknown_keys() {
+        let err = toml::from_str::<Policy>("renewal_window_month = 2\n").unwrap_err();
+        assert!(err.to_string().contains("renewal_window_month"), "{err}");
+    }
+
+    #[test]
+    fn a_measure_stops_showing_after_its_end_date() {
+        let m = &Policy::default().measures[0];
+        let end = ymd(2026, 3, 31).unwrap();
+        assert!(m.applies(end, Status::RegistrationLapsed));
+        assert!(!m.applies(end.succ_opt().unwrap(), Status::RegistrationLapsed));
+        assert!(!m.applies(end, Status::Valid));
+        let from = &Policy::default().measures[2];
+        assert!(!from.applies(ymd(2026, 7, 31).unwrap(), Status::ExpiredGrace));
+        assert!(from.applies(ymd(2026, 8, 1).unwrap(), Status::ExpiredGrace));
     }
 }

@@ -1,0 +1,107 @@
+# mynawatch: build, demo, install. `make help` lists the targets. GNU make.
+#
+#   make demo                      build and show the whole thing with virtual cards (scripts/demo.sh)
+#   make && sudo make install      system-wide under PREFIX (default /usr/local)
+#   make install PREFIX=$HOME/.local   per user, no root (no udev rule: see README.md)
+#   make install DESTDIR=/tmp/pkg PREFIX=/usr   staged, for packagers
+#   sudo make uninstall            remove exactly what install put there (same PREFIX/DESTDIR)
+
+PREFIX      ?= /usr/local
+DESTDIR     ?=
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+# systemd --user searches /usr/lib, /usr/local/lib and ~/.local/share (not ~/.local/lib).
+ifeq ($(PREFIX),$(HOME)/.local)
+SYSTEMDUSERUNITDIR ?= $(DATADIR)/systemd/user
+UDEVRULESDIR ?=
+else
+SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
+# udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d (never /usr/local/...).
+UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,/etc/udev/rules.d)
+endif
+DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
+
+CARGO       ?= cargo
+PROFILE     ?= release
+# cargo's "dev" profile builds into target/debug.
+BIN         ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))/mynawatch
+# The binary that writes the man page and completions (for `cargo install` users: the installed one).
+GEN         ?= $(BIN)
+DEMO_ARGS   ?=
+
+DBUS_NAME   := io.github.mynawatch.MynaWatch1
+SOURCES     := Cargo.toml Cargo.lock $(shell find src -name '*.rs' 2>/dev/null)
+
+# Every file `make install` creates, relative to DESTDIR (tests/ship.rs checks this list).
+INSTALLED_BIN  := $(BINDIR)/mynawatch
+INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
+                  $(DBUSSERVICEDIR)/$(DBUS_NAME).service \
+                  $(if $(UDEVRULESDIR),$(UDEVRULESDIR)/70-mynawatch.rules) \
+                  $(MANDIR)/man1/mynawatch.1 \
+                  $(BASHCOMPDIR)/mynawatch \
+                  $(ZSHCOMPDIR)/_mynawatch \
+                  $(FISHCOMPDIR)/mynawatch.fish
+
+.PHONY: all build demo test man install install-bin install-data uninstall list-installed help
+
+all: build
+
+build: $(BIN)
+
+$(BIN): $(SOURCES)
+	$(CARGO) build --locked --profile $(PROFILE)
+	@touch $@
+
+help:
+	@sed -n '3,8s/^# \{0,1\}//p' Makefile
+
+## Demo: virtual cards, private bus, real notifications if you have a notification server.
+demo:
+	scripts/demo.sh $(DEMO_ARGS)
+
+## The test command from README.md.
+test:
+	./scripts/test.sh
+
+## docs/mynawatch.1 is the generated page, committed for reading; tests/ship.rs checks it is current.
+man: $(BIN)
+	$(BIN) man > docs/mynawatch.1
+
+install: install-bin install-data
+
+install-bin: $(BIN)
+	install -Dm755 $(BIN) $(DESTDIR)$(INSTALLED_BIN)
+
+# The unit and the activation file name the binary by its installed path.
+install-data:
+	@test -x "$(GEN)" || { echo "make: no binary at $(GEN): run 'make' first, or pass GEN=/path/to/mynawatch" >&2; exit 1; }
+	install -d $(DESTDIR)$(SYSTEMDUSERUNITDIR) $(DESTDIR)$(DBUSSERVICEDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	sed 's|/usr/bin/mynawatch|$(BINDIR)/mynawatch|' systemd/mynawatch.service \
+		> $(DESTDIR)$(SYSTEMDUSERUNITDIR)/mynawatch.service
+	sed 's|/usr/bin/mynawatch|$(BINDIR)/mynawatch|' data/$(DBUS_NAME).service \
+		> $(DESTDIR)$(DBUSSERVICEDIR)/$(DBUS_NAME).service
+	$(GEN) man > $(DESTDIR)$(MANDIR)/man1/mynawatch.1
+	$(GEN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/mynawatch
+	$(GEN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_mynawatch
+	$(GEN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/mynawatch.fish
+	chmod 644 $(addprefix $(DESTDIR),$(filter-out %.rules,$(INSTALLED_DATA)))
+ifneq ($(UDEVRULESDIR),)
+	install -Dm644 udev/70-mynawatch.rules $(DESTDIR)$(UDEVRULESDIR)/70-mynawatch.rules
+endif
+ifeq ($(DESTDIR),)
+	@echo
+	@echo "Installed. Next:  systemctl --user daemon-reload && systemctl --user enable --now mynawatch"
+	@$(if $(UDEVRULESDIR),echo "Reader plug-in start: sudo udevadm control --reload",echo "No udev rule for a per-user install; enabling the unit still starts it via smartcard.target.")
+endif
+
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED_BIN) $(INSTALLED_DATA))
+
+## One installed path per line (for packagers and tests).
+list-installed:
+	@printf '%s\n' $(INSTALLED_BIN) $(INSTALLED_DATA)

@@ -1,0 +1,244 @@
+//! End-to-end card reads through a real pcscd + vpcd with the virtual card (`mynawatch sim-card`),
+//! plus an interoperability check with OpenSC's jpki driver. Serial: they share the vpcd slots.
+
+mod support;
+
+use std::process::Command;
+
+use chrono::NaiveDate;
+use mynawatch::card::CardError;
+use mynawatch::pcsc::transport::{read_reader, readers_with_card};
+use mynawatch::rules::{PinState, TokenKind};
+use pcsc::{Context, Scope};
+use support::bin;
+use support::pcscd::{e2e, slots, SimCard, SLOT0, SLOT1};
+
+fn date(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn read_cli(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(bin())
+        .arg("read")
+        .args(args)
+        .output()
+        .expect("run mynawatch read");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Run `read --json` (today fixed) and parse its output; it must succeed.
+fn read_json(args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["--json", "--today", "2026-11-26"];
+    all.extend_from_slice(args);
+    let (code, out, err) = read_cli(&all);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    serde_json::from_str(&out).expect("JSON output")
+}
+
+#[test]
+fn reads_dates_and_counters_through_pcscd_without_sending_a_pin() {
+    if !e2e() {
+        return;
+    }
+    let _slots = slots();
+    let card = SimCard::start(
+        SLOT0,
+        &[
+            "--expires",
+            "2027-02-14",
+            "--issued",
+            "2022-03-01",
+            "--auth-tries",
+            "2",
+            "--sign-tries",
+            "0",
+        ],
+    );
+    let ctx = Context::establish(Scope::User).unwrap();
+    assert_eq!(
+        readers_with_card(&ctx).unwrap(),
+        vec![card.reader().to_string()]
+    );
+    let mut seen = None;
+    let report = read_reader(&ctx, card.reader(), &mut |c| seen = Some(c.validity)).unwrap();
+    assert_eq!(seen, Some(report.cert.validity));
+    assert_eq!(report.cert.token, TokenKind::MyNumberCard);
+    assert_eq!(report.cert.validity.not_before, date("2022-03-01"));
+    assert_eq!(report.cert.validity.not_after, date("2027-02-14"));
+    let pins = report.pins.unwrap();
+    assert_eq!(pins.auth, Some(PinState::Remaining(2)));
+    assert_eq!(pins.sign, Some(PinState::Blocked));
+    assert_eq!(pins.card_info, Some(PinState::Remaining(3)));
+
+    let v = read_json(&[]);
+    assert_eq!(v["reader"], "Virtual PCD 00 00");
+    assert_eq!(v["token"], "my-number-card");
+    assert_eq!(v["certificate"]["not_before"], "2022-03-01");
+    assert_eq!(v["certificate"]["not_after"], "2027-02-14");
+    assert_eq!(v["pins"]["auth"]["tries"], 2);
+    assert_eq!(v["pins"]["sign"]["state"], "blocked");
+    // Expiry 2027-02-14: renewal opened on 2026-11-15 (the day after 3 months before).
+    assert_eq!(v["status"], "renewal-open");
+    assert_eq!(v["days_left"], 80);
+    // The card logs any VERIFY carrying PIN data; neither read may have sent one.
+    assert!(
+        !card.stderr().contains("refusing VERIFY"),
+        "{}",
+        card.stderr()
+    );
+    assert_eq!(card.remove(), Some(0));
+}
+
+#[test]
+fn card_in_the_second_slot_is_found() {
+    if !e2e() {
+        return;
+    }
+    let _slots = slots();
+    let card = SimCard::start(SLOT1, &["--expires", "2031-07-07", "--serial", "2"]);
+    let ctx = Context::establish(Scope::User).unwrap();
+    assert_eq!(
+        readers_with_card(&ctx).unwrap(),
+        vec!["Virtual PCD 00 01".to_string()]
+    );
+    let report = read_reader(&ctx, card.reader(), &mut |_| {}).unwrap();
+    assert_eq!(report.cert.validity.not_after, date("2031-07-07"));
+    let v = read_json(&[]);
+    assert_eq!(v["reader"], "Virtual PCD 00 01");
+    assert_eq!(v["certificate"]["not_after"], "2031-07-07");
+    let v = read_json(&["--reader", "00 01"]);
+    assert_eq!(v["reader"], "Virtual PCD 00 01");
+}
+
+#[test]
+fn removal_mid_read_is_a_clear_card_removed_result() {
+    if !e2e() {
+        return;
+    }
+    let _slots = slots();
+    // Pulled during the certificate read (after SELECT, label, SELECT EF and two chunks).
+    let mut card = SimCard::start(
+        SLOT0,
+        &["--expires", "2027-02-14", "--remove-after-apdus", "6"],
+    );
+    let (code, out, err) = read_cli(&[]);
+    assert_eq!(code, Some(2), "stdout: {out} stderr: {err}");
+    assert!(err.contains("card was removed"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(card.wait_removed(), Some(0));
+
+    // Pulled during the PIN counters: the certificate still counts, the counters say why not.
+    let mut card = SimCard::start(
+        SLOT0,
+        &["--expires", "2027-02-14", "--remove-after-apdus", "12"],
+    );
+    let ctx = Context::establish(Scope::User).unwrap();
+    let report = read_reader(&ctx, card.reader(), &mut |_| {}).unwrap();
+    assert_eq!(report.cert.validity.not_after, date("2027-02-14"));
+    assert!(report.pins.unwrap_err().is_removed());
+    assert_eq!(card.wait_removed(), Some(0));
+}
+
+#[test]
+fn faults_through_pcscd() {
+    if !e2e() {
+        return;
+    }
+    let _slots = slots();
+    // Some cards answer 6F 00 to the first command after power-up: retried once.
+    let card = SimCard::start(SLOT0, &["--expires", "2027-02-14", "--fault", "first-6f00"]);
+    let ctx = Context::establish(Scope::User).unwrap();
+    let report = read_reader(&ctx, card.reader(), &mut |_| {}).unwrap();
+    assert_eq!(report.cert.validity.not_after, date("2027-02-14"));
+    drop(card);
+
+    let card = SimCard::start(
+        SLOT0,
+        &["--expires", "2027-02-14", "--fault", "huge-length"],
+    );
+    let err = read_reader(&ctx, card.reader(), &mut |_| {}).unwrap_err();
+    assert!(matches!(err, CardError::CertTooLarge(_)), "{err:?}");
+    drop(card);
+
+    let card = SimCard::start(
+        SLOT0,
+        &["--expires", "2027-02-14", "--label", "JPKIAPICCTOKEN"],
+    );
+    let (code, _, err) = read_cli(&[]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        err.trim(),
+        "mynawatch: this card is not a My Number Card (JPKI token: juki-card)"
+    );
+    drop(card);
+}
+
+#[test]
+fn no_card_exits_1_with_one_line() {
+    if !e2e() {
+        return;
+    }
+    let _slots = slots();
+    let (code, out, err) = read_cli(&[]);
+    assert_eq!(code, Some(1), "stdout: {out}");
+    assert_eq!(err.trim(), "mynawatch: no card in any reader");
+    let (code, _, err) = read_cli(&["--reader", "Virtual PCD 00 01"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(err.trim(), "mynawatch: no card in Virtual PCD 00 01");
+    let (code, _, err) = read_cli(&["--reader", "No Such Reader"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("no reader named \"No Such Reader\""), "{err}");
+}
+
+#[test]
+fn no_pcscd_is_named_clearly() {
+    // Needs no e2e environment: point the PC/SC client library at a socket nobody serves.
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .arg("read")
+        .env("PCSCLITE_CSOCK_NAME", dir.path().join("none.comm"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "mynawatch: PC/SC service (pcscd) is not running"
+    );
+}
+
+#[test]
+fn opensc_jpki_driver_reads_the_virtual_card() {
+    if !e2e() {
+        return;
+    }
+    let _slots = slots();
+    let card = SimCard::start(
+        SLOT0,
+        &["--expires", "2029-12-31", "--issued", "2025-01-10"],
+    );
+    let out = match Command::new("pkcs15-tool")
+        .args(["--reader", "0", "--read-certificate", "01"])
+        .env("OPENSC_DRIVER", "jpki")
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => panic!("pkcs15-tool (package opensc) is needed for this test: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&out.stdout).expect("PEM certificate");
+    let cert = pem.parse_x509().unwrap();
+    assert_eq!(cert.validity().not_after.timestamp(), 1_893_423_599); // 2029-12-31T14:59:59Z
+    assert!(cert
+        .issuer()
+        .to_string()
+        .contains("OU=JPKI for user authentication"));
+    assert!(!card.stderr().contains("refusing VERIFY"));
+}

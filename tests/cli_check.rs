@@ -1,0 +1,544 @@
+//! Black-box tests of `mynawatch check`: the boundary table in both languages, real certificate
+//! files (DER and PEM, made with rcgen), and bad input (one line on stderr, exit code 2).
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mynawatch")
+}
+
+/// Run `mynawatch check ARGS` with a neutral locale unless the test sets one.
+fn check(args: &[&str]) -> Output {
+    check_env(args, &[])
+}
+
+fn check_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(bin());
+    cmd.arg("check").args(args);
+    for var in [
+        "LC_ALL",
+        "LC_MESSAGES",
+        "LANG",
+        "RUST_LOG",
+        "JOURNAL_STREAM",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied());
+    cmd.output().expect("run mynawatch")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("utf-8 stdout")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("utf-8 stderr")
+}
+
+fn json(o: &Output) -> Value {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+    assert_eq!(stderr(o), "", "no diagnostics on success");
+    serde_json::from_str(&stdout(o)).expect("stdout is one JSON object")
+}
+
+fn action_ids(v: &Value) -> Vec<String> {
+    v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Bad input: nothing on stdout, exactly one line on stderr containing `needle`, exit code 2.
+fn assert_bad_input(o: &Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
+    assert_eq!(stdout(o), "");
+    let err = stderr(o);
+    assert_eq!(err.lines().count(), 1, "one line on stderr, got {err:?}");
+    assert!(err.contains(needle), "{needle:?} not in {err:?}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+/// (expiry, today, status, renewal opens, usable until, days left)
+const BOUNDARIES: &[(&str, &str, &str, &str, &str, i64)] = &[
+    (
+        "2020-09-24",
+        "2020-06-24",
+        "valid",
+        "2020-06-25",
+        "2020-12-31",
+        92,
+    ),
+    (
+        "2020-09-24",
+        "2020-06-25",
+        "renewal-open",
+        "2020-06-25",
+        "2020-12-31",
+        91,
+    ),
+    (
+        "2020-09-24",
+        "2020-09-24",
+        "renewal-open",
+        "2020-06-25",
+        "2020-12-31",
+        0,
+    ),
+    (
+        "2020-09-24",
+        "2020-09-25",
+        "expired-grace",
+        "2020-06-25",
+        "2020-12-31",
+        97,
+    ),
+    (
+        "2020-09-24",
+        "2020-12-31",
+        "expired-grace",
+        "2020-06-25",
+        "2020-12-31",
+        0,
+    ),
+    (
+        "2020-09-24",
+        "2021-01-01",
+        "registration-lapsed",
+        "2020-06-25",
+        "2020-12-31",
+        -1,
+    ),
+    (
+        "2026-05-31",
+        "2026-02-28",
+        "valid",
+        "2026-03-01",
+        "2026-08-31",
+        92,
+    ),
+    (
+        "2026-05-31",
+        "2026-03-01",
+        "renewal-open",
+        "2026-03-01",
+        "2026-08-31",
+        91,
+    ),
+    (
+        "2026-02-10",
+        "2026-05-31",
+        "expired-grace",
+        "2025-11-11",
+        "2026-05-31",
+        0,
+    ),
+    (
+        "2026-02-10",
+        "2026-06-01",
+        "registration-lapsed",
+        "2025-11-11",
+        "2026-05-31",
+        -1,
+    ),
+    (
+        "2028-02-29",
+        "2027-11-29",
+        "valid",
+        "2027-11-30",
+        "2028-05-31",
+        92,
+    ),
+    (
+        "2028-02-29",
+        "2027-11-30",
+        "renewal-open",
+        "2027-11-30",
+        "2028-05-31",
+        91,
+    ),
+    (
+        "2028-02-29",
+        "2028-02-29",
+        "renewal-open",
+        "2027-11-30",
+        "2028-05-31",
+        0,
+    ),
+    (
+        "2028-02-29",
+        "2028-03-01",
+        "expired-grace",
+        "2027-11-30",
+        "2028-05-31",
+        91,
+    ),
+    (
+        "2028-02-29",
+        "2028-05-31",
+        "expired-grace",
+        "2027-11-30",
+        "2028-05-31",
+        0,
+    ),
+    (
+        "2028-02-29",
+        "2028-06-01",
+        "registration-lapsed",
+        "2027-11-30",
+        "2028-05-31",
+        -1,
+    ),
+];
+
+#[test]
+fn json_answers_the_boundary_table() {
+    for &(expires, today, status, opens, until, days) in BOUNDARIES {
+        let v = json(&check(&["--expires", expires, "--today", today, "--json"]));
+        let case = format!("expiry {expires}, today {today}");
+        assert_eq!(v["status"], status, "{case}");
+        assert_eq!(v["certificate_expires"], expires, "{case}");
+        assert_eq!(v["renewal_opens"], opens, "{case}");
+        assert_eq!(v["insurance_usable_until"], until, "{case}");
+        assert_eq!(v["days_left"], days, "{case}");
+        for a in v["actions"].as_array().unwrap() {
+            for key in ["id", "ja", "en"] {
+                assert!(!a[key].as_str().unwrap().is_empty(), "{case}: empty {key}");
+            }
+        }
+    }
+}
+
+/// The headline and the first next step, in each language, for each status.
+#[test]
+fn human_output_for_every_status_in_both_languages() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "2026-06-24",
+            "valid",
+            "電子証明書は有効です（有効期限まであと92日）",
+            "Your certificate is valid (92 days left)",
+        ),
+        (
+            "2026-07-06",
+            "renewal-open",
+            "電子証明書の更新手続きができます（あと80日）",
+            "You can renew your certificate now (80 days left)",
+        ),
+        (
+            "2026-09-25",
+            "expired-grace",
+            "マイナ保険証は2026年12月31日まで資格確認のみ使えます（あと97日）",
+            "works for eligibility checks only until 2026-12-31 (97 days left)",
+        ),
+        (
+            "2027-01-01",
+            "registration-lapsed",
+            "猶予期間が終わり、健康保険証の利用登録は解除されています",
+            "The grace period is over: the health-insurance registration has been cancelled",
+        ),
+    ];
+    for &(today, status, ja, en) in cases {
+        let args = ["--expires", "2026-09-24", "--today", today];
+        let out_ja = check(&[&args[..], &["--lang", "ja"]].concat());
+        let out_en = check(&[&args[..], &["--lang", "en"]].concat());
+        for o in [&out_ja, &out_en] {
+            assert_eq!(o.status.code(), Some(0), "{status}: {}", stderr(o));
+            assert_eq!(stderr(o), "");
+        }
+        let (ja_text, en_text) = (stdout(&out_ja), stdout(&out_en));
+        assert!(
+            ja_text.lines().next().unwrap().contains(ja),
+            "{status}: {ja_text}"
+        );
+        assert!(
+            en_text.lines().next().unwrap().contains(en),
+            "{status}: {en_text}"
+        );
+        assert!(ja_text.contains("次にすること：\n 1. "), "{ja_text}");
+        assert!(en_text.contains("Next steps:\n 1. "), "{en_text}");
+        assert!(
+            ja_text.contains("電子証明書の有効期限：2026年9月24日"),
+            "{ja_text}"
+        );
+        assert!(
+            en_text.contains("Certificate expires: 2026-09-24"),
+            "{en_text}"
+        );
+        assert!(
+            !en_text.contains("次にすること"),
+            "no Japanese chrome in English: {en_text}"
+        );
+    }
+}
+
+#[test]
+fn human_output_names_the_renewal_window_and_the_days() {
+    let o = check(&[
+        "--expires",
+        "2026-09-24",
+        "--today",
+        "2026-07-06",
+        "--lang",
+        "en",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("Renewal possible: from about 2026-06-25"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Days left: 80 (until the certificate expires)"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" 1. Renew the electronic certificate by 2026-09-24"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" 2. Check whether the card is registered"),
+        "{text}"
+    );
+
+    let o = check(&[
+        "--expires",
+        "2026-09-24",
+        "--today",
+        "2027-01-05",
+        "--lang",
+        "ja",
+    ]);
+    let text = stdout(&o);
+    assert!(text.contains("猶予期間の終了から：5日経過"), "{text}");
+    assert!(text.contains("もう一度利用登録してください"), "{text}");
+    assert!(text.contains("資格確認書"), "{text}");
+}
+
+#[test]
+fn language_defaults_to_the_locale_then_japanese() {
+    let args = ["--expires", "2026-09-24", "--today", "2026-07-06"];
+    let en = stdout(&check_env(&args, &[("LANG", "en_US.UTF-8")]));
+    assert!(en.starts_with("You can renew"), "{en}");
+    let ja = stdout(&check_env(
+        &args,
+        &[("LANG", "en_US.UTF-8"), ("LC_ALL", "ja_JP.UTF-8")],
+    ));
+    assert!(ja.starts_with("電子証明書の更新手続き"), "{ja}");
+    let none = stdout(&check(&args));
+    assert!(none.starts_with("電子証明書の更新手続き"), "{none}");
+    let flag = stdout(&check_env(
+        &[&args[..], &["--lang", "en"]].concat(),
+        &[("LANG", "ja_JP.UTF-8")],
+    ));
+    assert!(flag.starts_with("You can renew"), "{flag}");
+}
+
+#[test]
+fn registration_and_card_expiry_change_the_next_steps() {
+    let base = ["--expires", "2026-09-24", "--today", "2026-07-06", "--json"];
+    let v = json(&check(&[&base[..], &["--registered", "no"]].concat()));
+    assert_eq!(action_ids(&v), ["renew-certificate", "register-insurance"]);
+    let v = json(&check(&[&base[..], &["--registered", "yes"]].concat()));
+    assert_eq!(action_ids(&v), ["renew-certificate"]);
+    let v = json(&check(&base));
+    assert_eq!(action_ids(&v), ["renew-certificate", "check-registration"]);
+    let v = json(&check(
+        &[
+            &base[..],
+            &["--registered", "yes", "--card-expires", "2026-09-24"],
+        ]
+        .concat(),
+    ));
+    assert_eq!(action_ids(&v), ["apply-new-card"]);
+    assert!(v["actions"][0]["en"]
+        .as_str()
+        .unwrap()
+        .contains("1–2 months"));
+}
+
+fn write_cert(dir: &Path, name: &str, not_before: &str, not_after: &str, pem: bool) -> String {
+    let at = |s: &str| {
+        let (date, secs) = s.split_once('T').unwrap();
+        let mut ymd = date.split('-').map(|n| n.parse::<u32>().unwrap());
+        let (y, m, d) = (
+            ymd.next().unwrap(),
+            ymd.next().unwrap(),
+            ymd.next().unwrap(),
+        );
+        rcgen::date_time_ymd(y as i32, m as u8, d as u8)
+            + std::time::Duration::from_secs(secs.parse().unwrap())
+    };
+    let mut params = rcgen::CertificateParams::new(vec!["mynawatch.test".to_owned()]).unwrap();
+    params.not_before = at(not_before);
+    params.not_after = at(not_after);
+    let key = rcgen::KeyPair::generate().unwrap();
+    let cert = params.self_signed(&key).unwrap();
+    let path = dir.join(name);
+    if pem {
+        std::fs::write(&path, cert.pem()).unwrap();
+    } else {
+        std::fs::write(&path, cert.der().as_ref()).unwrap();
+    }
+    path.to_str().unwrap().to_owned()
+}
+
+/// Seconds after midnight UTC: 14:59:59Z is 23:59:59 in Japan; 15:00:00Z is already the next day.
+const END_OF_JST_DAY: &str = "53999";
+const NEXT_JST_DAY: &str = "54000";
+
+#[test]
+fn der_and_pem_certificates_are_read_in_japan_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let nb = "2021-09-23T54000"; // 2021-09-24 00:00 JST
+    let der = write_cert(
+        dir.path(),
+        "usual.der",
+        nb,
+        &format!("2026-09-24T{END_OF_JST_DAY}"),
+        false,
+    );
+    let pem = write_cert(
+        dir.path(),
+        "usual.pem",
+        nb,
+        &format!("2026-09-24T{END_OF_JST_DAY}"),
+        true,
+    );
+    let late = write_cert(
+        dir.path(),
+        "late.der",
+        nb,
+        &format!("2026-09-24T{NEXT_JST_DAY}"),
+        false,
+    );
+
+    for path in [&der, &pem] {
+        let v = json(&check(&["--cert", path, "--today", "2026-09-24", "--json"]));
+        assert_eq!(v["status"], "renewal-open", "{path}");
+        assert_eq!(v["certificate_expires"], "2026-09-24", "{path}");
+        assert_eq!(v["days_left"], 0, "{path}");
+        let v = json(&check(&["--cert", path, "--today", "2026-09-25", "--json"]));
+        assert_eq!(v["status"], "expired-grace", "{path}");
+    }
+    // notAfter 15:00:00Z is 2026-09-25 00:00 in Japan: still valid on 09-25.
+    let v = json(&check(&[
+        "--cert",
+        &late,
+        "--today",
+        "2026-09-25",
+        "--json",
+    ]));
+    assert_eq!(v["status"], "renewal-open");
+    assert_eq!(v["certificate_expires"], "2026-09-25");
+    assert_eq!(v["renewal_opens"], "2026-06-26");
+
+    let o = check(&["--cert", &der, "--today", "2026-07-06", "--lang", "en"]);
+    assert!(stdout(&o).starts_with("You can renew your certificate now (80 days left)"));
+}
+
+#[test]
+fn leap_day_certificate_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = write_cert(
+        dir.path(),
+        "leap.pem",
+        "2023-02-28T54000",
+        &format!("2028-02-29T{END_OF_JST_DAY}"),
+        true,
+    );
+    let v = json(&check(&[
+        "--cert",
+        &cert,
+        "--today",
+        "2028-03-01",
+        "--json",
+    ]));
+    assert_eq!(v["status"], "expired-grace");
+    assert_eq!(v["insurance_usable_until"], "2028-05-31");
+    assert_eq!(v["days_left"], 91);
+}
+
+#[test]
+fn bad_certificate_files_are_one_line_and_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = write_cert(
+        dir.path(),
+        "good.der",
+        "2021-09-23T54000",
+        "2026-09-24T53999",
+        false,
+    );
+    let bytes = std::fs::read(&good).unwrap();
+
+    let truncated = dir.path().join("truncated.der");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 2]).unwrap();
+    let garbage = dir.path().join("garbage.der");
+    std::fs::write(&garbage, b"\x30\x82\xff\xffnot really a certificate").unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "this is a shopping list\n").unwrap();
+    let empty = dir.path().join("empty.der");
+    std::fs::write(&empty, b"").unwrap();
+    let bad_pem = dir.path().join("bad.pem");
+    std::fs::write(
+        &bad_pem,
+        "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let missing = dir.path().join("missing.der");
+
+    for (path, needle) in [
+        (&truncated, "is not an X.509 certificate"),
+        (&garbage, "is not an X.509 certificate"),
+        (&text, "is not an X.509 certificate"),
+        (&bad_pem, "is not an X.509 certificate"),
+        (&empty, "is empty"),
+        (&missing, "cannot read certificate file"),
+    ] {
+        let p = path.to_str().unwrap();
+        let o = check(&["--cert", p, "--today", "2026-01-01"]);
+        assert_bad_input(&o, needle);
+        assert!(stderr(&o).contains(p), "names the file: {}", stderr(&o));
+    }
+    // A directory is not a certificate file either.
+    assert_bad_input(
+        &check(&["--cert", dir.path().to_str().unwrap()]),
+        "cannot read certificate file",
+    );
+}
+
+#[test]
+fn bad_dates_and_missing_input_are_one_line_and_exit_2() {
+    assert_bad_input(
+        &check(&["--expires", "2026-02-30", "--today", "2026-01-01"]),
+        "invalid --expires \"2026-02-30\"",
+    );
+    assert_bad_input(
+        &check(&["--expires", "2026-09-24", "--today", "tomorrow"]),
+        "invalid --today \"tomorrow\"",
+    );
+    assert_bad_input(
+        &check(&["--expires", "2026-09-24", "--card-expires", "2027-13-01"]),
+        "invalid --card-expires",
+    );
+    assert_bad_input(
+        &check(&["--expires", "2026-09-24", "--issued", "2027-01-01"]),
+        "--issued 2027-01-01 is after --expires 2026-09-24",
+    );
+    assert_bad_input(
+        &check(&["--today", "2026-01-01"]),
+        "give --cert FILE or --expires",
+    );
+}
+
+#[test]
+fn usage_errors_exit_2_without_output() {
+    let o = check(&["--expires", "2026-09-24", "--registered", "maybe"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stdout(&o), "");
+    assert!(stderr(&o).contains("--registered"), "{}", stderr(&o));
+}

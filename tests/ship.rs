@@ -1,0 +1,906 @@
+//! Shipping checks against the real tools: the systemd unit (systemd-analyze verify + security), the
+//! D-Bus activation file (parsed, loaded by a real dbus-daemon, and used to start the daemon), the udev
+//! rule (udevadm + a structural check that simulates it on sample devices), `make install`/`uninstall`
+//! against the list in README.md, the committed man page, the completions, and `make demo --once`.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use support::{bin, wait_for};
+
+const BUS_NAME: &str = "io.github.mynawatch.MynaWatch1";
+const UNIT: &str = "systemd/mynawatch.service";
+const ACTIVATION: &str = "data/io.github.mynawatch.MynaWatch1.service";
+const UDEV_RULE: &str = "udev/70-mynawatch.rules";
+/// The systemd version whose `security` score docs/architecture.md records.
+const SCORED_SYSTEMD: &str = "252";
+
+/// The demo uses the first vpcd slot; only one test at a time may.
+static VPCD: Mutex<()> = Mutex::new(());
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn read(rel: &str) -> String {
+    fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+fn have(tool: &str) -> bool {
+    Command::new(tool)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok()
+}
+
+fn run(cmd: &mut Command) -> Output {
+    cmd.output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"))
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn tmp() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("mynawatch-ship")
+        .tempdir()
+        .expect("temp dir")
+}
+
+/// The unit with ExecStart pointing at the binary under test (verify checks that it exists).
+fn unit_for_test(dir: &Path, unit_text: &str) -> PathBuf {
+    let path = dir.join("mynawatch.service");
+    fs::write(&path, unit_text.replace("/usr/bin/mynawatch", bin())).expect("write unit");
+    path
+}
+
+/// `systemd-analyze … --user` needs a runtime dir; give it a private one.
+fn systemd_analyze(dir: &Path) -> Command {
+    let run_dir = dir.join("run");
+    fs::create_dir_all(&run_dir).expect("runtime dir");
+    let mut c = Command::new("systemd-analyze");
+    c.env("XDG_RUNTIME_DIR", run_dir);
+    c
+}
+
+fn verify(dir: &Path, unit: &Path, man_path: Option<&Path>) -> Output {
+    let mut c = systemd_analyze(dir);
+    c.args(["verify", "--user"]);
+    match man_path {
+        Some(p) => c.env("MANPATH", p).arg("--man=yes"),
+        None => c.arg("--man=no"),
+    };
+    run(c.arg(unit))
+}
+
+#[test]
+fn systemd_unit_passes_verify_and_verify_catches_mistakes() {
+    if !have("systemd-analyze") {
+        eprintln!("skipped: systemd-analyze not installed");
+        return;
+    }
+    let unit_text = read(UNIT);
+    let d = tmp();
+    let out = verify(d.path(), &unit_for_test(d.path(), &unit_text), None);
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "systemd-analyze verify: {}",
+        text(&out.stderr)
+    );
+
+    // The same check must notice a typo and a missing binary, or it proves nothing.
+    let typo = tmp();
+    let out = verify(
+        typo.path(),
+        &unit_for_test(typo.path(), &unit_text.replace("UMask=", "UMaks=")),
+        None,
+    );
+    assert!(text(&out.stderr).contains("UMaks"), "{out:?}");
+    let missing = tmp();
+    let path = missing.path().join("mynawatch.service");
+    fs::write(
+        &path,
+        unit_text.replace("/usr/bin/mynawatch", "/nonexistent/mynawatch"),
+    )
+    .unwrap();
+    assert!(!verify(missing.path(), &path, None).status.success());
+
+    for key in [
+        "Type=dbus",
+        &format!("BusName={BUS_NAME}"),
+        "Restart=on-failure",
+        "PartOf=graphical-session.target",
+        "RestrictAddressFamilies=AF_UNIX",
+        "ReadWritePaths=%S/mynawatch %C/mynawatch",
+    ] {
+        assert!(
+            unit_text.lines().any(|l| l == key),
+            "{UNIT} lacks the line {key}"
+        );
+    }
+}
+
+#[test]
+fn systemd_unit_security_exposure_is_ok_and_recorded_in_the_docs() {
+    if !have("systemd-analyze") {
+        eprintln!("skipped: systemd-analyze not installed");
+        return;
+    }
+    let d = tmp();
+    let unit = unit_for_test(d.path(), &read(UNIT));
+    let out = run(systemd_analyze(d.path())
+        .args(["security", "--user", "--offline=yes"])
+        .arg(&unit));
+    let report = text(&out.stdout);
+    assert!(out.status.success(), "{report}{}", text(&out.stderr));
+    let line = report
+        .lines()
+        .find(|l| l.contains("Overall exposure level for mynawatch.service:"))
+        .unwrap_or_else(|| panic!("no overall score in\n{report}"));
+    let score = line
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap();
+    let value: f64 = score.parse().expect("score");
+    eprintln!(
+        "systemd-analyze security --user --offline=yes: {}",
+        line.trim()
+    );
+    assert!(value < 2.0, "exposure {value} is above systemd's OK band");
+
+    let version = text(&run(Command::new("systemd-analyze").arg("--version")).stdout);
+    if version.split_whitespace().nth(1) == Some(SCORED_SYSTEMD) {
+        let docs = read("docs/architecture.md");
+        let recorded = format!("exposure level {score}");
+        assert!(
+            docs.contains(&recorded),
+            "docs/architecture.md must record `{recorded}` (systemd {SCORED_SYSTEMD})"
+        );
+    } else {
+        eprintln!("systemd is not {SCORED_SYSTEMD}: the recorded score was not compared");
+    }
+}
+
+/// `key=value` lines per `[section]`, as the desktop-entry style files of D-Bus and systemd are.
+fn ini(textual: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut sections: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut current = String::new();
+    for line in textual.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            current = name.to_string();
+            sections.entry(current.clone()).or_default();
+            continue;
+        }
+        let (k, v) = line
+            .split_once('=')
+            .unwrap_or_else(|| panic!("not key=value: {line}"));
+        assert!(!current.is_empty(), "key outside a section: {line}");
+        let prev = sections
+            .entry(current.clone())
+            .or_default()
+            .insert(k.trim().to_string(), v.trim().to_string());
+        assert!(prev.is_none() || current == "Service", "duplicate key {k}");
+    }
+    sections
+}
+
+#[test]
+fn activation_file_names_the_bus_name_and_the_unit() {
+    let act = ini(&read(ACTIVATION));
+    assert_eq!(act.keys().collect::<Vec<_>>(), ["D-BUS Service"]);
+    let s = &act["D-BUS Service"];
+    assert_eq!(s["Name"], BUS_NAME);
+    assert_eq!(s["SystemdService"], "mynawatch.service");
+    assert_eq!(s["Exec"], "/usr/bin/mynawatch daemon");
+    assert_eq!(s.len(), 3, "unexpected keys: {s:?}");
+    // The unit it names is ours and owns the same name.
+    let unit = ini(&read(UNIT));
+    assert_eq!(unit["Service"]["BusName"], BUS_NAME);
+    assert_eq!(unit["Service"]["ExecStart"], s["Exec"]);
+    assert!(Path::new(UNIT).ends_with(&s["SystemdService"]));
+}
+
+/// A dbus-daemon whose service dir holds only our activation file (Exec → the binary under test).
+struct ActivatingBus {
+    dir: tempfile::TempDir,
+    address: String,
+    pid: i32,
+}
+
+impl ActivatingBus {
+    fn start() -> ActivatingBus {
+        let dir = tmp();
+        let services = dir.path().join("services");
+        fs::create_dir(&services).unwrap();
+        fs::write(
+            services.join(format!("{BUS_NAME}.service")),
+            read(ACTIVATION).replace("/usr/bin/mynawatch", bin()),
+        )
+        .unwrap();
+        let address = format!("unix:path={}/bus", dir.path().display());
+        let config = dir.path().join("bus.conf");
+        fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>{}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+                services.display()
+            ),
+        )
+        .unwrap();
+        // Activated services inherit this environment: our bus, and state/config in the temp dir.
+        let out = run(Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--print-pid=1", "--fork", "--nopidfile"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .env("XDG_STATE_HOME", dir.path().join("state"))
+            .env("XDG_CONFIG_HOME", dir.path().join("config"))
+            .env("XDG_CACHE_HOME", dir.path().join("cache"))
+            .stderr(Stdio::null()));
+        assert!(out.status.success(), "dbus-daemon: {out:?}");
+        let pid = text(&out.stdout).trim().parse().expect("pid");
+        ActivatingBus { dir, address, pid }
+    }
+
+    fn busctl(&self, args: &[&str]) -> Output {
+        run(Command::new("busctl")
+            .arg(format!("--address={}", self.address))
+            .args(args))
+    }
+}
+
+impl Drop for ActivatingBus {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.pid.to_string()).status();
+        let _ = &self.dir;
+    }
+}
+
+#[test]
+fn dbus_daemon_loads_the_activation_file_and_a_call_starts_the_daemon() {
+    if !have("dbus-daemon") || !have("busctl") {
+        eprintln!("skipped: dbus-daemon or busctl not installed");
+        return;
+    }
+    let bus = ActivatingBus::start();
+    let out = bus.busctl(&["list", "--activatable", "--no-legend"]);
+    assert!(
+        text(&out.stdout)
+            .lines()
+            .any(|l| l.split_whitespace().next() == Some(BUS_NAME)),
+        "dbus-daemon did not accept the activation file: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+
+    let has_daemon = run(Command::new(bin()).args(["daemon", "--help"]))
+        .status
+        .success();
+    if !has_daemon {
+        eprintln!("skipped the activation call: this build has no `daemon` subcommand yet");
+        return;
+    }
+    // Any call to the name makes the bus run Exec= (no systemd here) and wait for the name.
+    let out = bus.busctl(&[
+        "call",
+        BUS_NAME,
+        "/io/github/mynawatch/MynaWatch1",
+        "org.freedesktop.DBus.Peer",
+        "Ping",
+    ]);
+    let pid = bus.busctl(&["status", "--no-pager", BUS_NAME]);
+    let pid = text(&pid.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("PID="))
+        .map(str::to_string);
+    if let Some(pid) = &pid {
+        let _ = Command::new("kill").arg(pid).status();
+    }
+    assert!(
+        out.status.success(),
+        "activation failed: {}",
+        text(&out.stderr)
+    );
+    assert!(pid.is_some(), "no process owns {BUS_NAME} after activation");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// make install
+
+/// The paths listed in README.md right after "`make install PREFIX=/usr` installs exactly".
+fn documented_install_list() -> BTreeSet<String> {
+    let readme = read("README.md");
+    let start = readme
+        .find("`make install PREFIX=/usr` installs exactly")
+        .expect("README.md lists the installed files");
+    let block = readme[start..].split("```").nth(1).expect("a fenced block");
+    block
+        .lines()
+        .skip(1) // the fence's info string
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn make(args: &[&str], bin_copy: &Path) -> Output {
+    // BIN: a fresh copy of the built binary (newer than the sources, so make never rebuilds);
+    // CARGO=false: if it tried anyway, fail loudly instead of running cargo inside cargo test.
+    run(Command::new("make")
+        .current_dir(repo())
+        .arg("-s")
+        .args(args)
+        .arg(format!("BIN={}", bin_copy.display()))
+        .arg("CARGO=false"))
+}
+
+fn files_under(root: &Path) -> BTreeMap<String, u32> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, u32>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let meta = fs::symlink_metadata(e.path()).unwrap();
+            if meta.is_dir() {
+                walk(root, &e.path(), out);
+            } else {
+                let rel = e.path().strip_prefix(root).unwrap().display().to_string();
+                out.insert(format!("/{rel}"), meta.permissions().mode() & 0o7777);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+#[test]
+fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them() {
+    if !have("make") {
+        eprintln!("skipped: make not installed");
+        return;
+    }
+    let d = tmp();
+    let bin_copy = d.path().join("mynawatch");
+    fs::copy(bin(), &bin_copy).unwrap();
+    let dest = d.path().join("root");
+    let destdir = format!("DESTDIR={}", dest.display());
+
+    let out = make(&["install", &destdir, "PREFIX=/usr"], &bin_copy);
+    assert!(out.status.success(), "make install: {}", text(&out.stderr));
+    let installed = files_under(&dest);
+    let documented = documented_install_list();
+    assert_eq!(
+        installed.keys().cloned().collect::<BTreeSet<_>>(),
+        documented,
+        "make install vs README.md"
+    );
+    let listed = text(&make(&["list-installed", "PREFIX=/usr"], &bin_copy).stdout);
+    assert_eq!(
+        listed.lines().map(str::to_string).collect::<BTreeSet<_>>(),
+        documented
+    );
+    for (path, mode) in &installed {
+        let want = if path == "/usr/bin/mynawatch" {
+            0o755
+        } else {
+            0o644
+        };
+        assert_eq!(*mode, want, "{path} mode {mode:o}");
+    }
+    let at = |p: &str| dest.join(p.trim_start_matches('/'));
+    assert_eq!(
+        fs::read(at("/usr/bin/mynawatch")).unwrap(),
+        fs::read(bin()).unwrap()
+    );
+    assert_eq!(
+        read_to(&at("/usr/lib/systemd/user/mynawatch.service")),
+        read(UNIT)
+    );
+    assert_eq!(
+        read_to(&at(&format!(
+            "/usr/share/dbus-1/services/{BUS_NAME}.service"
+        ))),
+        read(ACTIVATION)
+    );
+    assert_eq!(
+        read_to(&at("/usr/lib/udev/rules.d/70-mynawatch.rules")),
+        read(UDEV_RULE)
+    );
+    let page = at("/usr/share/man/man1/mynawatch.1");
+    assert_eq!(read_to(&page), read("docs/mynawatch.1"));
+    let bash = at("/usr/share/bash-completion/completions/mynawatch");
+    assert!(run(Command::new("bash").arg("-n").arg(&bash))
+        .status
+        .success());
+
+    // The man page the unit's Documentation= names is the installed one, and it renders cleanly.
+    if have("systemd-analyze") && have("man") {
+        let v = tmp();
+        let out = verify(
+            v.path(),
+            &unit_for_test(v.path(), &read(UNIT)),
+            Some(&dest.join("usr/share/man")),
+        );
+        assert!(
+            out.status.success(),
+            "man:mynawatch(1): {}",
+            text(&out.stderr)
+        );
+        let out = run(Command::new("man")
+            .args(["--warnings", "-l"])
+            .arg(&page)
+            .env("MANWIDTH", "80"));
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{}",
+            text(&out.stderr)
+        );
+        assert!(text(&out.stdout).contains("MYNAWATCH COMPLETIONS"));
+    }
+
+    let out = make(&["uninstall", &destdir, "PREFIX=/usr"], &bin_copy);
+    assert!(
+        out.status.success(),
+        "make uninstall: {}",
+        text(&out.stderr)
+    );
+    assert!(
+        files_under(&dest).is_empty(),
+        "left behind: {:?}",
+        files_under(&dest)
+    );
+
+    // Another prefix: paths in the unit follow it, and the udev rule goes where udev looks.
+    let local = d.path().join("local");
+    let out = make(
+        &[
+            "install",
+            &format!("DESTDIR={}", local.display()),
+            "PREFIX=/usr/local",
+        ],
+        &bin_copy,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let unit = read_to(&local.join("usr/local/lib/systemd/user/mynawatch.service"));
+    assert!(unit.contains("\nExecStart=/usr/local/bin/mynawatch daemon\n"));
+    assert!(local.join("etc/udev/rules.d/70-mynawatch.rules").is_file());
+}
+
+fn read_to(p: &Path) -> String {
+    fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn committed_man_page_is_the_generated_one() {
+    let out = run(Command::new(bin()).arg("man"));
+    assert!(out.status.success());
+    assert!(
+        text(&out.stdout) == read("docs/mynawatch.1"),
+        "docs/mynawatch.1 is stale: run `make man` (or `mynawatch man > docs/mynawatch.1`) and commit it"
+    );
+}
+
+#[test]
+fn completion_scripts_are_valid_shell() {
+    for (shell, checker) in [("bash", "bash"), ("zsh", "zsh"), ("fish", "fish")] {
+        let out = run(Command::new(bin()).args(["completions", shell]));
+        assert!(out.status.success(), "{shell}");
+        assert!(text(&out.stdout).contains("mynawatch"));
+        if !have(checker) {
+            eprintln!("{checker} not installed: {shell} completions not syntax-checked");
+            continue;
+        }
+        let d = tmp();
+        let f = d.path().join("completion");
+        fs::write(&f, &out.stdout).unwrap();
+        let flag = if checker == "fish" {
+            "--no-execute"
+        } else {
+            "-n"
+        };
+        let check = run(Command::new(checker).arg(flag).arg(&f));
+        assert!(check.status.success(), "{shell}: {}", text(&check.stderr));
+    }
+    let bad = run(Command::new(bin()).args(["completions", "tcsh"]));
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// udev
+
+/// One `KEY{attr}OP"value"` of a udev rule line.
+#[derive(Debug)]
+struct Pair {
+    key: String,
+    attr: Option<String>,
+    op: String,
+    value: String,
+}
+
+/// Parse the rule file strictly: every line is a comment, blank, or comma-separated pairs with a known
+/// key, a valid operator for it, and a double-quoted value.
+fn parse_rules(textual: &str) -> Vec<Vec<Pair>> {
+    const MATCH_ONLY: &[&str] = &[
+        "ACTION",
+        "SUBSYSTEM",
+        "DEVTYPE",
+        "KERNEL",
+        "DRIVER",
+        "SUBSYSTEMS",
+    ];
+    const ANY: &[&str] = &["ENV", "TAG", "ATTR", "ATTRS", "GOTO", "LABEL"];
+    let mut rules = Vec::new();
+    for (n, line) in textual.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut pairs = Vec::new();
+        let mut rest = line;
+        while !rest.is_empty() {
+            let key_end = rest
+                .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+                .unwrap_or_else(|| panic!("line {}: no operator in {rest}", n + 1));
+            let key = &rest[..key_end];
+            rest = &rest[key_end..];
+            let mut attr = None;
+            if let Some(r) = rest.strip_prefix('{') {
+                let end = r.find('}').expect("closing }");
+                attr = Some(r[..end].to_string());
+                rest = &r[end + 1..];
+            }
+            let op = ["==", "!=", "+=", "-=", ":=", "="]
+                .into_iter()
+                .find(|op| rest.starts_with(op))
+                .unwrap_or_else(|| panic!("line {}: bad operator at {rest}", n + 1));
+            rest = rest[op.len()..]
+                .strip_prefix('"')
+                .expect("value opens with \"");
+            let end = rest.find('"').expect("value closes with \"");
+            let value = rest[..end].to_string();
+            rest = rest[end + 1..].trim_start();
+            if let Some(r) = rest.strip_prefix(',') {
+                rest = r.trim_start();
+                assert!(!rest.is_empty(), "line {}: trailing comma", n + 1);
+            } else {
+                assert!(
+                    rest.is_empty(),
+                    "line {}: missing comma before {rest}",
+                    n + 1
+                );
+            }
+            assert!(
+                MATCH_ONLY.contains(&key) && (op == "==" || op == "!=") || ANY.contains(&key),
+                "line {}: {key}{op} not allowed",
+                n + 1
+            );
+            let attr_needed = matches!(key, "ENV" | "ATTR" | "ATTRS");
+            assert_eq!(
+                attr.is_some(),
+                attr_needed,
+                "line {}: {key} attribute",
+                n + 1
+            );
+            pairs.push(Pair {
+                key: key.to_string(),
+                attr,
+                op: op.to_string(),
+                value,
+            });
+        }
+        rules.push(pairs);
+    }
+    rules
+}
+
+/// udev's shell-style match: `*`, `?`, and `|` alternatives.
+fn glob(pattern: &str, s: &str) -> bool {
+    fn one(p: &[u8], s: &[u8]) -> bool {
+        match (p.first(), s.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => one(&p[1..], s) || (!s.is_empty() && one(p, &s[1..])),
+            (Some(b'?'), Some(_)) => one(&p[1..], &s[1..]),
+            (Some(a), Some(b)) if a == b => one(&p[1..], &s[1..]),
+            _ => false,
+        }
+    }
+    pattern
+        .split('|')
+        .any(|alt| one(alt.as_bytes(), s.as_bytes()))
+}
+
+/// Run the parsed rules on a device (its properties, ACTION and SUBSYSTEM included) the way udev
+/// does for these keys; returns the tags and the properties afterwards.
+fn simulate(
+    rules: &[Vec<Pair>],
+    device: &[(&str, &str)],
+) -> (Vec<String>, BTreeMap<String, String>) {
+    let mut env: BTreeMap<String, String> = device
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let mut tags = Vec::new();
+    let mut goto: Option<String> = None;
+    for pairs in rules {
+        if let Some(label) = &goto {
+            if pairs.iter().any(|p| p.key == "LABEL" && &p.value == label) {
+                goto = None;
+            }
+            continue;
+        }
+        let prop = |p: &Pair| -> String {
+            let k = p.attr.clone().unwrap_or_else(|| p.key.clone());
+            env.get(&k).cloned().unwrap_or_default()
+        };
+        let matched = pairs.iter().all(|p| match p.op.as_str() {
+            "==" => glob(&p.value, &prop(p)),
+            "!=" => !glob(&p.value, &prop(p)),
+            _ => true,
+        });
+        if !matched {
+            continue;
+        }
+        for p in pairs.iter().filter(|p| p.op != "==" && p.op != "!=") {
+            match (p.key.as_str(), p.op.as_str()) {
+                ("TAG", "+=") => tags.push(p.value.clone()),
+                ("ENV", "+=") => {
+                    let k = p.attr.clone().unwrap();
+                    let v = env.entry(k).or_default();
+                    if !v.is_empty() {
+                        v.push(' ');
+                    }
+                    v.push_str(&p.value);
+                }
+                ("GOTO", _) => goto = Some(p.value.clone()),
+                ("LABEL", _) => {}
+                other => panic!("simulation does not know {other:?}"),
+            }
+        }
+    }
+    assert!(goto.is_none(), "GOTO without its LABEL");
+    (tags, env)
+}
+
+#[test]
+fn udev_rule_parses_and_starts_the_service_for_ccid_readers_only() {
+    let rules = parse_rules(&read(UDEV_RULE));
+    let reader = [
+        ("ACTION", "add"),
+        ("SUBSYSTEM", "usb"),
+        ("DEVTYPE", "usb_device"),
+        ("ID_USB_INTERFACES", ":0b0000:"),
+    ];
+    let (tags, env) = simulate(&rules, &reader);
+    assert_eq!(tags, ["systemd"]);
+    assert_eq!(env["SYSTEMD_USER_WANTS"], "mynawatch.service");
+    // A reader that is also a keyboard (composite device), and one that was already tagged.
+    let combo = [
+        ("ACTION", "bind"),
+        ("SUBSYSTEM", "usb"),
+        ("DEVTYPE", "usb_device"),
+        ("ID_USB_INTERFACES", ":030101:0b0000:"),
+        ("SYSTEMD_USER_WANTS", "smartcard.target"),
+    ];
+    let (tags, env) = simulate(&rules, &combo);
+    assert_eq!(tags, ["systemd"]);
+    assert_eq!(
+        env["SYSTEMD_USER_WANTS"],
+        "smartcard.target mynawatch.service"
+    );
+    for (what, dev) in [
+        (
+            "keyboard",
+            [
+                ("ACTION", "add"),
+                ("SUBSYSTEM", "usb"),
+                ("DEVTYPE", "usb_device"),
+                ("ID_USB_INTERFACES", ":030101:"),
+            ],
+        ),
+        (
+            "reader removed",
+            [
+                ("ACTION", "remove"),
+                ("SUBSYSTEM", "usb"),
+                ("DEVTYPE", "usb_device"),
+                ("ID_USB_INTERFACES", ":0b0000:"),
+            ],
+        ),
+        (
+            "interface, not device",
+            [
+                ("ACTION", "add"),
+                ("SUBSYSTEM", "usb"),
+                ("DEVTYPE", "usb_interface"),
+                ("ID_USB_INTERFACES", ":0b0000:"),
+            ],
+        ),
+        (
+            "not usb",
+            [
+                ("ACTION", "add"),
+                ("SUBSYSTEM", "hidraw"),
+                ("DEVTYPE", "usb_device"),
+                ("ID_USB_INTERFACES", ":0b0000:"),
+            ],
+        ),
+    ] {
+        let (tags, env) = simulate(&rules, &dev);
+        assert!(
+            tags.is_empty() && !env.contains_key("SYSTEMD_USER_WANTS"),
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn udev_rule_is_accepted_by_udevadm() {
+    if !have("udevadm") {
+        eprintln!(
+            "skipped: udevadm not installed (apt-get install udev); the structural test still ran"
+        );
+        return;
+    }
+    let verify = run(Command::new("udevadm").args(["verify", "--help"]));
+    if verify.status.success() {
+        // systemd ≥ 253.
+        let out = run(Command::new("udevadm")
+            .args(["verify", "--resolve-names=never"])
+            .arg(repo().join(UDEV_RULE)));
+        assert!(
+            out.status.success(),
+            "{}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
+        return;
+    }
+    // systemd 252 has no `verify`: `udevadm test` loads every rules file and logs each bad line as
+    // "FILE:LINE …". Our rule goes into /run/udev/rules.d on a tmpfs over /run in a private mount
+    // namespace, so nothing on the host changes.
+    let udevadm_test = |rule_text: &str| -> String {
+        let d = tmp();
+        let rule = d.path().join("70-mynawatch.rules");
+        fs::write(&rule, rule_text).unwrap();
+        let script = format!(
+            "mount -t tmpfs tmpfs /run && mkdir -p /run/udev/rules.d && cp {} /run/udev/rules.d/ \
+             && udevadm test --action=add /sys/class/net/lo 2>&1",
+            rule.display()
+        );
+        let mut ns = vec!["--mount"];
+        if !is_root() {
+            ns.insert(0, "--map-root-user");
+        }
+        let out = run(Command::new("unshare")
+            .args(&ns)
+            .args(["sh", "-c", &script]));
+        text(&out.stdout)
+    };
+    let ours = "/run/udev/rules.d/70-mynawatch.rules";
+    let log = udevadm_test(&read(UDEV_RULE));
+    if !log.contains(&format!("Reading rules file: {ours}")) {
+        eprintln!("skipped: udevadm test could not run here:\n{log}");
+        return;
+    }
+    let complaints: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with(&format!("{ours}:")))
+        .collect();
+    assert!(complaints.is_empty(), "udevadm: {complaints:?}");
+    // The same run notices a broken rule, so the check above means something.
+    let broken = read(UDEV_RULE).replace("ENV{DEVTYPE}!=", "ENVV{DEVTYPE}!=");
+    assert!(
+        udevadm_test(&broken)
+            .lines()
+            .any(|l| l.starts_with(&format!("{ours}:"))),
+        "udevadm did not flag a bad key"
+    );
+}
+
+fn is_root() -> bool {
+    text(&run(Command::new("id").arg("-u")).stdout).trim() == "0"
+}
+
+// ---------------------------------------------------------------------------------------------------
+// make demo
+
+#[test]
+fn make_demo_once_walks_through_the_four_statuses_and_leaves_nothing_running() {
+    if std::env::var_os("MW_E2E_DIR").is_none() {
+        eprintln!("skipped: needs pcscd + vpcd (run through scripts/test.sh)");
+        return;
+    }
+    for sub in ["daemon", "sim-card", "status"] {
+        if !run(Command::new(bin()).args([sub, "--help"]))
+            .status
+            .success()
+        {
+            eprintln!("skipped: this build has no `{sub}` subcommand yet");
+            return;
+        }
+    }
+    let _slot = VPCD.lock().unwrap_or_else(|e| e.into_inner());
+    let mut child = Command::new("make")
+        .current_dir(repo())
+        .args(["-s", "demo", "DEMO_ARGS=--once"])
+        .env("MYNAWATCH", bin())
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("make demo");
+    let started = Instant::now();
+    let status = wait_for(Duration::from_secs(120), "make demo to finish", || {
+        child.try_wait().expect("wait")
+    });
+    let out = child.wait_with_output().unwrap();
+    let stdout = text(&out.stdout);
+    eprintln!("make demo took {:?}", started.elapsed());
+    assert!(
+        status.success(),
+        "make demo failed:\n{stdout}\n{}",
+        text(&out.stderr)
+    );
+
+    let mut at = 0;
+    for s in [
+        "valid",
+        "renewal-open",
+        "expired-grace",
+        "registration-lapsed",
+    ] {
+        let needle = format!("Status={s} ");
+        let found = stdout[at..]
+            .find(&needle)
+            .unwrap_or_else(|| panic!("no {needle} after byte {at} in\n{stdout}"));
+        at += found + needle.len();
+    }
+    assert!(
+        stdout.contains("Notification: "),
+        "no notification shown:\n{stdout}"
+    );
+
+    // Its temp dir is named in the bus address; nothing may still run with it, and it is gone.
+    let dir = stdout
+        .split("unix:path=")
+        .nth(1)
+        .and_then(|s| s.split("/bus").next())
+        .expect("private bus address in the output")
+        .to_string();
+    assert!(!Path::new(&dir).exists(), "{dir} left behind");
+    let leftovers: Vec<String> = fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| text(&c).replace('\0', " "))
+        .filter(|c| c.contains(&dir))
+        .collect();
+    assert!(leftovers.is_empty(), "still running: {leftovers:?}");
+}
