@@ -6,6 +6,7 @@ use crate::cli::{Cli, Command};
 
 pub mod check;
 pub mod completions;
+pub mod daemon;
 pub mod man;
 pub mod read;
 pub mod sim_card;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SimCard(args) => sim_card::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Daemon(args) => daemon::run(args),
         Command::Status(args) => status::run(args),
         Command::Watch(args) => watch::run(args),
     }

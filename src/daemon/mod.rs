@@ -1,5 +1,223 @@
 //! The daemon: reader events → card read → rule core → publish on D-Bus, notify, remember; plus the
 //! reminder scheduler that re-evaluates remembered cards when the Japan date changes.
+//!
+//! [`run`] owns the loop (mini-redis style: the caller passes the shutdown trigger). Until the store,
+//! notifier and reader monitor are merged, cards live in memory only and none are read from readers;
+//! the D-Bus requests, the scheduler and the reminder logic are complete.
 
 pub mod reminders;
 pub mod scheduler;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use zbus::Connection;
+
+use crate::card::CardKey;
+use crate::dbus::{CardView, Error as BusError, Publisher, Request, BUS_NAME};
+use crate::rules::{jst_date, Facts, Lang, Milestone, Policy};
+use reminders::{evaluate, Reminder};
+use scheduler::Clock;
+
+/// How the daemon runs (from the command line and the config file).
+#[derive(Clone)]
+pub struct Options {
+    pub policy: Policy,
+    pub lang: Lang,
+    pub notify: bool,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("another mynawatch daemon already owns {BUS_NAME} on this session bus")]
+    AlreadyRunning,
+    #[error("D-Bus: {0}")]
+    Bus(#[from] zbus::Error),
+}
+
+/// What the daemon remembers about a card (the store's record once it is merged).
+#[derive(Clone, Debug)]
+pub struct Known {
+    pub facts: Facts,
+    pub label: String,
+    pub last_notified: Option<Milestone>,
+    pub present: bool,
+}
+
+/// Serve on `conn`, take the bus name, and handle requests and new days until `shutdown` resolves.
+pub async fn run(
+    conn: Connection,
+    opts: Options,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    let (req_tx, mut requests) = mpsc::channel(16);
+    let publisher = Publisher::serve(&conn, req_tx).await?;
+    publisher.request_name().await.map_err(|e| match e {
+        zbus::Error::NameTaken => DaemonError::AlreadyRunning,
+        e => DaemonError::Bus(e),
+    })?;
+    tracing::info!(name = BUS_NAME, "serving on the session bus");
+
+    let stop = CancellationToken::new();
+    let (day_tx, mut days) = mpsc::channel(4);
+    let scheduler = tokio::spawn(scheduler::run(
+        opts.clock.clone(),
+        day_tx,
+        stop.child_token(),
+    ));
+    let today = jst_date(opts.clock.now());
+    let mut daemon = Daemon {
+        publisher,
+        opts,
+        today,
+        cards: BTreeMap::new(),
+    };
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            Some(day) = days.recv() => daemon.new_day(day).await,
+            Some(req) = requests.recv() => daemon.handle(req).await,
+        }
+    }
+    tracing::info!("shutting down");
+    stop.cancel();
+    let _ = scheduler.await;
+    if let Err(e) = conn.release_name(BUS_NAME).await {
+        tracing::debug!(error = %e, "releasing the bus name");
+    }
+    Ok(())
+}
+
+/// The loop's state: everything is changed from here, one event at a time.
+pub struct Daemon {
+    publisher: Publisher,
+    opts: Options,
+    today: NaiveDate,
+    cards: BTreeMap<CardKey, Known>,
+}
+
+impl Daemon {
+    async fn new_day(&mut self, day: NaiveDate) {
+        tracing::debug!(%day, "re-evaluating all cards");
+        self.today = day;
+        let keys: Vec<_> = self.cards.keys().cloned().collect();
+        for key in keys {
+            self.publish(&key).await;
+        }
+    }
+
+    /// A card was read (or its facts changed): remember it and publish.
+    pub async fn card_seen(&mut self, key: CardKey, facts: Facts) {
+        let known = self.cards.entry(key.clone()).or_insert_with(|| Known {
+            facts: facts.clone(),
+            label: String::new(),
+            last_notified: None,
+            present: true,
+        });
+        known.facts = facts;
+        known.present = true;
+        self.publish(&key).await;
+    }
+
+    /// Judge one card for today, update its object, and emit a reminder if one is due.
+    async fn publish(&mut self, key: &CardKey) {
+        let Some(known) = self.cards.get_mut(key) else {
+            return;
+        };
+        let e = evaluate(
+            &known.facts,
+            self.today,
+            &self.opts.policy,
+            known.last_notified.as_ref(),
+        );
+        let view = CardView::new(
+            &e.assessment,
+            known.facts.registered,
+            known.present,
+            &known.label,
+        );
+        if let Err(err) = self.publisher.publish_card(key, view).await {
+            tracing::warn!(card = %key, error = %err, "publishing the card failed");
+        }
+        let Some((milestone, reminder)) = e.due else {
+            return;
+        };
+        known.last_notified = Some(milestone);
+        let sent = match reminder {
+            Reminder::RenewalNeeded { status, deadline } => {
+                self.publisher
+                    .renewal_needed(key, status.as_str(), &deadline.to_string())
+                    .await
+            }
+            Reminder::ReRegistrationNeeded { deadline } => {
+                self.publisher
+                    .re_registration_needed(key, &deadline.to_string())
+                    .await
+            }
+        };
+        if let Err(err) = sent {
+            tracing::warn!(card = %key, error = %err, "emitting the reminder failed");
+        }
+        tracing::info!(card = %key, status = %e.assessment.status, "reminder due");
+        // TODO(infra merge): Notifier::show(compose(label, &assessment, lang)) unless !self.opts.notify.
+    }
+
+    async fn handle(&mut self, req: Request) {
+        match req {
+            Request::Refresh { reply } => {
+                // TODO(infra merge): re-read the cards present in readers first.
+                let keys: Vec<_> = self.cards.keys().cloned().collect();
+                for key in keys {
+                    self.publish(&key).await;
+                }
+                let _ = reply.send(Ok(()));
+            }
+            Request::SetLabel { card, label, reply } => {
+                let r = self.update(&card, |k| k.label = label).await;
+                let _ = reply.send(r);
+            }
+            Request::SetRegistered {
+                card,
+                registered,
+                reply,
+            } => {
+                let r = self
+                    .update(&card, |k| k.facts.registered = registered)
+                    .await;
+                let _ = reply.send(r);
+            }
+            Request::SetCardExpires { card, date, reply } => {
+                let r = self.update(&card, |k| k.facts.card_expires = date).await;
+                let _ = reply.send(r);
+            }
+            Request::Forget { card, reply } => {
+                let r = if self.cards.remove(&card).is_some() {
+                    self.publisher
+                        .remove_card(&card)
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| BusError::Failed(e.to_string()))
+                } else {
+                    Err(BusError::UnknownCard(format!("no card {card}")))
+                };
+                let _ = reply.send(r);
+            }
+        }
+    }
+
+    async fn update(&mut self, key: &CardKey, f: impl FnOnce(&mut Known)) -> Result<(), BusError> {
+        let known = self
+            .cards
+            .get_mut(key)
+            .ok_or_else(|| BusError::UnknownCard(format!("no card {key}")))?;
+        f(known);
+        self.publish(key).await;
+        Ok(())
+    }
+}

@@ -136,7 +136,10 @@ mod tests {
                 ..
             }
         ));
-        assert_eq!(evaluate(&facts, d("2026-06-30"), &policy, Some(&m)).due, None);
+        assert_eq!(
+            evaluate(&facts, d("2026-06-30"), &policy, Some(&m)).due,
+            None
+        );
     }
 
     #[test]
