@@ -221,3 +221,146 @@ impl Daemon {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::card::CardIdentity;
+    use crate::dbus::{card_path, CardProxy};
+    use futures_util::StreamExt;
+    use scheduler::FixedDay;
+    use std::time::Duration;
+
+    async fn p2p_pair() -> (Connection, Connection) {
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let server = zbus::connection::Builder::unix_stream(a)
+            .server(zbus::Guid::generate())
+            .p2p()
+            .build();
+        let client = zbus::connection::Builder::unix_stream(b).p2p().build();
+        tokio::try_join!(server, client).unwrap()
+    }
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    async fn daemon_on(conn: &Connection, today: &str) -> (Daemon, mpsc::Receiver<Request>) {
+        let (tx, rx) = mpsc::channel(4);
+        let publisher = Publisher::serve(conn, tx).await.unwrap();
+        let opts = Options {
+            policy: Policy::default(),
+            lang: Lang::En,
+            notify: false,
+            clock: Arc::new(FixedDay(d(today))),
+        };
+        let daemon = Daemon {
+            publisher,
+            opts,
+            today: d(today),
+            cards: BTreeMap::new(),
+        };
+        (daemon, rx)
+    }
+
+    #[tokio::test]
+    async fn a_card_is_published_reminded_once_and_follows_the_users_answers() {
+        let (server, client) = p2p_pair().await;
+        let (mut daemon, mut requests) = daemon_on(&server, "2026-04-01").await;
+        let key = CardIdentity::new(b"i", b"s").key(b"salt");
+        let proxy = CardProxy::builder(&client)
+            .path(card_path(&key))
+            // Read the live values, not a cache that PropertiesChanged updates later.
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await
+            .unwrap();
+        let mut renewal = proxy.receive_renewal_needed().await.unwrap();
+
+        // 80 days before expiry.
+        let facts = Facts::for_expiry(d("2021-06-20"), d("2026-06-20"));
+        daemon.card_seen(key.clone(), facts.clone()).await;
+        assert_eq!(proxy.status().await.unwrap(), "renewal-open");
+        assert_eq!(proxy.days_left().await.unwrap(), 80);
+        assert_eq!(proxy.certificate_expires().await.unwrap(), "2026-06-20");
+        let sig = tokio::time::timeout(Duration::from_secs(5), renewal.next())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sig.args().unwrap().deadline(), &"2026-06-20");
+
+        // Seen again the same day, and the next day: no second reminder.
+        daemon.card_seen(key.clone(), facts.clone()).await;
+        daemon.new_day(d("2026-04-02")).await;
+        assert_eq!(proxy.days_left().await.unwrap(), 79);
+        // The 60-day threshold fires once.
+        daemon.new_day(d("2026-04-21")).await;
+        daemon.new_day(d("2026-04-22")).await;
+        let sig = tokio::time::timeout(Duration::from_secs(5), renewal.next())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sig.args().unwrap().status(), &"renewal-open");
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), renewal.next())
+                .await
+                .is_err(),
+            "a second signal for the same threshold"
+        );
+
+        // SetInsuranceRegistered(false) through D-Bus → the loop → an action to register.
+        let call = tokio::spawn({
+            let proxy = proxy.clone();
+            async move { proxy.set_insurance_registered(false).await }
+        });
+        let req = requests.recv().await.unwrap();
+        daemon.handle(req).await;
+        call.await.unwrap().unwrap();
+        assert_eq!(proxy.insurance_registered().await.unwrap(), "no");
+        let actions = proxy.actions().await.unwrap();
+        assert!(
+            actions.iter().any(|a| a.0 == "register-insurance"),
+            "{actions:?}"
+        );
+
+        // Forget → object gone; a second Forget is UnknownCard.
+        for expect_ok in [true, false] {
+            let call = tokio::spawn({
+                let proxy = proxy.clone();
+                async move { proxy.forget().await }
+            });
+            if expect_ok {
+                let req = requests.recv().await.unwrap();
+                daemon.handle(req).await;
+                call.await.unwrap().unwrap();
+            } else {
+                assert!(call.await.unwrap().is_err());
+            }
+        }
+        assert!(daemon.publisher.card_keys().is_empty());
+    }
+
+    #[tokio::test]
+    async fn past_grace_emits_re_registration_needed() {
+        let (server, client) = p2p_pair().await;
+        let (mut daemon, _requests) = daemon_on(&server, "2026-07-01").await;
+        let key = CardIdentity::new(b"i", b"t").key(b"salt");
+        let proxy = CardProxy::builder(&client)
+            .path(card_path(&key))
+            // Read the live values, not a cache that PropertiesChanged updates later.
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await
+            .unwrap();
+        let mut rereg = proxy.receive_re_registration_needed().await.unwrap();
+        daemon
+            .card_seen(key, Facts::for_expiry(d("2021-02-10"), d("2026-02-10")))
+            .await;
+        assert_eq!(proxy.status().await.unwrap(), "registration-lapsed");
+        let sig = tokio::time::timeout(Duration::from_secs(5), rereg.next())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sig.args().unwrap().deadline(), &"2026-05-31");
+    }
+}
