@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zbus::Connection;
 
-use crate::card::CardKey;
+use crate::card::{CardError, CardKey, CardReport};
 use crate::dbus::{CardView, Error as BusError, Publisher, Request, BUS_NAME};
 use crate::rules::{jst_date, Facts, Lang, Milestone, Policy};
 use reminders::{evaluate, Reminder};
@@ -76,7 +76,11 @@ pub async fn run(
         opts,
         today,
         cards: BTreeMap::new(),
+        salt: random_salt(),
+        in_reader: BTreeMap::new(),
     };
+    // Cards already in a reader at start.
+    daemon.reread_present().await;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -94,15 +98,123 @@ pub async fn run(
     Ok(())
 }
 
+fn random_salt() -> Vec<u8> {
+    let mut salt = vec![0u8; 32];
+    if let Err(e) = getrandom::fill(&mut salt) {
+        tracing::warn!(error = %e, "no random salt; card keys use a fixed one");
+    }
+    salt
+}
+
 /// The loop's state: everything is changed from here, one event at a time.
 pub struct Daemon {
     publisher: Publisher,
     opts: Options,
     today: NaiveDate,
     cards: BTreeMap<CardKey, Known>,
+    /// Salt for card keys. TODO(infra merge): `Store::salt()`, so keys survive restarts.
+    salt: Vec<u8>,
+    /// Which card is in which reader (for CardRemoved).
+    in_reader: BTreeMap<String, CardKey>,
+}
+
+/// One reader's read, done on a blocking thread.
+type ReadOutcome = (String, Result<CardReport, CardError>);
+
+/// Read every card that is in a reader now (fresh PC/SC context: an old one never recovers from a
+/// pcscd restart). Blocking: run it with `spawn_blocking`.
+fn read_present_cards() -> Result<Vec<ReadOutcome>, CardError> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User)
+        .map_err(|e| crate::pcsc::transport::reader_error(e, ""))?;
+    let readers = crate::pcsc::transport::readers_with_card(&ctx)?;
+    Ok(readers
+        .into_iter()
+        .map(|r| {
+            let report = crate::pcsc::transport::read_reader(&ctx, &r, &mut |_| {});
+            (r, report)
+        })
+        .collect())
 }
 
 impl Daemon {
+    /// Re-read the cards in the readers and publish what they say.
+    async fn reread_present(&mut self) {
+        let outcome = tokio::task::spawn_blocking(read_present_cards).await;
+        let reads = match outcome {
+            Ok(Ok(reads)) => reads,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "cannot list the cards in the readers");
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the card reading thread failed");
+                return;
+            }
+        };
+        let now_present: Vec<String> = reads.iter().map(|(r, _)| r.clone()).collect();
+        let gone: Vec<String> = self
+            .in_reader
+            .keys()
+            .filter(|r| !now_present.contains(r))
+            .cloned()
+            .collect();
+        for reader in gone {
+            self.card_removed(&reader).await;
+        }
+        for (reader, report) in reads {
+            self.card_read(reader, report).await;
+        }
+    }
+
+    /// The outcome of reading the card in `reader`.
+    pub async fn card_read(&mut self, reader: String, report: Result<CardReport, CardError>) {
+        match report {
+            Ok(report) => {
+                let key = report.cert.identity.key(&self.salt);
+                let mut facts = self
+                    .cards
+                    .get(&key)
+                    .map(|k| k.facts.clone())
+                    .unwrap_or_else(|| Facts {
+                        token: report.cert.token,
+                        cert: None,
+                        card_expires: None,
+                        registered: Default::default(),
+                        pins: Default::default(),
+                    });
+                facts.token = report.cert.token;
+                facts.cert = Some(report.cert.validity);
+                match report.pins {
+                    Ok(pins) => facts.pins = pins,
+                    Err(e) => {
+                        tracing::debug!(reader = %reader, error = %e, "PIN counters not read")
+                    }
+                }
+                tracing::info!(reader = %reader, card = %key, "card read");
+                self.in_reader.insert(reader, key.clone());
+                self.card_seen(key, facts).await;
+            }
+            Err(CardError::NotMyNumberCard(kind)) => {
+                tracing::info!(reader = %reader, token = kind.as_str(), "not a My Number Card; ignored");
+            }
+            Err(e) if e.is_removed() => {
+                tracing::debug!(reader = %reader, "card removed during the read");
+            }
+            Err(e) => tracing::warn!(reader = %reader, error = %e, "cannot read the card"),
+        }
+    }
+
+    /// The card left `reader`: it stays remembered, `Present` goes false.
+    pub async fn card_removed(&mut self, reader: &str) {
+        let Some(key) = self.in_reader.remove(reader) else {
+            return;
+        };
+        if let Some(known) = self.cards.get_mut(&key) {
+            known.present = false;
+        }
+        self.publish(&key).await;
+    }
+
     async fn new_day(&mut self, day: NaiveDate) {
         tracing::debug!(%day, "re-evaluating all cards");
         self.today = day;
@@ -171,7 +283,7 @@ impl Daemon {
     async fn handle(&mut self, req: Request) {
         match req {
             Request::Refresh { reply } => {
-                // TODO(infra merge): re-read the cards present in readers first.
+                self.reread_present().await;
                 let keys: Vec<_> = self.cards.keys().cloned().collect();
                 for key in keys {
                     self.publish(&key).await;
@@ -259,6 +371,8 @@ mod tests {
             opts,
             today: d(today),
             cards: BTreeMap::new(),
+            salt: b"test".to_vec(),
+            in_reader: BTreeMap::new(),
         };
         (daemon, rx)
     }
