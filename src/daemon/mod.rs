@@ -17,9 +17,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zbus::Connection;
 
-use crate::card::{CardError, CardKey, CardReport};
+use crate::card::{CardError, CardKey, CardReport, CertRead};
 use crate::dbus::{CardView, Error as BusError, Publisher, Request, BUS_NAME};
-use crate::rules::{jst_date, Facts, Lang, Milestone, Policy};
+use crate::rules::{jst_date, Facts, Lang, Milestone, PinCounters, Policy};
 use reminders::{evaluate, Reminder};
 use scheduler::Clock;
 
@@ -122,24 +122,37 @@ pub struct Daemon {
 type ReadOutcome = (String, Result<CardReport, CardError>);
 
 /// Read every card that is in a reader now (fresh PC/SC context: an old one never recovers from a
-/// pcscd restart). Blocking: run it with `spawn_blocking`.
-fn read_present_cards() -> Result<Vec<ReadOutcome>, CardError> {
+/// pcscd restart). Each certificate goes to `certs` as soon as it is parsed, before the PIN counters.
+/// Blocking: run it with `spawn_blocking`.
+fn read_present_cards(
+    certs: mpsc::UnboundedSender<(String, CertRead)>,
+) -> Result<Vec<ReadOutcome>, CardError> {
     let ctx = pcsc::Context::establish(pcsc::Scope::User)
         .map_err(|e| crate::pcsc::transport::reader_error(e, ""))?;
     let readers = crate::pcsc::transport::readers_with_card(&ctx)?;
     Ok(readers
         .into_iter()
         .map(|r| {
-            let report = crate::pcsc::transport::read_reader(&ctx, &r, &mut |_| {});
+            let report = crate::pcsc::transport::read_reader(&ctx, &r, &mut |cert| {
+                let _ = certs.send((r.clone(), cert.clone()));
+            });
             (r, report)
         })
         .collect())
 }
 
 impl Daemon {
-    /// Re-read the cards in the readers and publish what they say.
+    /// Re-read the cards in the readers and publish what they say: the certificate status as soon as
+    /// it is known, then the PIN counters.
     async fn reread_present(&mut self) {
-        let outcome = tokio::task::spawn_blocking(read_present_cards).await;
+        let (cert_tx, mut certs) = mpsc::unbounded_channel();
+        let mut job = tokio::task::spawn_blocking(move || read_present_cards(cert_tx));
+        let outcome = loop {
+            tokio::select! {
+                Some((reader, cert)) = certs.recv() => self.cert_known(reader, &cert, None).await,
+                r = &mut job => break r,
+            }
+        };
         let reads = match outcome {
             Ok(Ok(reads)) => reads,
             Ok(Err(e)) => {
@@ -170,29 +183,14 @@ impl Daemon {
     pub async fn card_read(&mut self, reader: String, report: Result<CardReport, CardError>) {
         match report {
             Ok(report) => {
-                let key = report.cert.identity.key(&self.salt);
-                let mut facts = self
-                    .cards
-                    .get(&key)
-                    .map(|k| k.facts.clone())
-                    .unwrap_or_else(|| Facts {
-                        token: report.cert.token,
-                        cert: None,
-                        card_expires: None,
-                        registered: Default::default(),
-                        pins: Default::default(),
-                    });
-                facts.token = report.cert.token;
-                facts.cert = Some(report.cert.validity);
-                match report.pins {
-                    Ok(pins) => facts.pins = pins,
+                let pins = match report.pins {
+                    Ok(pins) => Some(pins),
                     Err(e) => {
-                        tracing::debug!(reader = %reader, error = %e, "PIN counters not read")
+                        tracing::debug!(reader = %reader, error = %e, "PIN counters not read");
+                        None
                     }
-                }
-                tracing::info!(reader = %reader, card = %key, "card read");
-                self.in_reader.insert(reader, key.clone());
-                self.card_seen(key, facts).await;
+                };
+                self.cert_known(reader, &report.cert, pins).await;
             }
             Err(CardError::NotMyNumberCard(kind)) => {
                 tracing::info!(reader = %reader, token = kind.as_str(), "not a My Number Card; ignored");
@@ -202,6 +200,30 @@ impl Daemon {
             }
             Err(e) => tracing::warn!(reader = %reader, error = %e, "cannot read the card"),
         }
+    }
+
+    /// A card's certificate (and maybe its PIN counters) is known: remember and publish.
+    async fn cert_known(&mut self, reader: String, cert: &CertRead, pins: Option<PinCounters>) {
+        let key = cert.identity.key(&self.salt);
+        let mut facts = self
+            .cards
+            .get(&key)
+            .map(|k| k.facts.clone())
+            .unwrap_or_else(|| Facts {
+                token: cert.token,
+                cert: None,
+                card_expires: None,
+                registered: Default::default(),
+                pins: Default::default(),
+            });
+        facts.token = cert.token;
+        facts.cert = Some(cert.validity);
+        if let Some(pins) = pins {
+            facts.pins = pins;
+        }
+        tracing::debug!(reader = %reader, card = %key, pins = pins.is_some(), "card read");
+        self.in_reader.insert(reader, key.clone());
+        self.card_seen(key, facts).await;
     }
 
     /// The card left `reader`: it stays remembered, `Present` goes false.
