@@ -227,3 +227,64 @@ fn inserted_card_is_published_and_reminded_once() {
     });
     assert_eq!(status.code(), Some(0));
 }
+
+/// Context switches of every thread of `pid`: a thread that makes no syscalls and gets no timer
+/// wake-ups does not switch.
+fn context_switches(pid: u32) -> u64 {
+    let mut total = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let status =
+            std::fs::read_to_string(task.unwrap().path().join("status")).unwrap_or_default();
+        for line in status.lines() {
+            if let Some(v) = line
+                .strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+            {
+                total += v.trim().parse::<u64>().unwrap();
+            }
+        }
+    }
+    total
+}
+
+/// With readers attached and no card, the daemon sleeps: no wake-ups at all over the idle window
+/// (MW_IDLE_SECS, default 5; the goal is 30).
+#[test]
+fn idle_daemon_does_not_wake_up() {
+    if !support::pcscd::e2e() {
+        return;
+    }
+    let _slots = support::pcscd::slots();
+    let bus = PrivateBus::start();
+    let state = tempfile::tempdir().unwrap();
+    let mut daemon = start_daemon(&bus, state.path());
+    bus.wait_for_name(NAME, Duration::from_secs(10));
+    let readers = busctl(
+        &bus,
+        &[
+            "get-property",
+            NAME,
+            "/io/github/mynawatch/MynaWatch1",
+            "io.github.mynawatch.MynaWatch1.Manager",
+            "Version",
+        ],
+    );
+    assert!(readers.contains(env!("CARGO_PKG_VERSION")));
+    // Let start-up work (first reads, name acquisition) settle.
+    std::thread::sleep(Duration::from_secs(1));
+    let secs: u64 = std::env::var("MW_IDLE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let before = context_switches(daemon.id());
+    std::thread::sleep(Duration::from_secs(secs));
+    let after = context_switches(daemon.id());
+    sigterm(&daemon);
+    let _ = daemon.wait();
+    assert_eq!(
+        after - before,
+        0,
+        "the idle daemon woke up {} times in {secs} s",
+        after - before
+    );
+}
