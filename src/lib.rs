@@ -8,10 +8,13 @@
 pub mod card;
 pub mod cli;
 pub mod commands;
+pub mod config;
 pub mod daemon;
 pub mod dbus;
 pub mod logging;
+pub mod notify;
 pub mod pcsc;
 pub mod rules;
+pub mod store;
 
 pub use commands::run;

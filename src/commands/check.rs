@@ -10,8 +10,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde::Serialize;
 
 use crate::rules::{
-    self, dates, jst_date, Assessment, CertValidity, Facts, Lang, Policy, Registration, Status,
-    TokenKind,
+    self, dates, jst_date, Assessment, CertValidity, Facts, Lang, Registration, Status, TokenKind,
 };
 
 /// Judge a certificate file or an expiry date and print the status and next steps.
@@ -123,17 +122,6 @@ fn parse_date(flag: &str, value: &str) -> anyhow::Result<NaiveDate> {
         .with_context(|| format!("invalid {flag} {value:?}: expected a date as YYYY-MM-DD"))
 }
 
-/// The language from the locale environment, as `Config::lang` does without a config.
-/// The language from the locale (LC_ALL, LC_MESSAGES, LANG), Japanese when none says otherwise.
-pub(crate) fn lang_from_env() -> Lang {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .into_iter()
-        .filter_map(|var| std::env::var(var).ok())
-        .find(|v| !v.is_empty())
-        .map(|v| Lang::from_locale(&v))
-        .unwrap_or_default()
-}
-
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let cert = match (&args.cert, &args.expires) {
         (Some(path), _) => load_certificate(path)?,
@@ -166,7 +154,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Some(v) => parse_date("--today", v)?,
         None => jst_date(Utc::now()),
     };
-    let lang = args.lang.unwrap_or_else(lang_from_env);
+    let config = super::user_config()?;
+    let lang = args.lang.unwrap_or_else(|| config.lang());
     let facts = Facts {
         token: TokenKind::MyNumberCard,
         cert: Some(cert),
@@ -174,7 +163,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         registered: args.registered,
         pins: Default::default(),
     };
-    let assessment = rules::assess(&facts, today, &Policy::default());
+    let assessment = rules::assess(&facts, today, &config.policy);
     tracing::debug!(status = %assessment.status, "checked");
 
     let text = if args.json {

@@ -13,6 +13,15 @@ pub mod sim_card;
 pub mod status;
 pub mod watch;
 
+/// The user's config file (language, reminder thresholds, rule policy); defaults when there is none.
+/// A broken file is an error naming the file and line, not a silent fallback.
+pub(crate) fn user_config() -> anyhow::Result<crate::config::Config> {
+    Ok(match crate::config::Config::default_path() {
+        Some(path) => crate::config::Config::load(&path)?,
+        None => crate::config::Config::default(),
+    })
+}
+
 /// Run the parsed command line. Errors bubble up to `main`, which prints them and exits 2.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {

@@ -11,8 +11,9 @@ use pcsc::{Context, Scope};
 use serde_json::json;
 
 use crate::card::{CardError, CardReport};
+use crate::config::Config;
 use crate::pcsc::transport::{read_reader, reader_error, readers_with_card};
-use crate::rules::{self, jst_date, Facts, Lang, PinCounters, PinState, Policy, Registration};
+use crate::rules::{self, jst_date, Facts, Lang, PinCounters, PinState, Registration};
 
 /// Read the My Number Card in a reader (no PIN) and show its certificate dates, PIN retry counters and
 /// status. Exit 0 on success, 1 when no card is present, 2 on any other problem.
@@ -108,7 +109,9 @@ fn pin_text(p: Option<PinState>, lang: Lang) -> String {
 }
 
 pub fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
-    match read(&args) {
+    // Read the config first: a broken config file should be reported before touching the card.
+    let config = super::user_config()?;
+    match read(&args, &config) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         Err(Failure(msg, code)) => {
             eprintln!("mynawatch: {msg}");
@@ -117,7 +120,7 @@ pub fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn read(args: &ReadArgs) -> Result<(), Failure> {
+fn read(args: &ReadArgs, config: &Config) -> Result<(), Failure> {
     let ctx = Context::establish(Scope::User).map_err(|e| match e {
         pcsc::Error::NoService | pcsc::Error::ServiceStopped => {
             Failure::from(CardError::ServiceUnavailable)
@@ -129,12 +132,12 @@ fn read(args: &ReadArgs) -> Result<(), Failure> {
         CardError::NoCard => Failure(format!("no card in {reader}"), 1),
         e => Failure::from(e),
     })?;
-    print(args, &reader, &report);
+    print(args, config, &reader, &report);
     Ok(())
 }
 
-fn print(args: &ReadArgs, reader: &str, report: &CardReport) {
-    let lang = args.lang.unwrap_or_else(super::check::lang_from_env);
+fn print(args: &ReadArgs, config: &Config, reader: &str, report: &CardReport) {
+    let lang = args.lang.unwrap_or_else(|| config.lang());
     let today = args.today.unwrap_or_else(|| jst_date(Utc::now()));
     let pins = report.pins.clone().unwrap_or_default();
     let facts = Facts {
@@ -144,7 +147,7 @@ fn print(args: &ReadArgs, reader: &str, report: &CardReport) {
         registered: args.registered,
         pins,
     };
-    let assessment = rules::assess(&facts, today, &Policy::default());
+    let assessment = rules::assess(&facts, today, &config.policy);
     let validity = report.cert.validity;
     if args.json {
         let mut out = json!({

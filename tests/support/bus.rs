@@ -1,7 +1,7 @@
 //! Private session buses and a real notification server (python3-dbusmock) for tests, as verified in
 //! shared/testing.md. Every process started here is killed on drop; nothing touches the user's bus.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -120,13 +120,35 @@ impl NotificationServer {
         server
     }
 
-    /// The `Notify` calls so far, one line each as dbusmock logged them
+    /// The `Notify` calls so far, one entry each as dbusmock logged them
     /// (`<ts> Notify "app" replaces_id "icon" "summary" "body" [actions] {hints} timeout`).
+    /// A multi-line body continues an entry until the next line that starts with a timestamp.
     pub fn notify_calls(&self) -> Vec<String> {
-        read_log(&self.log)
-            .into_iter()
-            .filter(|l| l.contains(" Notify "))
-            .collect()
+        let mut entries: Vec<String> = Vec::new();
+        for line in std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+        {
+            let starts_entry = line
+                .split_once(' ')
+                .is_some_and(|(ts, _)| !ts.is_empty() && ts.parse::<f64>().is_ok());
+            match entries.last_mut() {
+                Some(last) if !starts_entry => {
+                    last.push('\n');
+                    last.push_str(line);
+                }
+                _ => entries.push(line.to_string()),
+            }
+        }
+        entries.retain(|e| e.contains(" Notify "));
+        entries
+    }
+
+    /// The n-th (0-based) `Notify` call, waiting up to `timeout` for it.
+    pub fn nth_call(&self, n: usize, timeout: Duration) -> String {
+        wait_for(timeout, &format!("Notify call #{n}"), || {
+            self.notify_calls().get(n).cloned()
+        })
     }
 
     /// Simulate the user clicking action `action` on notification `id`.
@@ -149,14 +171,6 @@ impl NotificationServer {
             .expect("gdbus");
         assert!(status.success(), "EmitSignal ActionInvoked failed");
     }
-}
-
-fn read_log(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .map(str::to_owned)
-        .collect()
 }
 
 impl Drop for NotificationServer {
