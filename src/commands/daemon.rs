@@ -8,10 +8,12 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use super::status::{lang_from_env, parse_lang};
+use super::status::parse_lang;
+use crate::config::Config;
 use crate::daemon::scheduler::{Clock, FixedDay, SystemClock};
 use crate::daemon::{self, DaemonError, Options};
-use crate::rules::{Lang, Policy};
+use crate::rules::Lang;
+use crate::store::Store;
 
 #[derive(Debug, clap::Args)]
 pub struct DaemonArgs {
@@ -37,14 +39,20 @@ pub fn run(args: DaemonArgs) -> anyhow::Result<ExitCode> {
         Some(day) => Arc::new(FixedDay(day)),
         None => Arc::new(SystemClock),
     };
-    if args.state_dir.is_some() || args.config.is_some() {
-        tracing::warn!("--state-dir and --config are not wired up yet in this build");
-    }
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => super::user_config()?,
+    };
+    let state_dir = match args.state_dir {
+        Some(dir) => dir,
+        None => Store::default_dir()?,
+    };
     let opts = Options {
-        policy: Policy::default(),
-        lang: args.lang.unwrap_or_else(lang_from_env),
-        notify: !args.no_notify,
+        lang: args.lang.unwrap_or_else(|| config.lang()),
+        notify: !args.no_notify && config.notifications,
+        policy: config.policy,
         clock,
+        state_dir,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,25 +1,31 @@
 //! The daemon: reader events → card read → rule core → publish on D-Bus, notify, remember; plus the
 //! reminder scheduler that re-evaluates remembered cards when the Japan date changes.
 //!
-//! [`run`] owns the loop (mini-redis style: the caller passes the shutdown trigger). Until the store,
-//! notifier and reader monitor are merged, cards live in memory only and none are read from readers;
-//! the D-Bus requests, the scheduler and the reminder logic are complete.
+//! [`run`] owns the loop (mini-redis style: the caller passes the shutdown trigger). Everything that
+//! changes state happens in the loop, one event at a time: reader events from the monitor thread,
+//! D-Bus requests, new Japan dates from the scheduler, and clicks on notification buttons.
 
 pub mod reminders;
 pub mod scheduler;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
+use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zbus::Connection;
 
 use crate::card::{CardError, CardKey, CardReport, CertRead};
 use crate::dbus::{CardView, Error as BusError, Publisher, Request, BUS_NAME};
-use crate::rules::{jst_date, Facts, Lang, Milestone, PinCounters, Policy};
+use crate::notify::{self, Notifier};
+use crate::pcsc::monitor::{self, ReaderEvent};
+use crate::rules::{jst_date, Lang, PinCounters, Policy, Registration};
+use crate::store::{CardRecord, State, Store, StoreError};
 use reminders::{evaluate, Reminder};
 use scheduler::Clock;
 
@@ -28,8 +34,11 @@ use scheduler::Clock;
 pub struct Options {
     pub policy: Policy,
     pub lang: Lang,
+    /// Show desktop notifications (signals are emitted either way).
     pub notify: bool,
     pub clock: Arc<dyn Clock>,
+    /// Where cards are remembered.
+    pub state_dir: PathBuf,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,72 +47,111 @@ pub enum DaemonError {
     AlreadyRunning,
     #[error("D-Bus: {0}")]
     Bus(#[from] zbus::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start the reader monitor: {0}")]
+    Monitor(#[from] std::io::Error),
 }
 
-/// What the daemon remembers about a card (the store's record once it is merged).
-#[derive(Clone, Debug)]
-pub struct Known {
-    pub facts: Facts,
-    pub label: String,
-    pub last_notified: Option<Milestone>,
-    pub present: bool,
-}
+type Actions = Pin<Box<dyn Stream<Item = (CardKey, String)> + Send>>;
 
-/// Serve on `conn`, take the bus name, and handle requests and new days until `shutdown` resolves.
+/// Serve on `conn`, take the bus name, and handle events until `shutdown` resolves; then stop the
+/// monitor, save the state and release the name.
 pub async fn run(
     conn: Connection,
     opts: Options,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
+    let (store, state) = Store::open(&opts.state_dir)?;
     let (req_tx, mut requests) = mpsc::channel(16);
     let publisher = Publisher::serve(&conn, req_tx).await?;
-    publisher.request_name().await.map_err(|e| match e {
-        zbus::Error::NameTaken => DaemonError::AlreadyRunning,
-        e => DaemonError::Bus(e),
-    })?;
-    tracing::info!(name = BUS_NAME, "serving on the session bus");
-
-    let stop = CancellationToken::new();
-    let (day_tx, mut days) = mpsc::channel(4);
-    let scheduler = tokio::spawn(scheduler::run(
-        opts.clock.clone(),
-        day_tx,
-        stop.child_token(),
-    ));
     let today = jst_date(opts.clock.now());
+    let notifier = opts.notify.then(|| Notifier::new(conn.clone()));
     let mut daemon = Daemon {
         publisher,
         opts,
         today,
-        cards: BTreeMap::new(),
-        salt: random_salt(),
+        state,
+        store: Some(store),
+        present: BTreeSet::new(),
         in_reader: BTreeMap::new(),
+        notifier,
     };
-    // Cards already in a reader at start.
-    daemon.reread_present().await;
+    // Remembered cards are on the bus before the name is, so a client never sees a partial list.
+    // Reminders are not checked yet: the scheduler's first date does that, once.
+    daemon.publish_all(false).await;
+    daemon.publisher.request_name().await.map_err(|e| match e {
+        zbus::Error::NameTaken => DaemonError::AlreadyRunning,
+        e => DaemonError::Bus(e),
+    })?;
+    tracing::info!(
+        name = BUS_NAME,
+        cards = daemon.state.cards.len(),
+        "serving on the session bus"
+    );
+
+    let mut actions: Actions = match &daemon.notifier {
+        Some(n) => match n.action_stream().await {
+            Ok(s) => Box::pin(s),
+            Err(e) => {
+                tracing::info!(error = %e, "notification buttons unavailable");
+                Box::pin(futures_util::stream::pending())
+            }
+        },
+        None => Box::pin(futures_util::stream::pending()),
+    };
+    let stop = CancellationToken::new();
+    let (day_tx, mut days) = mpsc::channel(4);
+    let scheduler = tokio::spawn(scheduler::run(
+        daemon.opts.clock.clone(),
+        day_tx,
+        stop.child_token(),
+    ));
+    let (ev_tx, mut events) = mpsc::channel(32);
+    let monitor = monitor::spawn(ev_tx)?;
+
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
+            Some(ev) = events.recv() => daemon.reader_event(ev).await,
             Some(day) = days.recv() => daemon.new_day(day).await,
             Some(req) = requests.recv() => daemon.handle(req).await,
+            Some((card, action)) = actions.next() => daemon.action(card, action).await,
         }
     }
     tracing::info!("shutting down");
     stop.cancel();
     let _ = scheduler.await;
+    if let Err(e) = tokio::task::spawn_blocking(move || monitor.shutdown()).await {
+        tracing::warn!(error = %e, "stopping the reader monitor");
+    }
+    daemon.save();
     if let Err(e) = conn.release_name(BUS_NAME).await {
         tracing::debug!(error = %e, "releasing the bus name");
     }
     Ok(())
 }
 
-fn random_salt() -> Vec<u8> {
-    let mut salt = vec![0u8; 32];
-    if let Err(e) = getrandom::fill(&mut salt) {
-        tracing::warn!(error = %e, "no random salt; card keys use a fixed one");
-    }
-    salt
+/// One reader's read, done on a blocking thread.
+type ReadOutcome = Result<CardReport, CardError>;
+
+/// Read the card in `reader` with a fresh PC/SC context (an old one never recovers from a pcscd
+/// restart). The certificate goes to `certs` as soon as it is parsed, before the PIN counters.
+/// Blocking: run it with `spawn_blocking`.
+fn read_one(reader: &str, certs: &mpsc::UnboundedSender<CertRead>) -> ReadOutcome {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User)
+        .map_err(|e| crate::pcsc::transport::reader_error(e, reader))?;
+    crate::pcsc::transport::read_reader(&ctx, reader, &mut |cert| {
+        let _ = certs.send(cert.clone());
+    })
+}
+
+/// The readers holding a card now (for Refresh), with a fresh context. Blocking.
+fn present_readers() -> Result<Vec<String>, CardError> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User)
+        .map_err(|e| crate::pcsc::transport::reader_error(e, ""))?;
+    crate::pcsc::transport::readers_with_card(&ctx)
 }
 
 /// The loop's state: everything is changed from here, one event at a time.
@@ -111,50 +159,74 @@ pub struct Daemon {
     publisher: Publisher,
     opts: Options,
     today: NaiveDate,
-    cards: BTreeMap<CardKey, Known>,
-    /// Salt for card keys. TODO(infra merge): `Store::salt()`, so keys survive restarts.
-    salt: Vec<u8>,
+    state: State,
+    /// `None` only in unit tests (nothing is written).
+    store: Option<Store>,
+    /// Cards in a reader now.
+    present: BTreeSet<CardKey>,
     /// Which card is in which reader (for CardRemoved).
     in_reader: BTreeMap<String, CardKey>,
-}
-
-/// One reader's read, done on a blocking thread.
-type ReadOutcome = (String, Result<CardReport, CardError>);
-
-/// Read every card that is in a reader now (fresh PC/SC context: an old one never recovers from a
-/// pcscd restart). Each certificate goes to `certs` as soon as it is parsed, before the PIN counters.
-/// Blocking: run it with `spawn_blocking`.
-fn read_present_cards(
-    certs: mpsc::UnboundedSender<(String, CertRead)>,
-) -> Result<Vec<ReadOutcome>, CardError> {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User)
-        .map_err(|e| crate::pcsc::transport::reader_error(e, ""))?;
-    let readers = crate::pcsc::transport::readers_with_card(&ctx)?;
-    Ok(readers
-        .into_iter()
-        .map(|r| {
-            let report = crate::pcsc::transport::read_reader(&ctx, &r, &mut |cert| {
-                let _ = certs.send((r.clone(), cert.clone()));
-            });
-            (r, report)
-        })
-        .collect())
+    notifier: Option<Notifier>,
 }
 
 impl Daemon {
-    /// Re-read the cards in the readers and publish what they say: the certificate status as soon as
-    /// it is known, then the PIN counters.
-    async fn reread_present(&mut self) {
+    fn salt(&self) -> &[u8] {
+        self.store.as_ref().map(Store::salt).unwrap_or(b"no store")
+    }
+
+    fn save(&self) {
+        if let Some(store) = &self.store {
+            if let Err(e) = store.save(&self.state) {
+                tracing::error!(error = %e, "cannot save the state");
+            }
+        }
+    }
+
+    async fn reader_event(&mut self, ev: ReaderEvent) {
+        match ev {
+            ReaderEvent::Readers(list) => {
+                tracing::debug!(readers = list.len(), "reader list");
+                if let Err(e) = self.publisher.set_readers(list).await {
+                    tracing::warn!(error = %e, "publishing the readers failed");
+                }
+            }
+            ReaderEvent::CardInserted { reader } => self.read_reader(reader).await,
+            ReaderEvent::CardRemoved { reader } => self.card_removed(&reader).await,
+            ReaderEvent::ServiceDown => {
+                tracing::info!("pcscd is not available; waiting for it");
+                if let Err(e) = self.publisher.set_readers(Vec::new()).await {
+                    tracing::warn!(error = %e, "publishing the readers failed");
+                }
+                let readers: Vec<String> = self.in_reader.keys().cloned().collect();
+                for r in readers {
+                    self.card_removed(&r).await;
+                }
+            }
+        }
+    }
+
+    /// Read the card in `reader` and publish what it says: the certificate status as soon as it is
+    /// known, then the PIN counters.
+    async fn read_reader(&mut self, reader: String) {
         let (cert_tx, mut certs) = mpsc::unbounded_channel();
-        let mut job = tokio::task::spawn_blocking(move || read_present_cards(cert_tx));
+        let r = reader.clone();
+        let mut job = tokio::task::spawn_blocking(move || read_one(&r, &cert_tx));
         let outcome = loop {
             tokio::select! {
-                Some((reader, cert)) = certs.recv() => self.cert_known(reader, &cert, None).await,
+                Some(cert) = certs.recv() => self.cert_known(reader.clone(), &cert, None).await,
                 r = &mut job => break r,
             }
         };
-        let reads = match outcome {
-            Ok(Ok(reads)) => reads,
+        match outcome {
+            Ok(report) => self.card_read(reader, report).await,
+            Err(e) => tracing::error!(error = %e, "the card reading thread failed"),
+        }
+    }
+
+    /// Re-read every card in a reader now.
+    async fn reread_present(&mut self) {
+        let readers = match tokio::task::spawn_blocking(present_readers).await {
+            Ok(Ok(r)) => r,
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "cannot list the cards in the readers");
                 return;
@@ -164,23 +236,22 @@ impl Daemon {
                 return;
             }
         };
-        let now_present: Vec<String> = reads.iter().map(|(r, _)| r.clone()).collect();
         let gone: Vec<String> = self
             .in_reader
             .keys()
-            .filter(|r| !now_present.contains(r))
+            .filter(|r| !readers.contains(r))
             .cloned()
             .collect();
         for reader in gone {
             self.card_removed(&reader).await;
         }
-        for (reader, report) in reads {
-            self.card_read(reader, report).await;
+        for reader in readers {
+            self.read_reader(reader).await;
         }
     }
 
     /// The outcome of reading the card in `reader`.
-    pub async fn card_read(&mut self, reader: String, report: Result<CardReport, CardError>) {
+    pub async fn card_read(&mut self, reader: String, report: ReadOutcome) {
         match report {
             Ok(report) => {
                 let pins = match report.pins {
@@ -204,26 +275,23 @@ impl Daemon {
 
     /// A card's certificate (and maybe its PIN counters) is known: remember and publish.
     async fn cert_known(&mut self, reader: String, cert: &CertRead, pins: Option<PinCounters>) {
-        let key = cert.identity.key(&self.salt);
-        let mut facts = self
+        let key = cert.identity.key(self.salt());
+        let record = self
+            .state
             .cards
-            .get(&key)
-            .map(|k| k.facts.clone())
-            .unwrap_or_else(|| Facts {
-                token: cert.token,
-                cert: None,
-                card_expires: None,
-                registered: Default::default(),
-                pins: Default::default(),
-            });
-        facts.token = cert.token;
-        facts.cert = Some(cert.validity);
+            .entry(key.clone())
+            .or_insert_with(|| CardRecord::new(cert.token));
+        record.token = cert.token;
+        record.cert = Some(cert.validity);
         if let Some(pins) = pins {
-            facts.pins = pins;
+            record.pins = pins;
         }
+        record.last_seen = Some(Utc::now());
         tracing::debug!(reader = %reader, card = %key, pins = pins.is_some(), "card read");
         self.in_reader.insert(reader, key.clone());
-        self.card_seen(key, facts).await;
+        self.present.insert(key.clone());
+        self.publish(&key, true).await;
+        self.save();
     }
 
     /// The card left `reader`: it stays remembered, `Present` goes false.
@@ -231,58 +299,47 @@ impl Daemon {
         let Some(key) = self.in_reader.remove(reader) else {
             return;
         };
-        if let Some(known) = self.cards.get_mut(&key) {
-            known.present = false;
+        if !self.in_reader.values().any(|k| *k == key) {
+            self.present.remove(&key);
         }
-        self.publish(&key).await;
+        self.publish(&key, false).await;
     }
 
     async fn new_day(&mut self, day: NaiveDate) {
         tracing::debug!(%day, "re-evaluating all cards");
         self.today = day;
-        let keys: Vec<_> = self.cards.keys().cloned().collect();
+        self.publish_all(true).await;
+        self.save();
+    }
+
+    async fn publish_all(&mut self, remind: bool) {
+        let keys: Vec<_> = self.state.cards.keys().cloned().collect();
         for key in keys {
-            self.publish(&key).await;
+            self.publish(&key, remind).await;
         }
     }
 
-    /// A card was read (or its facts changed): remember it and publish.
-    pub async fn card_seen(&mut self, key: CardKey, facts: Facts) {
-        let known = self.cards.entry(key.clone()).or_insert_with(|| Known {
-            facts: facts.clone(),
-            label: String::new(),
-            last_notified: None,
-            present: true,
-        });
-        known.facts = facts;
-        known.present = true;
-        self.publish(&key).await;
-    }
-
-    /// Judge one card for today, update its object, and emit a reminder if one is due.
-    async fn publish(&mut self, key: &CardKey) {
-        let Some(known) = self.cards.get_mut(key) else {
+    /// Judge one card for today, update its object, and (if `remind`) emit and show a due reminder.
+    async fn publish(&mut self, key: &CardKey, remind: bool) {
+        let present = self.present.contains(key);
+        let Some(record) = self.state.cards.get_mut(key) else {
             return;
         };
         let e = evaluate(
-            &known.facts,
+            &record.facts(),
             self.today,
             &self.opts.policy,
-            known.last_notified.as_ref(),
+            record.last_notified.as_ref(),
         );
-        let view = CardView::new(
-            &e.assessment,
-            known.facts.registered,
-            known.present,
-            &known.label,
-        );
+        let view = CardView::new(&e.assessment, record.registered, present, &record.label);
         if let Err(err) = self.publisher.publish_card(key, view).await {
             tracing::warn!(card = %key, error = %err, "publishing the card failed");
         }
-        let Some((milestone, reminder)) = e.due else {
+        let Some((milestone, reminder)) = e.due.filter(|_| remind) else {
             return;
         };
-        known.last_notified = Some(milestone);
+        record.last_notified = Some(milestone);
+        let (label, registered) = (record.label.clone(), record.registered);
         let sent = match reminder {
             Reminder::RenewalNeeded { status, deadline } => {
                 self.publisher
@@ -299,21 +356,24 @@ impl Daemon {
             tracing::warn!(card = %key, error = %err, "emitting the reminder failed");
         }
         tracing::info!(card = %key, status = %e.assessment.status, "reminder due");
-        // TODO(infra merge): Notifier::show(compose(label, &assessment, lang)) unless !self.opts.notify.
+        if let Some(n) = &self.notifier {
+            let shown = notify::compose_for(&label, &e.assessment, registered, self.opts.lang);
+            if let Err(err) = n.show(key, &shown).await {
+                tracing::warn!(card = %key, error = %err, "the notification was not shown");
+            }
+        }
     }
 
     async fn handle(&mut self, req: Request) {
         match req {
             Request::Refresh { reply } => {
                 self.reread_present().await;
-                let keys: Vec<_> = self.cards.keys().cloned().collect();
-                for key in keys {
-                    self.publish(&key).await;
-                }
+                self.publish_all(true).await;
+                self.save();
                 let _ = reply.send(Ok(()));
             }
             Request::SetLabel { card, label, reply } => {
-                let r = self.update(&card, |k| k.label = label).await;
+                let r = self.update(&card, |c| c.label = label).await;
                 let _ = reply.send(r);
             }
             Request::SetRegistered {
@@ -321,17 +381,18 @@ impl Daemon {
                 registered,
                 reply,
             } => {
-                let r = self
-                    .update(&card, |k| k.facts.registered = registered)
-                    .await;
+                let r = self.update(&card, |c| c.registered = registered).await;
                 let _ = reply.send(r);
             }
             Request::SetCardExpires { card, date, reply } => {
-                let r = self.update(&card, |k| k.facts.card_expires = date).await;
+                let r = self.update(&card, |c| c.card_expires = date).await;
                 let _ = reply.send(r);
             }
             Request::Forget { card, reply } => {
-                let r = if self.cards.remove(&card).is_some() {
+                let r = if self.state.cards.remove(&card).is_some() {
+                    self.present.remove(&card);
+                    self.in_reader.retain(|_, k| *k != card);
+                    self.save();
                     self.publisher
                         .remove_card(&card)
                         .await
@@ -345,14 +406,58 @@ impl Daemon {
         }
     }
 
-    async fn update(&mut self, key: &CardKey, f: impl FnOnce(&mut Known)) -> Result<(), BusError> {
-        let known = self
+    async fn update(
+        &mut self,
+        key: &CardKey,
+        f: impl FnOnce(&mut CardRecord),
+    ) -> Result<(), BusError> {
+        let record = self
+            .state
             .cards
             .get_mut(key)
             .ok_or_else(|| BusError::UnknownCard(format!("no card {key}")))?;
-        f(known);
-        self.publish(key).await;
-        Ok(())
+        f(record);
+        self.publish(key, true).await;
+        match &self.store {
+            Some(store) => store
+                .save(&self.state)
+                .map_err(|e| BusError::Failed(format!("cannot save the state: {e}"))),
+            None => Ok(()),
+        }
+    }
+
+    /// A click on a notification button.
+    async fn action(&mut self, card: CardKey, action: String) {
+        tracing::debug!(card = %card, action = %action, "notification action");
+        let registered = match action.as_str() {
+            notify::ACTION_REGISTERED_YES => Registration::Yes,
+            notify::ACTION_REGISTERED_NO => Registration::No,
+            notify::ACTION_OPEN_GUIDE => {
+                open_guide();
+                return;
+            }
+            _ => return,
+        };
+        if let Err(e) = self.update(&card, |c| c.registered = registered).await {
+            tracing::info!(card = %card, error = %e, "notification action for a forgotten card");
+        }
+    }
+}
+
+/// Open the official guide with `xdg-open`, when there is one (not on a headless machine).
+fn open_guide() {
+    match std::process::Command::new("xdg-open")
+        .arg(notify::GUIDE_URL)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+    {
+        // Reap it in the background; it exits as soon as the browser has the URL.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => tracing::info!(error = %e, "cannot open the guide (no xdg-open)"),
     }
 }
 
@@ -379,6 +484,17 @@ mod tests {
         s.parse().unwrap()
     }
 
+    fn cert(serial: &[u8], not_before: &str, not_after: &str) -> CertRead {
+        CertRead {
+            token: crate::rules::TokenKind::MyNumberCard,
+            validity: crate::rules::CertValidity {
+                not_before: d(not_before),
+                not_after: d(not_after),
+            },
+            identity: CardIdentity::new(b"issuer", serial),
+        }
+    }
+
     async fn daemon_on(conn: &Connection, today: &str) -> (Daemon, mpsc::Receiver<Request>) {
         let (tx, rx) = mpsc::channel(4);
         let publisher = Publisher::serve(conn, tx).await.unwrap();
@@ -387,14 +503,17 @@ mod tests {
             lang: Lang::En,
             notify: false,
             clock: Arc::new(FixedDay(d(today))),
+            state_dir: PathBuf::new(),
         };
         let daemon = Daemon {
             publisher,
             opts,
             today: d(today),
-            cards: BTreeMap::new(),
-            salt: b"test".to_vec(),
+            state: State::default(),
+            store: None,
+            present: BTreeSet::new(),
             in_reader: BTreeMap::new(),
+            notifier: None,
         };
         (daemon, rx)
     }
@@ -403,7 +522,8 @@ mod tests {
     async fn a_card_is_published_reminded_once_and_follows_the_users_answers() {
         let (server, client) = p2p_pair().await;
         let (mut daemon, mut requests) = daemon_on(&server, "2026-04-01").await;
-        let key = CardIdentity::new(b"i", b"s").key(b"salt");
+        let card = cert(b"s", "2021-06-20", "2026-06-20");
+        let key = card.identity.key(daemon.salt());
         let proxy = CardProxy::builder(&client)
             .path(card_path(&key))
             // Read the live values, not a cache that PropertiesChanged updates later.
@@ -414,8 +534,7 @@ mod tests {
         let mut renewal = proxy.receive_renewal_needed().await.unwrap();
 
         // 80 days before expiry.
-        let facts = Facts::for_expiry(d("2021-06-20"), d("2026-06-20"));
-        daemon.card_seen(key.clone(), facts.clone()).await;
+        daemon.cert_known("r0".into(), &card, None).await;
         assert_eq!(proxy.status().await.unwrap(), "renewal-open");
         assert_eq!(proxy.days_left().await.unwrap(), 80);
         assert_eq!(proxy.certificate_expires().await.unwrap(), "2026-06-20");
@@ -426,7 +545,10 @@ mod tests {
         assert_eq!(sig.args().unwrap().deadline(), &"2026-06-20");
 
         // Seen again the same day, and the next day: no second reminder.
-        daemon.card_seen(key.clone(), facts.clone()).await;
+        daemon.card_removed("r0").await;
+        assert!(!proxy.present().await.unwrap());
+        daemon.cert_known("r0".into(), &card, None).await;
+        assert!(proxy.present().await.unwrap());
         daemon.new_day(d("2026-04-02")).await;
         assert_eq!(proxy.days_left().await.unwrap(), 79);
         // The 60-day threshold fires once.
@@ -480,7 +602,8 @@ mod tests {
     async fn past_grace_emits_re_registration_needed() {
         let (server, client) = p2p_pair().await;
         let (mut daemon, _requests) = daemon_on(&server, "2026-07-01").await;
-        let key = CardIdentity::new(b"i", b"t").key(b"salt");
+        let card = cert(b"t", "2021-02-10", "2026-02-10");
+        let key = card.identity.key(daemon.salt());
         let proxy = CardProxy::builder(&client)
             .path(card_path(&key))
             // Read the live values, not a cache that PropertiesChanged updates later.
@@ -489,9 +612,7 @@ mod tests {
             .await
             .unwrap();
         let mut rereg = proxy.receive_re_registration_needed().await.unwrap();
-        daemon
-            .card_seen(key, Facts::for_expiry(d("2021-02-10"), d("2026-02-10")))
-            .await;
+        daemon.cert_known("r1".into(), &card, None).await;
         assert_eq!(proxy.status().await.unwrap(), "registration-lapsed");
         let sig = tokio::time::timeout(Duration::from_secs(5), rereg.next())
             .await
