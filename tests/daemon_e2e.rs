@@ -1,6 +1,6 @@
-//! The daemon binary on a private session bus: it takes the name, answers `status`, refuses a second
-//! instance, and stops cleanly on SIGTERM. (The pcscd + virtual card scenarios need the store,
-//! notifier and reader monitor wired in; see the daemon module docs.)
+//! The daemon binary with real components: a private session bus, python3-dbusmock's notification
+//! server, pcscd + vpcd with the virtual card (`mynawatch sim-card`), checked over D-Bus
+//! (`mynawatch watch --json`, `status --json`, busctl). pcscd tests skip without MW_E2E_DIR.
 
 mod support;
 
@@ -11,7 +11,30 @@ use support::bus::PrivateBus;
 
 const NAME: &str = "io.github.mynawatch.MynaWatch1";
 
-fn start_daemon(bus: &PrivateBus, state: &std::path::Path) -> Child {
+/// A daemon process, killed if a test fails before stopping it.
+struct Daemon(Child);
+
+impl std::ops::Deref for Daemon {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_daemon(bus: &PrivateBus, state: &std::path::Path) -> Daemon {
     bus.command(support::bin())
         .args([
             "daemon",
@@ -24,6 +47,7 @@ fn start_daemon(bus: &PrivateBus, state: &std::path::Path) -> Child {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Daemon)
         .expect("daemon starts")
 }
 
@@ -51,7 +75,10 @@ fn daemon_serves_refuses_a_second_instance_and_stops_on_sigterm() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
 
-    let second = start_daemon(&bus, state.path()).wait_with_output().unwrap();
+    let mut second = start_daemon(&bus, state.path());
+    let second = std::mem::replace(&mut second.0, Command::new("true").spawn().unwrap())
+        .wait_with_output()
+        .unwrap();
     assert_eq!(second.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&second.stderr).contains("already owns"),
@@ -143,50 +170,63 @@ fn refresh(bus: &PrivateBus) {
     );
 }
 
+fn start_notifying_daemon(bus: &PrivateBus, state: &std::path::Path, today: &str) -> Daemon {
+    bus.command(support::bin())
+        .args(["daemon", "--lang", "en", "--today", today, "--state-dir"])
+        .arg(state)
+        .stdout(Stdio::null())
+        .spawn()
+        .map(Daemon)
+        .unwrap()
+}
+
+fn stop(bus: &PrivateBus, mut daemon: Daemon) {
+    sigterm(&daemon);
+    let status = support::wait_for(Duration::from_secs(10), "daemon exit", || {
+        daemon.try_wait().unwrap()
+    });
+    assert_eq!(status.code(), Some(0));
+    support::wait_for(Duration::from_secs(5), "name released", || {
+        (!bus.has_name(NAME)).then_some(())
+    });
+}
+
 #[test]
-fn inserted_card_is_published_and_reminded_once() {
+fn inserted_card_is_published_notified_once_and_remembered() {
     if !support::pcscd::e2e() {
         return;
     }
     let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
+    let notifications = support::bus::NotificationServer::start(&bus, Some("body actions"));
     let state = tempfile::tempdir().unwrap();
-    let mut daemon = bus
-        .command(support::bin())
-        .args([
-            "daemon",
-            "--no-notify",
-            "--today",
-            "2026-04-01",
-            "--state-dir",
-        ])
-        .arg(state.path())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let daemon = start_notifying_daemon(&bus, state.path(), "2026-04-01");
     bus.wait_for_name(NAME, Duration::from_secs(10));
     let watch = Watch::start(&bus);
     watch.until("snapshot", |e| e["event"] == "snapshot");
 
-    // 80 days before expiry. TODO(infra merge): the reader monitor makes Refresh unnecessary.
+    // 80 days before expiry: the monitor sees the insertion, no Refresh needed.
     let card = support::pcscd::SimCard::start(support::pcscd::SLOT0, &["--expires", "2026-06-20"]);
-    refresh(&bus);
     let (added, _) = watch.until("card-added", |e| e["event"] == "card-added");
     assert_eq!(added["state"]["status"], "renewal-open");
     assert_eq!(added["state"]["certificate_expires"], "2026-06-20");
+    assert_eq!(added["state"]["renewal_opens"], "2026-03-21");
     assert_eq!(added["state"]["days_left"], 80);
     assert_eq!(added["state"]["present"], true);
     let key = added["card"].as_str().unwrap().to_string();
     let (sig, _) = watch.until("RenewalNeeded", |e| e["event"] == "renewal-needed");
+    assert_eq!(sig["status"], "renewal-open");
     assert_eq!(sig["deadline"], "2026-06-20");
+    let first = notifications.nth_call(0, Duration::from_secs(10));
+    assert!(first.contains("\"mynawatch\""), "{first}");
 
-    // Removed and re-inserted: Present follows, no second reminder.
+    // Removed and re-inserted: Present follows, no second reminder or notification.
     assert_eq!(card.remove(), Some(0));
-    refresh(&bus);
     watch.until("Present=false", |e| e["properties"]["Present"] == false);
-    let _card = support::pcscd::SimCard::start(support::pcscd::SLOT0, &["--expires", "2026-06-20"]);
-    refresh(&bus);
+    let card = support::pcscd::SimCard::start(support::pcscd::SLOT0, &["--expires", "2026-06-20"]);
     watch.until("Present=true", |e| e["properties"]["Present"] == true);
+    // Refresh re-reads the card and re-evaluates: still no second reminder.
+    refresh(&bus);
     let path = format!("/io/github/mynawatch/MynaWatch1/cards/{key}");
     busctl(
         &bus,
@@ -207,12 +247,15 @@ fn inserted_card_is_published_and_reminded_once() {
         !between.iter().any(|e| e["event"] == "renewal-needed"),
         "second reminder: {between:?}"
     );
-    let out = bus
-        .command(support::bin())
-        .args(["status", "--json"])
-        .output()
-        .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let status = |bus: &PrivateBus| -> serde_json::Value {
+        let out = bus
+            .command(support::bin())
+            .args(["status", "--json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let v = status(&bus);
     let ids: Vec<_> = v["cards"][0]["actions"]
         .as_array()
         .unwrap()
@@ -220,12 +263,46 @@ fn inserted_card_is_published_and_reminded_once() {
         .map(|a| a["id"].as_str().unwrap().to_string())
         .collect();
     assert!(ids.contains(&"register-insurance".to_string()), "{ids:?}");
+    drop(card);
+    stop(&bus, daemon);
 
-    sigterm(&daemon);
-    let status = support::wait_for(Duration::from_secs(10), "daemon exit", || {
-        daemon.try_wait().unwrap()
+    // Restarted: the card is remembered (same key, answers kept), no duplicate notification.
+    let daemon = start_notifying_daemon(&bus, state.path(), "2026-04-01");
+    bus.wait_for_name(NAME, Duration::from_secs(10));
+    let v = status(&bus);
+    assert_eq!(v["cards"][0]["key"], key.as_str());
+    assert_eq!(v["cards"][0]["insurance_registered"], "no");
+    assert_eq!(v["cards"][0]["present"], false);
+    stop(&bus, daemon);
+    assert_eq!(
+        notifications.notify_calls().len(),
+        1,
+        "{:?}",
+        notifications.notify_calls()
+    );
+}
+
+#[test]
+fn a_card_past_the_grace_period_asks_to_register_again() {
+    if !support::pcscd::e2e() {
+        return;
+    }
+    let _slots = support::pcscd::slots();
+    let bus = PrivateBus::start();
+    let state = tempfile::tempdir().unwrap();
+    let daemon = start_daemon(&bus, state.path());
+    bus.wait_for_name(NAME, Duration::from_secs(10));
+    let watch = Watch::start(&bus);
+    watch.until("snapshot", |e| e["event"] == "snapshot");
+    // start_daemon's today is 2026-03-01: expired 2025-10-31, grace ended 2026-01-31.
+    let _card = support::pcscd::SimCard::start(support::pcscd::SLOT1, &["--expires", "2025-10-31"]);
+    let (added, _) = watch.until("card-added", |e| e["event"] == "card-added");
+    assert_eq!(added["state"]["status"], "registration-lapsed");
+    let (sig, _) = watch.until("ReRegistrationNeeded", |e| {
+        e["event"] == "re-registration-needed"
     });
-    assert_eq!(status.code(), Some(0));
+    assert_eq!(sig["deadline"], "2026-01-31");
+    stop(&bus, daemon);
 }
 
 /// Context switches of every thread of `pid`: a thread that makes no syscalls and gets no timer
