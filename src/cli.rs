@@ -29,6 +29,12 @@ pub enum Command {
     Completions(commands::completions::CompletionsArgs),
     /// Print the manual page (roff) to stdout.
     Man(commands::man::ManArgs),
+    /// Run the session-bus service: watch readers, publish card status, remind on schedule.
+    Daemon(commands::daemon::DaemonArgs),
+    /// Show what the running daemon knows about each card (over D-Bus).
+    Status(commands::status::StatusArgs),
+    /// Print the daemon's state, then every change and reminder signal as it happens.
+    Watch(commands::watch::WatchArgs),
 }
 
 #[cfg(test)]

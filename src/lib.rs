@@ -9,6 +9,8 @@ pub mod card;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod daemon;
+pub mod dbus;
 pub mod logging;
 pub mod notify;
 pub mod pcsc;

@@ -6,9 +6,12 @@ use crate::cli::{Cli, Command};
 
 pub mod check;
 pub mod completions;
+pub mod daemon;
 pub mod man;
 pub mod read;
 pub mod sim_card;
+pub mod status;
+pub mod watch;
 
 /// The user's config file (language, reminder thresholds, rule policy); defaults when there is none.
 /// A broken file is an error naming the file and line, not a silent fallback.
@@ -27,5 +30,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::SimCard(args) => sim_card::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),
+        Command::Daemon(args) => daemon::run(args),
+        Command::Status(args) => status::run(args),
+        Command::Watch(args) => watch::run(args),
     }
 }

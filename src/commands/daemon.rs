@@ -1,0 +1,84 @@
+//! `mynawatch daemon`: the session-bus service. Parses its options, connects to the session bus and
+//! runs [`crate::daemon::run`] until SIGTERM or SIGINT.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+
+use super::status::parse_lang;
+use crate::config::Config;
+use crate::daemon::scheduler::{Clock, FixedDay, SystemClock};
+use crate::daemon::{self, DaemonError, Options};
+use crate::rules::Lang;
+use crate::store::Store;
+
+#[derive(Debug, clap::Args)]
+pub struct DaemonArgs {
+    /// Where cards are remembered (default: $XDG_STATE_HOME/mynawatch).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Configuration file (default: $XDG_CONFIG_HOME/mynawatch/config.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Language of notifications (default: config, then the locale).
+    #[arg(long, value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+    /// Don't show desktop notifications (D-Bus signals are still emitted).
+    #[arg(long)]
+    pub no_notify: bool,
+    /// Fix "today" (Japan date) for tests.
+    #[arg(long, hide = true, value_name = "YYYY-MM-DD")]
+    pub today: Option<NaiveDate>,
+}
+
+pub fn run(args: DaemonArgs) -> anyhow::Result<ExitCode> {
+    let clock: Arc<dyn Clock> = match args.today {
+        Some(day) => Arc::new(FixedDay(day)),
+        None => Arc::new(SystemClock),
+    };
+    let config = match &args.config {
+        Some(path) => Config::load(path)?,
+        None => super::user_config()?,
+    };
+    let state_dir = match args.state_dir {
+        Some(dir) => dir,
+        None => Store::default_dir()?,
+    };
+    let opts = Options {
+        lang: args.lang.unwrap_or_else(|| config.lang()),
+        notify: !args.no_notify && config.notifications,
+        policy: config.policy,
+        clock,
+        state_dir,
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async {
+        // Install the handlers before taking the name: systemd may stop us right after we appear.
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        let mut int = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        let shutdown = async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+        };
+        let conn = zbus::Connection::session().await.context(
+            "cannot connect to the D-Bus session bus (is DBUS_SESSION_BUS_ADDRESS set?)",
+        )?;
+        match daemon::run(conn, opts, shutdown).await {
+            Ok(()) => Ok(ExitCode::SUCCESS),
+            Err(e @ DaemonError::AlreadyRunning) => {
+                eprintln!("mynawatch: {e}");
+                Ok(ExitCode::from(1))
+            }
+            Err(e) => Err(e).context("the daemon stopped"),
+        }
+    })
+}

@@ -1,0 +1,228 @@
+//! `mynawatch status`: ask the running daemon over D-Bus what it knows about each card, print it once.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use crate::dbus::client::{self, CardSnapshot, ClientError, Snapshot};
+use crate::rules::Lang;
+
+#[derive(Debug, clap::Args)]
+pub struct StatusArgs {
+    /// Print JSON (the same fields as the D-Bus properties, snake_case) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Language of the text output (default: from the locale).
+    #[arg(long, value_parser = parse_lang)]
+    pub lang: Option<Lang>,
+}
+
+pub(crate) fn parse_lang(s: &str) -> Result<Lang, String> {
+    s.parse()
+}
+
+/// The language from LC_ALL / LC_MESSAGES / LANG, Japanese when none says otherwise.
+pub(crate) fn lang_from_env() -> Lang {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+        .map(|v| Lang::from_locale(&v))
+        .unwrap_or_default()
+}
+
+/// A current-thread runtime: the clients do one thing at a time.
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// "No bus" and "no daemon" are answers, not failures: one line on stderr and exit 1.
+pub(crate) fn unreachable_exit(err: ClientError) -> anyhow::Result<ExitCode> {
+    match err {
+        ClientError::NoBus(_) | ClientError::NoDaemon => {
+            eprintln!("mynawatch: {err}");
+            Ok(ExitCode::from(1))
+        }
+        ClientError::Bus(e) => Err(e).context("reading the daemon's state over D-Bus"),
+    }
+}
+
+pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let lang = args.lang.unwrap_or_else(lang_from_env);
+    runtime()?.block_on(async {
+        let snap = match client::connect().await {
+            Ok(conn) => client::snapshot(&conn).await,
+            Err(e) => Err(e),
+        };
+        let snap = match snap {
+            Ok(s) => s,
+            Err(e) => return unreachable_exit(e),
+        };
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&snap)?);
+        } else {
+            print!("{}", render(&snap, lang));
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn or_unknown(s: &str, lang: Lang) -> &str {
+    match (s.is_empty(), lang) {
+        (false, _) => s,
+        (true, Lang::Ja) => "不明",
+        (true, Lang::En) => "unknown",
+    }
+}
+
+/// The text report.
+pub fn render(snap: &Snapshot, lang: Lang) -> String {
+    let mut out = String::new();
+    let readers = if snap.readers.is_empty() {
+        match lang {
+            Lang::Ja => "なし".to_string(),
+            Lang::En => "none".to_string(),
+        }
+    } else {
+        snap.readers.join(", ")
+    };
+    match lang {
+        Lang::Ja => out.push_str(&format!(
+            "mynawatch {} — カードリーダー: {readers}\n",
+            snap.version
+        )),
+        Lang::En => out.push_str(&format!(
+            "mynawatch {} — readers: {readers}\n",
+            snap.version
+        )),
+    }
+    if snap.cards.is_empty() {
+        out.push_str(match lang {
+            Lang::Ja => {
+                "記憶しているカードはありません。マイナンバーカードをリーダーに入れてください。\n"
+            }
+            Lang::En => "No cards remembered yet. Put your My Number Card into a reader.\n",
+        });
+    }
+    for c in &snap.cards {
+        out.push('\n');
+        out.push_str(&render_card(c, lang));
+    }
+    out
+}
+
+fn render_card(c: &CardSnapshot, lang: Lang) -> String {
+    let name = if c.label.is_empty() {
+        format!("{}…", &c.key[..c.key.len().min(8)])
+    } else {
+        c.label.clone()
+    };
+    let mut s = String::new();
+    match lang {
+        Lang::Ja => {
+            let here = if c.present {
+                "（リーダー内）"
+            } else {
+                ""
+            };
+            s.push_str(&format!("カード {name}{here}\n"));
+            s.push_str(&format!("  状態: {}\n", c.status));
+            s.push_str(&format!(
+                "  電子証明書の有効期限: {}（あと{}日）\n",
+                or_unknown(&c.certificate_expires, lang),
+                c.days_left
+            ));
+            s.push_str(&format!(
+                "  更新できる日: {}\n",
+                or_unknown(&c.renewal_opens, lang)
+            ));
+            s.push_str(&format!(
+                "  マイナ保険証として使える期限: {}\n",
+                or_unknown(&c.insurance_usable_until, lang)
+            ));
+            s.push_str(&format!("  保険証利用登録: {}\n", c.insurance_registered));
+            if !c.actions.is_empty() {
+                s.push_str("  次にすること:\n");
+            }
+        }
+        Lang::En => {
+            let here = if c.present { " (in a reader)" } else { "" };
+            s.push_str(&format!("Card {name}{here}\n"));
+            s.push_str(&format!("  status: {}\n", c.status));
+            s.push_str(&format!(
+                "  certificate expires: {} ({} days left)\n",
+                or_unknown(&c.certificate_expires, lang),
+                c.days_left
+            ));
+            s.push_str(&format!(
+                "  renewal opens: {}\n",
+                or_unknown(&c.renewal_opens, lang)
+            ));
+            s.push_str(&format!(
+                "  usable as insurance card until: {}\n",
+                or_unknown(&c.insurance_usable_until, lang)
+            ));
+            s.push_str(&format!(
+                "  registered for insurance: {}\n",
+                c.insurance_registered
+            ));
+            if !c.actions.is_empty() {
+                s.push_str("  next steps:\n");
+            }
+        }
+    }
+    for a in &c.actions {
+        let text = match lang {
+            Lang::Ja => &a.ja,
+            Lang::En => &a.en,
+        };
+        s.push_str(&format!("   - {text}\n"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dbus::client::ActionSnapshot;
+
+    #[test]
+    fn renders_cards_in_both_languages() {
+        let snap = Snapshot {
+            version: "0.1.0".into(),
+            readers: vec!["Virtual PCD 00 00".into()],
+            cards: vec![CardSnapshot {
+                key: "0123456789abcdef0123456789abcdef".into(),
+                status: "renewal-open".into(),
+                certificate_expires: "2026-06-20".into(),
+                days_left: 80,
+                present: true,
+                insurance_registered: "unknown".into(),
+                actions: vec![ActionSnapshot {
+                    id: "renew-certificate".into(),
+                    ja: "更新してください".into(),
+                    en: "Renew it".into(),
+                }],
+                ..Default::default()
+            }],
+        };
+        let en = render(&snap, Lang::En);
+        assert!(en.contains("Card 01234567… (in a reader)"), "{en}");
+        assert!(
+            en.contains("certificate expires: 2026-06-20 (80 days left)"),
+            "{en}"
+        );
+        assert!(en.contains("renewal opens: unknown"), "{en}");
+        assert!(en.contains("   - Renew it"), "{en}");
+        let ja = render(&snap, Lang::Ja);
+        assert!(ja.contains("（あと80日）"), "{ja}");
+        assert!(ja.contains("   - 更新してください"), "{ja}");
+        let empty = render(&Snapshot::default(), Lang::En);
+        assert!(
+            empty.contains("readers: none") && empty.contains("No cards"),
+            "{empty}"
+        );
+    }
+}

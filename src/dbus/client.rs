@@ -1,0 +1,197 @@
+//! The client side, used by `mynawatch status` and `watch`: find the daemon on the session bus, take
+//! a snapshot of every card, and turn bus values into JSON.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use zbus::{Connection, OwnedVariant, Variant};
+
+use super::{key_from_path, ManagerProxy, BUS_NAME, CARD_INTERFACE, ROOT_PATH};
+
+/// Why the client could not reach the daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("cannot connect to the D-Bus session bus ({0}); is DBUS_SESSION_BUS_ADDRESS set?")]
+    NoBus(#[source] zbus::Error),
+    #[error("the mynawatch daemon is not running (no {BUS_NAME} on the session bus); start it with `mynawatch daemon` or `systemctl --user start mynawatch`")]
+    NoDaemon,
+    #[error("talking to the daemon failed: {0}")]
+    Bus(#[from] zbus::Error),
+}
+
+/// Connect to the session bus and check that the daemon is there.
+pub async fn connect() -> Result<Connection, ClientError> {
+    let conn = Connection::session().await.map_err(ClientError::NoBus)?;
+    if !daemon_running(&conn).await? {
+        return Err(ClientError::NoDaemon);
+    }
+    Ok(conn)
+}
+
+pub async fn daemon_running(conn: &Connection) -> Result<bool, ClientError> {
+    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
+    Ok(dbus
+        .name_has_owner(BUS_NAME.try_into().expect("valid bus name"))
+        .await
+        .map_err(zbus::Error::from)?)
+}
+
+/// One card as the daemon publishes it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CardSnapshot {
+    pub key: String,
+    pub label: String,
+    pub status: String,
+    pub certificate_expires: String,
+    pub renewal_opens: String,
+    pub insurance_usable_until: String,
+    pub days_left: i32,
+    pub insurance_registered: String,
+    pub present: bool,
+    pub actions: Vec<ActionSnapshot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ActionSnapshot {
+    pub id: String,
+    pub ja: String,
+    pub en: String,
+}
+
+/// Everything `mynawatch status` shows.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Snapshot {
+    pub version: String,
+    pub readers: Vec<String>,
+    pub cards: Vec<CardSnapshot>,
+}
+
+fn prop<T>(props: &HashMap<String, OwnedVariant>, name: &str) -> Option<T>
+where
+    T: TryFrom<OwnedVariant>,
+{
+    T::try_from(props.get(name)?.try_clone().ok()?).ok()
+}
+
+impl CardSnapshot {
+    /// From the card interface's properties as GetManagedObjects / InterfacesAdded give them.
+    pub fn from_properties(key: String, props: &HashMap<String, OwnedVariant>) -> Self {
+        let actions: Vec<(String, String, String)> = prop(props, "Actions").unwrap_or_default();
+        CardSnapshot {
+            key,
+            label: prop(props, "Label").unwrap_or_default(),
+            status: prop(props, "Status").unwrap_or_default(),
+            certificate_expires: prop(props, "CertificateExpires").unwrap_or_default(),
+            renewal_opens: prop(props, "RenewalOpens").unwrap_or_default(),
+            insurance_usable_until: prop(props, "InsuranceUsableUntil").unwrap_or_default(),
+            days_left: prop(props, "DaysLeft").unwrap_or_default(),
+            insurance_registered: prop(props, "InsuranceRegistered").unwrap_or_default(),
+            present: prop(props, "Present").unwrap_or_default(),
+            actions: actions
+                .into_iter()
+                .map(|(id, ja, en)| ActionSnapshot { id, ja, en })
+                .collect(),
+        }
+    }
+}
+
+/// Read the Manager and every card object in one go (GetManagedObjects).
+pub async fn snapshot(conn: &Connection) -> Result<Snapshot, ClientError> {
+    let manager = ManagerProxy::new(conn).await?;
+    let om = zbus::fdo::ObjectManagerProxy::builder(conn)
+        .destination(BUS_NAME)
+        .path(ROOT_PATH)
+        .build()
+        .await?;
+    let objects = om.get_managed_objects().await.map_err(zbus::Error::from)?;
+    let mut cards: Vec<CardSnapshot> = objects
+        .iter()
+        .filter_map(|(path, ifaces)| {
+            let props = ifaces.iter().find(|(n, _)| n.as_str() == CARD_INTERFACE)?.1;
+            let key = key_from_path(path.as_str())?;
+            Some(CardSnapshot::from_properties(key.to_string(), props))
+        })
+        .collect();
+    cards.sort_by(|a, b| (&a.label, &a.key).cmp(&(&b.label, &b.key)));
+    Ok(Snapshot {
+        version: manager.version().await?,
+        readers: manager.readers().await?,
+        cards,
+    })
+}
+
+/// A bus value as JSON (strings, numbers, booleans, arrays, structs as arrays, dicts as objects).
+pub fn variant_to_json(v: &Variant<'_>) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Variant::U8(x) => J::from(*x),
+        Variant::Bool(x) => J::from(*x),
+        Variant::I16(x) => J::from(*x),
+        Variant::U16(x) => J::from(*x),
+        Variant::I32(x) => J::from(*x),
+        Variant::U32(x) => J::from(*x),
+        Variant::I64(x) => J::from(*x),
+        Variant::U64(x) => J::from(*x),
+        Variant::F64(x) => J::from(*x),
+        Variant::Str(s) => J::from(s.as_str()),
+        Variant::Signature(s) => J::from(s.to_string()),
+        Variant::ObjectPath(p) => J::from(p.as_str()),
+        Variant::Variant(inner) => variant_to_json(inner),
+        Variant::Array(a) => J::Array(a.inner().iter().map(variant_to_json).collect()),
+        Variant::Structure(s) => J::Array(s.fields().iter().map(variant_to_json).collect()),
+        Variant::Dict(d) => J::Object(
+            d.iter()
+                .map(|(k, v)| {
+                    let k = match variant_to_json(k) {
+                        J::String(s) => s,
+                        other => other.to_string(),
+                    };
+                    (k, variant_to_json(v))
+                })
+                .collect(),
+        ),
+        #[cfg(unix)]
+        Variant::Fd(_) => J::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_become_json() {
+        let actions = vec![("renew".to_string(), "更新".to_string(), "Renew".to_string())];
+        let v = Variant::from(actions);
+        assert_eq!(
+            variant_to_json(&v),
+            serde_json::json!([["renew", "更新", "Renew"]])
+        );
+        assert_eq!(
+            variant_to_json(&Variant::from(-3i32)),
+            serde_json::json!(-3)
+        );
+        assert_eq!(
+            variant_to_json(&Variant::from(true)),
+            serde_json::json!(true)
+        );
+    }
+
+    #[test]
+    fn snapshot_from_properties_tolerates_missing_ones() {
+        let mut props = HashMap::new();
+        props.insert(
+            "Status".to_string(),
+            Variant::from("valid").try_to_owned().unwrap(),
+        );
+        props.insert(
+            "DaysLeft".to_string(),
+            Variant::from(42i32).try_to_owned().unwrap(),
+        );
+        let c = CardSnapshot::from_properties("k".into(), &props);
+        assert_eq!(
+            (c.status.as_str(), c.days_left, c.present),
+            ("valid", 42, false)
+        );
+    }
+}

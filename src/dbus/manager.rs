@@ -1,0 +1,51 @@
+//! The root object's `io.github.mynawatch.MynaWatch1.Manager` interface: daemon-wide facts (version,
+//! readers) and `Refresh()`. The cards themselves are child objects, listed by the ObjectManager.
+
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::mpsc;
+use zbus::interface;
+
+use super::{ask, Error, Request};
+
+/// A thin handle over shared state: one clone is served, the daemon's [`super::Publisher`] keeps another.
+#[derive(Clone)]
+pub struct Manager {
+    pub(super) readers: Arc<Mutex<Vec<String>>>,
+    pub(super) requests: mpsc::Sender<Request>,
+}
+
+impl Manager {
+    pub(super) fn new(requests: mpsc::Sender<Request>) -> Self {
+        Manager {
+            readers: Arc::default(),
+            requests,
+        }
+    }
+}
+
+#[interface(
+    name = "io.github.mynawatch.MynaWatch1.Manager",
+    proxy(
+        default_service = "io.github.mynawatch.MynaWatch1",
+        default_path = "/io/github/mynawatch/MynaWatch1"
+    )
+)]
+impl Manager {
+    /// The daemon's version (the crate version).
+    #[zbus(property(emits_changed_signal = "const"))]
+    fn version(&self) -> String {
+        env!("CARGO_PKG_VERSION").to_string()
+    }
+
+    /// Names of the smart-card readers pcscd currently reports (empty when pcscd is down).
+    #[zbus(property)]
+    fn readers(&self) -> Vec<String> {
+        self.readers.lock().expect("readers lock").clone()
+    }
+
+    /// Re-read every card that is in a reader now and re-evaluate all remembered cards for today.
+    async fn refresh(&self) -> Result<(), Error> {
+        ask(&self.requests, |reply| Request::Refresh { reply }).await
+    }
+}
