@@ -588,8 +588,9 @@ async fn status_reads_the_published_cards() {
         .await
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("certificate expires: 2026-06-20\n"), "{text}");
     assert!(
-        text.contains("certificate expires: 2026-06-20 (80 days left)"),
+        text.contains("days: 80 days left until the certificate expires"),
         "{text}"
     );
 }

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::dbus::client::{self, CardSnapshot, ClientError, Snapshot};
-use crate::rules::Lang;
+use crate::rules::{Lang, Status};
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {
@@ -113,65 +113,92 @@ pub fn render(snap: &Snapshot, lang: Lang) -> String {
     out
 }
 
+/// The status in words, with the machine name that scripts and the D-Bus API use.
+fn status_words(status: &str, lang: Lang) -> String {
+    let words = match (status.parse::<Status>(), lang) {
+        (Ok(Status::Valid), Lang::Ja) => "有効",
+        (Ok(Status::Valid), Lang::En) => "valid",
+        (Ok(Status::RenewalOpen), Lang::Ja) => "更新手続きができます",
+        (Ok(Status::RenewalOpen), Lang::En) => "renewal open",
+        (Ok(Status::ExpiredGrace), Lang::Ja) => "有効期限切れ（猶予期間中）",
+        (Ok(Status::ExpiredGrace), Lang::En) => "expired, grace period",
+        (Ok(Status::RegistrationLapsed), Lang::Ja) => "保険証利用登録が解除されました",
+        (Ok(Status::RegistrationLapsed), Lang::En) => "insurance registration cancelled",
+        (Ok(Status::NotAMyNumberCard), Lang::Ja) => "マイナンバーカードとして判定できません",
+        (Ok(Status::NotAMyNumberCard), Lang::En) => "not a My Number Card",
+        (Err(_), _) => return status.to_string(),
+    };
+    format!("{words} ({status})")
+}
+
+/// What `DaysLeft` counts depends on the status (docs/dbus-api.md): to expiry, to the grace end,
+/// or (negative) since the grace end.
+fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+    let days = c.days_left;
+    let status = c.status.parse::<Status>().ok()?;
+    Some(match (status, lang) {
+        (Status::Valid | Status::RenewalOpen, Lang::Ja) => format!("有効期限まで あと{days}日"),
+        (Status::Valid | Status::RenewalOpen, Lang::En) => {
+            format!("{days} days left until the certificate expires")
+        }
+        (Status::ExpiredGrace, Lang::Ja) => format!("猶予期間の終わりまで あと{days}日"),
+        (Status::ExpiredGrace, Lang::En) => format!("{days} days left in the grace period"),
+        (Status::RegistrationLapsed, Lang::Ja) => format!("猶予期間の終了から{}日経過", -days),
+        (Status::RegistrationLapsed, Lang::En) => {
+            format!("{} days since the grace period ended", -days)
+        }
+        (Status::NotAMyNumberCard, _) => return None,
+    })
+}
+
 fn render_card(c: &CardSnapshot, lang: Lang) -> String {
     let name = if c.label.is_empty() {
         format!("{}…", &c.key[..c.key.len().min(8)])
     } else {
         c.label.clone()
     };
-    let mut s = String::new();
-    match lang {
-        Lang::Ja => {
-            let here = if c.present {
-                "（リーダー内）"
-            } else {
-                ""
-            };
-            s.push_str(&format!("カード {name}{here}\n"));
-            s.push_str(&format!("  状態: {}\n", c.status));
-            s.push_str(&format!(
-                "  電子証明書の有効期限: {}（あと{}日）\n",
-                or_unknown(&c.certificate_expires, lang),
-                c.days_left
-            ));
-            s.push_str(&format!(
-                "  更新できる日: {}\n",
-                or_unknown(&c.renewal_opens, lang)
-            ));
-            s.push_str(&format!(
-                "  マイナ保険証として使える期限: {}\n",
-                or_unknown(&c.insurance_usable_until, lang)
-            ));
-            s.push_str(&format!("  保険証利用登録: {}\n", c.insurance_registered));
-            if !c.actions.is_empty() {
-                s.push_str("  次にすること:\n");
-            }
-        }
-        Lang::En => {
-            let here = if c.present { " (in a reader)" } else { "" };
-            s.push_str(&format!("Card {name}{here}\n"));
-            s.push_str(&format!("  status: {}\n", c.status));
-            s.push_str(&format!(
-                "  certificate expires: {} ({} days left)\n",
-                or_unknown(&c.certificate_expires, lang),
-                c.days_left
-            ));
-            s.push_str(&format!(
-                "  renewal opens: {}\n",
-                or_unknown(&c.renewal_opens, lang)
-            ));
-            s.push_str(&format!(
-                "  usable as insurance card until: {}\n",
-                or_unknown(&c.insurance_usable_until, lang)
-            ));
-            s.push_str(&format!(
-                "  registered for insurance: {}\n",
-                c.insurance_registered
-            ));
-            if !c.actions.is_empty() {
-                s.push_str("  next steps:\n");
-            }
-        }
+    let ja = lang == Lang::Ja;
+    let here = match (c.present, ja) {
+        (false, _) => "",
+        (true, true) => "（リーダー内）",
+        (true, false) => " (in a reader)",
+    };
+    let mut s = if ja {
+        format!("カード {name}{here}\n")
+    } else {
+        format!("Card {name}{here}\n")
+    };
+    let mut line = |ja_label: &str, en_label: &str, value: &str| {
+        let label = if ja { ja_label } else { en_label };
+        s.push_str(&format!("  {label}: {value}\n"));
+    };
+    line("状態", "status", &status_words(&c.status, lang));
+    let expires = or_unknown(&c.certificate_expires, lang);
+    line("電子証明書の有効期限", "certificate expires", expires);
+    if let Some(days) = days_words(c, lang) {
+        line("残り日数", "days", &days);
+    }
+    line(
+        "更新できる日",
+        "renewal opens",
+        or_unknown(&c.renewal_opens, lang),
+    );
+    line(
+        "マイナ保険証として使える期限",
+        "usable as insurance card until",
+        or_unknown(&c.insurance_usable_until, lang),
+    );
+    line(
+        "保険証利用登録",
+        "registered for insurance",
+        &c.insurance_registered,
+    );
+    if !c.actions.is_empty() {
+        s.push_str(if ja {
+            "  次にすること:\n"
+        } else {
+            "  next steps:\n"
+        });
     }
     for a in &c.actions {
         let text = match lang {
@@ -210,15 +237,35 @@ mod tests {
         };
         let en = render(&snap, Lang::En);
         assert!(en.contains("Card 01234567… (in a reader)"), "{en}");
+        assert!(en.contains("certificate expires: 2026-06-20\n"), "{en}");
         assert!(
-            en.contains("certificate expires: 2026-06-20 (80 days left)"),
+            en.contains("days: 80 days left until the certificate expires"),
             "{en}"
         );
+        assert!(en.contains("status: renewal open (renewal-open)"), "{en}");
         assert!(en.contains("renewal opens: unknown"), "{en}");
         assert!(en.contains("   - Renew it"), "{en}");
         let ja = render(&snap, Lang::Ja);
-        assert!(ja.contains("（あと80日）"), "{ja}");
+        assert!(ja.contains("残り日数: 有効期限まで あと80日"), "{ja}");
         assert!(ja.contains("   - 更新してください"), "{ja}");
+        let lapsed = CardSnapshot {
+            status: "registration-lapsed".into(),
+            days_left: -76,
+            ..snap.cards[0].clone()
+        };
+        let grace = CardSnapshot {
+            status: "expired-grace".into(),
+            days_left: 46,
+            ..snap.cards[0].clone()
+        };
+        let lapsed = render_card(&lapsed, Lang::En);
+        assert!(
+            lapsed.contains("days: 76 days since the grace period ended"),
+            "{lapsed}"
+        );
+        let grace = render_card(&grace, Lang::Ja);
+        assert!(grace.contains("猶予期間の終わりまで あと46日"), "{grace}");
+        assert!(grace.contains("有効期限切れ（猶予期間中）"), "{grace}");
         let empty = render(&Snapshot::default(), Lang::En);
         assert!(
             empty.contains("readers: none") && empty.contains("No cards"),
