@@ -324,8 +324,18 @@ fn context_switches(pid: u32) -> u64 {
     total
 }
 
-/// With readers attached and no card, the daemon sleeps: no wake-ups at all over the idle window
-/// (MW_IDLE_SECS, default 5; the goal is 30).
+/// CPU time (utime + stime, in clock ticks) of the whole process.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+/// With readers attached and no card, the daemon sleeps: no wake-ups and no CPU time at all over
+/// the idle window (MW_IDLE_SECS, default 30). A thread can only make a new syscall after waking,
+/// and waking is a context switch, so zero switches and zero CPU time mean zero syscalls.
 #[test]
 fn idle_daemon_does_not_wake_up() {
     if !support::pcscd::e2e() {
@@ -343,19 +353,22 @@ fn idle_daemon_does_not_wake_up() {
             NAME,
             "/io/github/mynawatch/MynaWatch1",
             "io.github.mynawatch.MynaWatch1.Manager",
-            "Version",
+            "Readers",
         ],
     );
-    assert!(readers.contains(env!("CARGO_PKG_VERSION")));
+    assert!(
+        readers.contains("Virtual PCD 00 00") && readers.contains("Virtual PCD 00 01"),
+        "{readers}"
+    );
     // Let start-up work (first reads, name acquisition) settle.
     std::thread::sleep(Duration::from_secs(1));
     let secs: u64 = std::env::var("MW_IDLE_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let before = context_switches(daemon.id());
+        .unwrap_or(30);
+    let (before, cpu_before) = (context_switches(daemon.id()), cpu_ticks(daemon.id()));
     std::thread::sleep(Duration::from_secs(secs));
-    let after = context_switches(daemon.id());
+    let (after, cpu_after) = (context_switches(daemon.id()), cpu_ticks(daemon.id()));
     sigterm(&daemon);
     let _ = daemon.wait();
     assert_eq!(
@@ -364,4 +377,5 @@ fn idle_daemon_does_not_wake_up() {
         "the idle daemon woke up {} times in {secs} s",
         after - before
     );
+    assert_eq!(cpu_after, cpu_before, "the idle daemon used CPU time");
 }
