@@ -23,18 +23,18 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     /// Read the My Number Card in a reader (no PIN): certificate dates, PIN retry counters, status.
     Read(commands::read::ReadArgs),
-    /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
-    SimCard(commands::sim_card::SimCardArgs),
-    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
-    Completions(commands::completions::CompletionsArgs),
-    /// Print the manual page (roff) to stdout.
-    Man(commands::man::ManArgs),
     /// Run the session-bus service: watch readers, publish card status, remind on schedule.
     Daemon(commands::daemon::DaemonArgs),
     /// Show what the running daemon knows about each card (over D-Bus).
     Status(commands::status::StatusArgs),
     /// Print the daemon's state, then every change and reminder signal as it happens.
     Watch(commands::watch::WatchArgs),
+    /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
+    SimCard(commands::sim_card::SimCardArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    Man(commands::man::ManArgs),
 }
 
 #[cfg(test)]
