@@ -522,3 +522,114 @@ fn invalid_utf8_is_stopped_by_the_bus() {
     assert!(answers(&bus));
     assert_eq!(d.stop().code(), Some(0));
 }
+
+/// The command APDUs a `sim-card -vv` logged (its trace shows each command's first five bytes).
+fn apdus_seen(sim_log: &str) -> Vec<String> {
+    let mut plain = String::new();
+    let mut in_escape = false;
+    for ch in sim_log.chars() {
+        match (in_escape, ch) {
+            (false, '\u{1b}') => in_escape = true,
+            (true, 'm') => in_escape = false,
+            (true, _) => {}
+            (false, c) => plain.push(c),
+        }
+    }
+    plain
+        .lines()
+        .filter(|l| l.contains("virtual card command"))
+        .map(|l| {
+            let hex = l.split("apdu=").nth(1).expect("apdu field");
+            hex.trim_matches('"')
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .trim_matches('"')
+                .to_string()
+        })
+        .collect()
+}
+
+/// Whatever a client asks (Refresh storms, hostile arguments, Forget + Refresh), the card receives
+/// only the fixed read sequence, again and again: SELECT, READ BINARY and the 4-byte VERIFY that asks
+/// for a retry counter — never a VERIFY with data (a PIN), never another instruction.
+#[test]
+fn whatever_a_client_calls_the_card_sees_only_the_fixed_read_sequence() {
+    if !support::pcscd::e2e() {
+        return;
+    }
+    let _slots = support::pcscd::slots();
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    let dir_s = dir.path().to_str().unwrap();
+    let mut d = DaemonProc::start(
+        &bus,
+        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
+        &[],
+    );
+    let sim = support::pcscd::SimCard::start(
+        support::pcscd::SLOT0,
+        &["--expires", "2031-06-20", "--serial", "77", "-vv"],
+    );
+    let card = support::wait_for(Duration::from_secs(10), "the card object", || {
+        let (_, out, _) = busctl(&bus, &["tree", "--list", NAME]);
+        out.lines()
+            .find(|l| l.starts_with(&format!("{ROOT}/cards/")))
+            .map(str::to_string)
+    });
+    let refresh = || {
+        let (ok, _, err) = busctl(&bus, &["call", NAME, ROOT, MANAGER, "Refresh"]);
+        assert!(ok, "{err}");
+    };
+    let hostile: &[&[&str]] = &[
+        &["SetLabel", "s", "\u{1b}]0;owned\u{7}"],
+        &["SetLabel", "s", "00 20 00 80 08 31 32 33 34"],
+        &["SetCardExpires", "s", "9999-99-99"],
+        &["SetCardExpires", "s", "/etc/passwd"],
+        &["SetInsuranceRegistered", "b", "true"],
+    ];
+    for _ in 0..5 {
+        refresh();
+        for args in hostile {
+            let mut v = vec!["call", NAME, &card, CARD];
+            v.extend_from_slice(args);
+            busctl(&bus, &v);
+        }
+    }
+    // Forgotten, then found again by a Refresh: a fresh read, the same sequence.
+    assert!(busctl(&bus, &["call", NAME, &card, CARD, "Forget"]).0);
+    refresh();
+    assert_eq!(property(&bus, &card, CARD, "Present"), "b true");
+    // Refresh returns once the reads are done, so the card's log is complete here.
+    let log = sim.stderr();
+    assert_eq!(sim.remove(), Some(0));
+    assert!(answers(&bus));
+    assert_eq!(d.stop().code(), Some(0));
+
+    assert!(!log.contains("refusing VERIFY"), "{log}");
+    let apdus = apdus_seen(&log);
+    for apdu in &apdus {
+        let ins = &apdu[2..4];
+        assert!(apdu.starts_with("00"), "CLA of {apdu}");
+        assert!(
+            matches!(ins, "a4" | "b0" | "20"),
+            "instruction {ins} in {apdu}"
+        );
+        if ins == "20" {
+            assert_eq!(apdu.len(), 8, "VERIFY with data: {apdu}");
+        }
+    }
+    // The log is one read sequence repeated: the insertion, 5 Refresh, the Refresh after Forget.
+    let period = (1..=apdus.len())
+        .find(|&p| apdus.len().is_multiple_of(p) && apdus.chunks(p).all(|c| c == &apdus[..p]))
+        .unwrap();
+    let reads = apdus.len() / period;
+    assert!(
+        period >= 8 && reads >= 7,
+        "{reads} reads of {period} APDUs: {apdus:?}"
+    );
+    eprintln!(
+        "card saw {reads} identical reads of {period} APDUs: {:?}",
+        &apdus[..period]
+    );
+}
