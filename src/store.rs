@@ -237,7 +237,13 @@ fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
         .mode(0o700)
         .create(dir)
         .map_err(err)?;
-    // The mode above is filtered by the umask, and an existing dir keeps its mode: set it explicitly.
+    // The mode above is filtered by the umask, and an existing dir keeps its mode: set it explicitly,
+    // but only when it differs, so a read-only mount with the right mode still opens (state kept in
+    // memory, saves fail with a logged error until it is writable again).
+    let mode = fs::metadata(dir).map_err(err)?.permissions().mode() & 0o7777;
+    if mode == 0o700 {
+        return Ok(());
+    }
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700)).map_err(err)
 }
 

@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 
 use super::status::parse_lang;
 use crate::config::Config;
-use crate::daemon::scheduler::{Clock, FixedDay, SystemClock};
+use crate::daemon::scheduler::{Clock, FileDay, FixedDay, SystemClock};
 use crate::daemon::{self, DaemonError, Options};
 use crate::rules::Lang;
 use crate::store::Store;
@@ -32,12 +32,16 @@ pub struct DaemonArgs {
     /// Fix "today" (Japan date) for tests.
     #[arg(long, hide = true, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
+    /// Read "today" (Japan date) from this file, re-read every 100 ms, for tests that move the clock.
+    #[arg(long, hide = true, value_name = "FILE", conflicts_with = "today")]
+    pub today_file: Option<PathBuf>,
 }
 
 pub fn run(args: DaemonArgs) -> anyhow::Result<ExitCode> {
-    let clock: Arc<dyn Clock> = match args.today {
-        Some(day) => Arc::new(FixedDay(day)),
-        None => Arc::new(SystemClock),
+    let clock: Arc<dyn Clock> = match (args.today, args.today_file) {
+        (Some(day), _) => Arc::new(FixedDay(day)),
+        (None, Some(path)) => Arc::new(FileDay::new(path).map_err(anyhow::Error::msg)?),
+        (None, None) => Arc::new(SystemClock),
     };
     let config = match &args.config {
         Some(path) => Config::load(path)?,

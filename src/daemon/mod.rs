@@ -51,6 +51,9 @@ pub enum DaemonError {
     Store(#[from] StoreError),
     #[error("cannot start the reader monitor: {0}")]
     Monitor(#[from] std::io::Error),
+    /// The session bus went away (e.g. dbus-daemon restarted): exit so the service manager restarts us.
+    #[error("lost the connection to the session bus")]
+    BusLost,
 }
 
 type Actions = Pin<Box<dyn Stream<Item = (CardKey, String)> + Send>>;
@@ -111,9 +114,19 @@ pub async fn run(
     let monitor = monitor::spawn(ev_tx)?;
 
     tokio::pin!(shutdown);
+    let bus_closed = conn.closed();
+    tokio::pin!(bus_closed);
+    let mut outcome = Ok(());
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
+            // Without the bus nobody can see us, and the name is gone: stop (state saved below)
+            // rather than run on unseen; systemd's Restart=on-failure brings us back.
+            _ = &mut bus_closed => {
+                tracing::error!("lost the connection to the session bus; saving and exiting");
+                outcome = Err(DaemonError::BusLost);
+                break;
+            }
             Some(ev) = events.recv() => daemon.reader_event(ev).await,
             Some(day) = days.recv() => daemon.new_day(day).await,
             Some(req) = requests.recv() => daemon.handle(req).await,
@@ -127,10 +140,12 @@ pub async fn run(
         tracing::warn!(error = %e, "stopping the reader monitor");
     }
     daemon.save();
-    if let Err(e) = conn.release_name(BUS_NAME).await {
-        tracing::debug!(error = %e, "releasing the bus name");
+    if outcome.is_ok() {
+        if let Err(e) = conn.release_name(BUS_NAME).await {
+            tracing::debug!(error = %e, "releasing the bus name");
+        }
     }
-    Ok(())
+    outcome
 }
 
 /// One reader's read, done on a blocking thread.
@@ -306,6 +321,12 @@ impl Daemon {
     }
 
     async fn new_day(&mut self, day: NaiveDate) {
+        // Midnight moves one day forward; anything else is a clock change or a long suspend, worth
+        // a line in the log (today's date says nothing about the card holder).
+        let step = (day - self.today).num_days();
+        if step != 0 && step != 1 {
+            tracing::info!(from = %self.today, to = %day, "the Japan date jumped; re-evaluating all cards");
+        }
         tracing::debug!(%day, "re-evaluating all cards");
         self.today = day;
         self.publish_all(true).await;
@@ -419,9 +440,11 @@ impl Daemon {
         f(record);
         self.publish(key, true).await;
         match &self.store {
-            Some(store) => store
-                .save(&self.state)
-                .map_err(|e| BusError::Failed(format!("cannot save the state: {e}"))),
+            Some(store) => store.save(&self.state).map_err(|e| {
+                // The change stays in memory (and on the bus); the next successful save writes it.
+                tracing::error!(error = %e, "cannot save the state; keeping the change in memory");
+                BusError::Failed(format!("cannot save the state: {e}"))
+            }),
             None => Ok(()),
         }
     }

@@ -55,6 +55,50 @@ impl Clock for FixedDay {
     }
 }
 
+/// A clock whose Japan date is read from a file at every look (noon of that day), and which naps at
+/// most [`FILE_DAY_NAP`]: the daemon's hidden `--today-file` for tests that move the date while it
+/// runs (a clock jumped forward or back). An unreadable or malformed file keeps the last good day.
+#[derive(Debug)]
+pub struct FileDay {
+    path: std::path::PathBuf,
+    last: std::sync::Mutex<NaiveDate>,
+}
+
+/// How often a [`FileDay`] clock looks at its file.
+pub const FILE_DAY_NAP: Duration = Duration::from_millis(100);
+
+impl FileDay {
+    /// Read the day from `path` now; an error if it does not hold a `YYYY-MM-DD` date.
+    pub fn new(path: std::path::PathBuf) -> Result<Self, String> {
+        let day = read_day(&path)?;
+        Ok(FileDay {
+            path,
+            last: std::sync::Mutex::new(day),
+        })
+    }
+}
+
+fn read_day(path: &std::path::Path) -> Result<NaiveDate, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    text.trim()
+        .parse()
+        .map_err(|e| format!("{}: not a YYYY-MM-DD date: {e}", path.display()))
+}
+
+impl Clock for FileDay {
+    fn now(&self) -> DateTime<Utc> {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        match read_day(&self.path) {
+            Ok(day) => *last = day,
+            Err(e) => tracing::warn!(error = %e, "--today-file unreadable; keeping the last day"),
+        }
+        FixedDay(*last).now()
+    }
+    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        Box::pin(tokio::time::sleep(d.min(FILE_DAY_NAP)))
+    }
+}
+
 /// The first instant after `now` at which the Japan date changes (00:00 JST = 15:00 UTC).
 pub fn next_jst_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
     let tomorrow = jst_date(now).succ_opt().expect("date in range");
@@ -240,6 +284,29 @@ mod tests {
             .await
             .expect("stopped")
             .unwrap();
+    }
+
+    #[test]
+    fn file_day_follows_its_file_and_keeps_the_last_good_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("today");
+        std::fs::write(&path, "2026-03-01\n").unwrap();
+        let clock = FileDay::new(path.clone()).unwrap();
+        assert_eq!(
+            jst_date(clock.now()),
+            NaiveDate::from_ymd_opt(2026, 3, 1).unwrap()
+        );
+        std::fs::write(&path, "2027-03-01").unwrap();
+        assert_eq!(
+            jst_date(clock.now()),
+            NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()
+        );
+        std::fs::write(&path, "garbage").unwrap();
+        assert_eq!(
+            jst_date(clock.now()),
+            NaiveDate::from_ymd_opt(2027, 3, 1).unwrap()
+        );
+        assert!(FileDay::new(dir.path().join("missing")).is_err());
     }
 
     #[test]

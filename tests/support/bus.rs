@@ -40,6 +40,11 @@ impl PrivateBus {
         PrivateBus { address, pid, dir }
     }
 
+    /// The dbus-daemon's pid (to kill the bus under a client in fault tests).
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
     /// A `Command` for a program that should talk to this bus only.
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut c = Command::new(program);

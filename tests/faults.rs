@@ -1,0 +1,379 @@
+//! The daemon binary under faults, each surviving with a clear log line and no lost data: the state
+//! directory read-only and full (tmpfs mounts: only inside scripts/e2e-env.sh's private mount
+//! namespace), corrupt state files at start, the notification server and the session bus going away,
+//! and the clock jumping a year forward and back (hidden `--today-file`).
+
+mod support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use support::bus::{NotificationServer, PrivateBus};
+use support::daemon::{
+    answers, busctl, property, seed_state, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
+};
+use support::wait_for;
+
+fn call(bus: &PrivateBus, path: &str, iface: &str, method: &str, args: &[&str]) -> (bool, String) {
+    let mut v = vec!["call", NAME, path, iface, method];
+    v.extend_from_slice(args);
+    let (ok, out, err) = busctl(bus, &v);
+    (ok, if ok { out } else { err })
+}
+
+fn set_label(bus: &PrivateBus, label: &str) -> (bool, String) {
+    call(bus, &seeded_path(), CARD, "SetLabel", &["s", label])
+}
+
+fn mount(args: &[&str]) {
+    let st = Command::new("mount").args(args).status().unwrap();
+    assert!(st.success(), "mount {args:?}");
+}
+
+/// A small tmpfs at `dir`, unmounted on drop. Only ever used inside the e2e mount namespace.
+struct Tmpfs<'a>(&'a Path);
+
+impl<'a> Tmpfs<'a> {
+    fn mount(dir: &'a Path, size: &str) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        mount(&[
+            "-t",
+            "tmpfs",
+            "-o",
+            &format!("size={size},mode=0700"),
+            "tmpfs",
+            dir.to_str().unwrap(),
+        ]);
+        Tmpfs(dir)
+    }
+    fn remount(&self, opt: &str) {
+        mount(&["-o", &format!("remount,{opt}"), self.0.to_str().unwrap()]);
+    }
+}
+
+impl Drop for Tmpfs<'_> {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(self.0).status();
+    }
+}
+
+fn state_file(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("state.json")).unwrap()
+}
+
+fn no_temp_files(dir: &Path) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let name = e.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.contains(".tmp-"), "temp file left behind: {name}");
+    }
+}
+
+#[test]
+fn a_read_only_state_dir_keeps_changes_in_memory_until_writable() {
+    if !support::pcscd::e2e() {
+        return;
+    }
+    let bus = PrivateBus::start();
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("state");
+    let fs = Tmpfs::mount(&dir, "1m");
+    seed_state(&dir, "2031-06-20");
+    let dir_s = dir.to_str().unwrap();
+    let mut d = DaemonProc::start(
+        &bus,
+        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
+        &[],
+    );
+
+    fs.remount("ro");
+    let before = state_file(&dir);
+    let (ok, err) = set_label(&bus, "kept-while-read-only");
+    assert!(!ok);
+    assert!(err.contains("cannot save the state"), "{err}");
+    assert!(err.contains("Read-only file system"), "{err}");
+    d.wait_log("cannot save the state; keeping the change in memory");
+    // Kept in memory and published; the file on disk untouched.
+    assert_eq!(
+        property(&bus, &seeded_path(), CARD, "Label"),
+        "s \"kept-while-read-only\""
+    );
+    assert_eq!(state_file(&dir), before);
+    assert!(answers(&bus));
+
+    // Writable again: the next save (here: Refresh) writes what was kept.
+    fs.remount("rw");
+    assert!(call(&bus, ROOT, MANAGER, "Refresh", &[]).0);
+    assert!(state_file(&dir).contains("kept-while-read-only"));
+    no_temp_files(&dir);
+    assert_eq!(d.stop().code(), Some(0));
+
+    // Read-only from the start: the daemon still serves what it remembers.
+    fs.remount("ro");
+    let mut d = DaemonProc::start(
+        &bus,
+        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
+        &[],
+    );
+    assert_eq!(
+        property(&bus, &seeded_path(), CARD, "Label"),
+        "s \"kept-while-read-only\""
+    );
+    assert!(!set_label(&bus, "x").0);
+    assert_eq!(d.stop().code(), Some(0));
+    assert!(d.log().contains("cannot save the state"), "{}", d.log());
+    assert!(state_file(&dir).contains("kept-while-read-only"));
+}
+
+#[test]
+fn a_full_disk_fails_the_save_and_never_truncates_the_state_file() {
+    if !support::pcscd::e2e() {
+        return;
+    }
+    let bus = PrivateBus::start();
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("state");
+    let _fs = Tmpfs::mount(&dir, "16k");
+    seed_state(&dir, "2031-06-20");
+    let dir_s = dir.to_str().unwrap();
+    let mut d = DaemonProc::start(
+        &bus,
+        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
+        &[],
+    );
+    let before = state_file(&dir);
+
+    // Fill the file system (ENOSPC), as a full home partition would.
+    let filler = dir.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let chunk = [0u8; 1024];
+        loop {
+            if let Err(e) = f.write_all(&chunk).and_then(|_| f.sync_all()) {
+                assert_eq!(e.raw_os_error(), Some(libc::ENOSPC), "{e}");
+                break;
+            }
+        }
+    }
+    let long = "満".repeat(256);
+    let (ok, err) = set_label(&bus, &long);
+    assert!(!ok);
+    assert!(err.contains("No space left on device"), "{err}");
+    d.wait_log("cannot save the state; keeping the change in memory");
+    assert_eq!(
+        state_file(&dir),
+        before,
+        "the old state file must stay whole"
+    );
+    no_temp_files(&dir);
+    assert!(answers(&bus));
+
+    std::fs::remove_file(&filler).unwrap();
+    assert!(set_label(&bus, "空きあり").0);
+    assert!(state_file(&dir).contains("空きあり"));
+    assert_eq!(d.stop().code(), Some(0));
+}
+
+/// State files damaged the ways the `state_file` fuzz target and tests/hostile_files.rs probe:
+/// cut short, invalid UTF-8, a future version, deep nesting, a wrong type, and an empty file.
+#[test]
+fn corrupt_state_files_are_moved_aside_and_the_daemon_serves() {
+    let good = {
+        let dir = tempfile::tempdir().unwrap();
+        seed_state(dir.path(), "2031-06-20");
+        std::fs::read(dir.path().join("state.json")).unwrap()
+    };
+    let mut cases: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("invalid UTF-8", {
+            let mut b = good.clone();
+            let at = b.windows(3).position(|w| w == "母".as_bytes()).unwrap();
+            b[at] = 0xFF;
+            b
+        }),
+        (
+            "future version",
+            String::from_utf8(good.clone())
+                .unwrap()
+                .replace("\"version\": 1", "\"version\": 2")
+                .into_bytes(),
+        ),
+        ("deep nesting", "[".repeat(100_000).into_bytes()),
+        ("wrong type", br#"{"version": 1, "cards": []}"#.to_vec()),
+        ("empty", Vec::new()),
+    ];
+    for (what, bytes) in cases.drain(..) {
+        let bus = PrivateBus::start();
+        let dir = tempfile::tempdir().unwrap();
+        seed_state(dir.path(), "2031-06-20");
+        std::fs::write(dir.path().join("state.json"), &bytes).unwrap();
+        let dir_s = dir.path().to_str().unwrap();
+        let mut d = DaemonProc::start(
+            &bus,
+            &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
+            &[],
+        );
+        d.wait_log("state file corrupt; moved it aside");
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains("state.json.corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1, "{what}: {aside:?}");
+        assert_eq!(
+            std::fs::read(&aside[0]).unwrap(),
+            bytes,
+            "{what}: bytes kept"
+        );
+        assert!(answers(&bus), "{what}");
+        assert_eq!(d.stop().code(), Some(0), "{what}: {}", d.log());
+    }
+}
+
+/// Dates at the edge of what the file format can hold are not corrupt: the daemon loads and judges
+/// them (the rule core saturates) and keeps serving.
+#[test]
+fn extreme_dates_in_the_state_file_do_not_bring_the_daemon_down() {
+    for expires in ["+262142-12-31", "-0001-01-01", "9999-12-31"] {
+        let bus = PrivateBus::start();
+        let dir = tempfile::tempdir().unwrap();
+        seed_state(dir.path(), expires);
+        let dir_s = dir.path().to_str().unwrap();
+        let mut d = DaemonProc::start(
+            &bus,
+            &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
+            &[],
+        );
+        let status = property(&bus, &seeded_path(), CARD, "Status");
+        assert!(status.starts_with("s \""), "{expires}: {status}");
+        assert!(call(&bus, ROOT, MANAGER, "Refresh", &[]).0, "{expires}");
+        assert!(d.is_running(), "{expires}: {}", d.log());
+        assert_eq!(d.stop().code(), Some(0), "{expires}: {}", d.log());
+    }
+}
+
+#[test]
+fn losing_the_bus_exits_non_zero_with_a_clear_message_and_keeps_the_state() {
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_state(dir.path(), "2031-06-20");
+    let dir_s = dir.path().to_str().unwrap();
+    let mut d = DaemonProc::start(
+        &bus,
+        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
+        &[],
+    );
+    assert!(set_label(&bus, "バス切断前").0);
+    // SAFETY: kill(2) on the dbus-daemon this test started.
+    unsafe { libc::kill(bus.pid(), libc::SIGTERM) };
+    let status = d.wait_exit();
+    assert!(!status.success(), "{status:?}");
+    let log = d.log();
+    assert!(
+        log.contains("lost the connection to the session bus"),
+        "{log}"
+    );
+    assert!(state_file(dir.path()).contains("バス切断前"));
+}
+
+fn set_today(file: &Path, day: &str) {
+    // Write + rename: the daemon never reads half a date.
+    let tmp = file.with_extension("tmp");
+    std::fs::write(&tmp, day).unwrap();
+    std::fs::rename(&tmp, file).unwrap();
+}
+
+#[test]
+fn the_notification_server_going_away_and_back_loses_no_later_reminder() {
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_state(dir.path(), "2026-06-20");
+    let today = dir.path().join("today");
+    set_today(&today, "2026-03-25"); // 87 days left: the 90-day reminder is due
+    let server = NotificationServer::start(&bus, Some("body actions"));
+    let dir_s = dir.path().to_str().unwrap();
+    let args = [
+        "--lang",
+        "en",
+        "--state-dir",
+        dir_s,
+        "--today-file",
+        today.to_str().unwrap(),
+    ];
+    let mut d = DaemonProc::start(&bus, &args, &[]);
+    let first = server.nth_call(0, Duration::from_secs(10));
+    assert!(first.contains("87 days"), "{first}");
+
+    drop(server);
+    wait_for(Duration::from_secs(5), "the server gone", || {
+        (!bus.has_name(support::bus::NOTIFICATIONS)).then_some(())
+    });
+    set_today(&today, "2026-04-25"); // 56 days: the 60-day reminder, with no server to show it
+    d.wait_log("the notification was not shown");
+    assert!(d.is_running());
+
+    let server = NotificationServer::start(&bus, Some("body actions"));
+    set_today(&today, "2026-05-25"); // 26 days: the 30-day reminder reaches the new server
+    let shown = server.nth_call(0, Duration::from_secs(10));
+    assert!(shown.contains("26 days"), "{shown}");
+    assert!(answers(&bus));
+    assert_eq!(d.stop().code(), Some(0));
+}
+
+#[test]
+fn the_clock_jumping_a_year_forward_and_back_is_judged_by_the_new_date_with_no_duplicates() {
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_state(dir.path(), "2026-06-20");
+    let today = dir.path().join("today");
+    set_today(&today, "2026-01-10"); // 161 days left: nothing due
+    let server = NotificationServer::start(&bus, Some("body actions"));
+    let dir_s = dir.path().to_str().unwrap();
+    let args = [
+        "--lang",
+        "en",
+        "--state-dir",
+        dir_s,
+        "--today-file",
+        today.to_str().unwrap(),
+    ];
+    let mut d = DaemonProc::start(&bus, &args, &[]);
+    let status = || property(&bus, &seeded_path(), CARD, "Status");
+    assert_eq!(status(), "s \"valid\"");
+
+    // A year forward: expired and past the insurance grace period.
+    set_today(&today, "2027-01-10");
+    wait_for(Duration::from_secs(10), "lapsed", || {
+        (status() == "s \"registration-lapsed\"").then_some(())
+    });
+    d.wait_log("the Japan date jumped");
+    server.nth_call(0, Duration::from_secs(10));
+    wait_for(Duration::from_secs(5), "saved", || {
+        state_file(dir.path()).contains("lapsed").then_some(())
+    });
+
+    // And back: judged for the earlier date again, the record kept.
+    set_today(&today, "2026-01-10");
+    wait_for(Duration::from_secs(10), "valid again", || {
+        (status() == "s \"valid\"").then_some(())
+    });
+    assert!(
+        state_file(dir.path()).contains("lapsed"),
+        "last reminder kept"
+    );
+    // Forward again: the reminder already shown is not shown twice.
+    set_today(&today, "2027-01-10");
+    wait_for(Duration::from_secs(10), "lapsed again", || {
+        (status() == "s \"registration-lapsed\"").then_some(())
+    });
+    assert!(answers(&bus));
+    assert_eq!(d.stop().code(), Some(0));
+    assert_eq!(
+        server.notify_calls().len(),
+        1,
+        "{:?}",
+        server.notify_calls()
+    );
+    assert!(state_file(dir.path()).contains("母"));
+}

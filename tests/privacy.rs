@@ -1,0 +1,252 @@
+//! Privacy audit: a full scenario with real components (pcscd + vpcd + `sim-card` with a known
+//! serial and expiry, dbusmock notifications, a private bus recorded by dbus-monitor) and the daemon
+//! at its most verbose (`-vv` and `RUST_LOG=trace`). Afterwards the daemon's logs, every file in its
+//! state directory, the recorded bus traffic, the notification log and the clients' output are
+//! searched for the certificate's serial number and subject CN in every usual spelling: none may
+//! appear anywhere. The expiry date (= the holder's birthday) must not appear in the logs at any
+//! level; on the bus, in notifications, in the CLI and in the state file it is the product itself
+//! (docs/privacy.md says so).
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use mynawatch::card::simcert::{generate, CertSpec};
+use mynawatch::card::CardIdentity;
+use support::bus::{NotificationServer, PrivateBus};
+use support::daemon::{busctl, DaemonProc, CARD, MANAGER, NAME, ROOT};
+use support::wait_for;
+
+const SERIAL_ARG: u64 = 31337;
+const EXPIRES: &str = "2029-08-15";
+const TODAY: &str = "2029-06-01"; // 75 days left: a reminder and a notification are due
+
+/// The certificate `sim-card --serial SERIAL_ARG --expires EXPIRES` serves (generation is
+/// deterministic; the test checks it against the card key the daemon derived).
+fn sim_certificate() -> Vec<u8> {
+    let expires: NaiveDate = EXPIRES.parse().unwrap();
+    generate(&CertSpec::expiring(expires, SERIAL_ARG))
+        .unwrap()
+        .cert
+}
+
+/// Every spelling of the certificate's serial and subject CN a log or tool might use.
+fn identity_spellings() -> Vec<String> {
+    let der = sim_certificate();
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+    let raw = cert.raw_serial();
+    let hex = |sep: &str| {
+        raw.iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let cn = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cn.len() >= 16 && raw.len() >= 4,
+        "a distinctive CN and serial"
+    );
+    let mut v = vec![
+        cert.serial.to_string(), // decimal, as openssl prints a short serial
+        hex(""),
+        hex(":"), // x509-parser / openssl -text style
+        hex(" "),
+        cn.clone(),
+        cn.to_lowercase(),
+    ];
+    v.extend([hex(""), hex(":")].map(|s| s.to_uppercase()));
+    // The certificate's DER itself (hex), should it ever be dumped.
+    v.push(der[..24].iter().map(|b| format!("{b:02x}")).collect());
+    v
+}
+
+/// The expiry date as logs and people write it.
+fn birthday_spellings() -> Vec<String> {
+    vec![
+        "2029-08-15".into(),
+        "20290815".into(),
+        "2029/08/15".into(),
+        "2029/8/15".into(),
+        "2029年8月15日".into(),
+        "2029年08月15日".into(),
+        "15 Aug 2029".into(),
+        "Aug 15".into(),
+        "290815".into(), // UTCTime as in the certificate: 290815145959Z
+    ]
+}
+
+fn hex_decode(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn assert_absent(what: &str, text: &str, needles: &[String]) {
+    for n in needles {
+        assert!(!text.contains(n.as_str()), "{what} contains {n:?}");
+    }
+}
+
+struct Monitor(Child);
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn no_serial_subject_or_birthday_leaks_at_the_most_verbose_level() {
+    if !support::pcscd::e2e() {
+        return;
+    }
+    let _slots = support::pcscd::slots();
+    let bus = PrivateBus::start();
+    let capture = bus.dir.path().join("dbus-monitor.txt");
+    let monitor = Monitor(
+        Command::new("dbus-monitor")
+            .args(["--address", &bus.address])
+            .stdout(std::fs::File::create(&capture).unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dbus-monitor"),
+    );
+    wait_for(Duration::from_secs(5), "dbus-monitor recording", || {
+        (std::fs::metadata(&capture).ok()?.len() > 0).then_some(())
+    });
+    let notifications = NotificationServer::start(&bus, Some("body actions"));
+    let state = tempfile::tempdir().unwrap();
+    let state_s = state.path().to_str().unwrap();
+    let verbose = [("RUST_LOG", "trace")];
+    let args = [
+        "-vv",
+        "--lang",
+        "ja",
+        "--today",
+        TODAY,
+        "--state-dir",
+        state_s,
+    ];
+    let mut daemon = DaemonProc::start(&bus, &args, &verbose);
+    let mut watch = bus
+        .command(support::bin())
+        .args(["watch", "--json"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // Insert the card: published, reminded, notified.
+    let serial = SERIAL_ARG.to_string();
+    let sim = support::pcscd::SimCard::start(
+        support::pcscd::SLOT0,
+        &["--expires", EXPIRES, "--serial", &serial],
+    );
+    let card = wait_for(Duration::from_secs(10), "the card object", || {
+        let (_, out, _) = busctl(&bus, &["tree", "--list", NAME]);
+        out.lines()
+            .find(|l| l.starts_with(&format!("{ROOT}/cards/")))
+            .map(str::to_string)
+    });
+    let shown = notifications.nth_call(0, Duration::from_secs(10));
+    // The date is the product on the notification (sanity: the audit looks at the right data).
+    assert!(shown.contains("2029"), "{shown}");
+    for call in [
+        vec!["SetLabel", "s", "家族のカード"],
+        vec!["SetInsuranceRegistered", "b", "true"],
+        vec!["SetCardExpires", "s", "2034-08-15"],
+    ] {
+        let mut v = vec!["call", NAME, &card, CARD];
+        v.extend(call);
+        assert!(busctl(&bus, &v).0, "{v:?}");
+    }
+    assert!(busctl(&bus, &["call", NAME, ROOT, MANAGER, "Refresh"]).0);
+    let status_json = bus
+        .command(support::bin())
+        .args(["-vv", "status", "--json"])
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(status_json.status.success());
+    let status_text = bus
+        .command(support::bin())
+        .args(["-vv", "status", "--lang", "ja"])
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert_eq!(daemon.stop().code(), Some(0));
+
+    // Restarted: remembered, read again on Refresh, stopped again.
+    let mut again = DaemonProc::start(&bus, &args, &verbose);
+    assert!(busctl(&bus, &["call", NAME, ROOT, MANAGER, "Refresh"]).0);
+    assert_eq!(sim.remove(), Some(0));
+    assert_eq!(again.stop().code(), Some(0));
+    let _ = watch.kill();
+    let watch_out = watch.wait_with_output().unwrap();
+    drop(monitor);
+
+    let logs = format!("{}\n{}", daemon.log(), again.log());
+    // The audit is only meaningful if the logs are really verbose and saw the card. (Trace is
+    // enabled; the daemon's own chattiest lines are debug, and zbus is built without tracing.)
+    assert!(
+        logs.contains("DEBUG") && logs.contains("card read"),
+        "{logs}"
+    );
+    let traffic = std::fs::read_to_string(&capture).unwrap();
+    assert!(traffic.contains("CertificateExpires"), "capture is empty");
+    let notify_log = std::fs::read_to_string(&notifications.log).unwrap();
+    let cli = [
+        &status_json.stdout,
+        &status_json.stderr,
+        &status_text.stdout,
+        &status_text.stderr,
+        &watch_out.stdout,
+    ]
+    .map(|b| String::from_utf8_lossy(b).into_owned())
+    .join("\n");
+    let mut files = String::new();
+    for e in std::fs::read_dir(state.path()).unwrap() {
+        let bytes = std::fs::read(e.unwrap().path()).unwrap();
+        files.push_str(&String::from_utf8_lossy(&bytes));
+    }
+    assert!(files.contains("家族のカード"), "the state was saved");
+
+    // The audit searches for the right certificate: the one whose salted key the daemon published.
+    let der = sim_certificate();
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+    let salt = std::fs::read_to_string(state.path().join("salt")).unwrap();
+    let key =
+        CardIdentity::new(cert.issuer().as_raw(), cert.raw_serial()).key(&hex_decode(salt.trim()));
+    assert!(
+        card.ends_with(key.as_str()),
+        "{card} is not the card of {key}"
+    );
+    // And the searches work: the date is where it belongs (bus, state), so it would be found.
+    assert!(traffic.contains(EXPIRES) && files.contains(EXPIRES));
+
+    let identity = identity_spellings();
+    assert_absent("the daemon's log", &logs, &identity);
+    assert_absent("the state directory", &files, &identity);
+    assert_absent("the bus traffic", &traffic, &identity);
+    assert_absent("the notification log", &notify_log, &identity);
+    assert_absent("the clients' output", &cli, &identity);
+    assert_absent("the daemon's log", &logs, &birthday_spellings());
+    // The CLI's own logs (stderr at trace) do not carry it either; only its stdout shows it.
+    for out in [&status_json.stderr, &status_text.stderr] {
+        assert_absent(
+            "status -vv stderr",
+            &String::from_utf8_lossy(out),
+            &birthday_spellings(),
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! `mynawatch daemon` as a child process for fault and privacy tests: stderr (its log) captured as it
+//! comes, a state directory seeded with known cards, busctl helpers. Killed on drop.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::bus::PrivateBus;
+use super::{bin, wait_for};
+
+pub const NAME: &str = "io.github.mynawatch.MynaWatch1";
+pub const ROOT: &str = "/io/github/mynawatch/MynaWatch1";
+pub const MANAGER: &str = "io.github.mynawatch.MynaWatch1.Manager";
+pub const CARD: &str = "io.github.mynawatch.MynaWatch1.Card";
+/// The key of the card [`seed_state`] writes.
+pub const SEEDED_KEY: &str = "0123456789abcdef0123456789abcdef";
+
+pub fn seeded_path() -> String {
+    format!("{ROOT}/cards/{SEEDED_KEY}")
+}
+
+/// Write a salt and a state file with one card ([`SEEDED_KEY`], label "母", certificate valid
+/// 2021-06-20..`expires`, nothing notified yet) into `dir`, as a daemon would have left them.
+pub fn seed_state(dir: &Path, expires: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("salt"), format!("{}\n", "ab".repeat(32))).unwrap();
+    let state = serde_json::json!({
+        "version": 1,
+        "cards": { SEEDED_KEY: {
+            "label": "母",
+            "token": "my-number-card",
+            "cert": { "not_before": "2021-06-20", "not_after": expires },
+            "card_expires": null,
+            "registered": "unknown",
+            "pins": { "auth": null, "sign": null, "card_info": null },
+            "last_notified": null,
+            "last_seen": null
+        }}
+    });
+    std::fs::write(
+        dir.join("state.json"),
+        serde_json::to_vec_pretty(&state).unwrap(),
+    )
+    .unwrap();
+}
+
+/// A running daemon whose stderr is collected into [`DaemonProc::log`].
+pub struct DaemonProc {
+    child: Child,
+    log: Arc<Mutex<String>>,
+}
+
+impl DaemonProc {
+    /// `mynawatch daemon ARGS…` on `bus` with extra environment `envs`; waits for the bus name.
+    pub fn start(bus: &PrivateBus, args: &[&str], envs: &[(&str, &str)]) -> DaemonProc {
+        let d = Self::spawn(bus, args, envs);
+        wait_for(Duration::from_secs(10), "the daemon's bus name", || {
+            bus.has_name(NAME).then_some(())
+        });
+        d
+    }
+
+    /// Like [`DaemonProc::start`] but does not wait for anything.
+    pub fn spawn(bus: &PrivateBus, args: &[&str], envs: &[(&str, &str)]) -> DaemonProc {
+        let mut child = bus
+            .command(bin())
+            .arg("daemon")
+            .args(args)
+            .envs(envs.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn mynawatch daemon");
+        let pipe = child.stderr.take().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let sink = log.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        DaemonProc { child, log }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Everything the daemon logged so far.
+    pub fn log(&self) -> String {
+        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Wait until the log contains `needle`.
+    pub fn wait_log(&self, needle: &str) {
+        wait_for(
+            Duration::from_secs(10),
+            &format!("log line {needle:?}"),
+            || self.log().contains(needle).then_some(()),
+        );
+    }
+
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// Wait for the daemon to exit by itself.
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let status = wait_for(Duration::from_secs(10), "the daemon to exit", || {
+            self.child.try_wait().unwrap()
+        });
+        // Let the reader thread drain the last lines.
+        std::thread::sleep(Duration::from_millis(100));
+        status
+    }
+
+    /// SIGTERM, then wait: the exit status.
+    pub fn stop(&mut self) -> ExitStatus {
+        // SAFETY: kill(2) on our own child.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+        self.wait_exit()
+    }
+}
+
+impl Drop for DaemonProc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `busctl --address BUS ARGS…`: (success, stdout, stderr).
+pub fn busctl(bus: &PrivateBus, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new("busctl")
+        .args(["--address", &bus.address])
+        .args(args)
+        .output()
+        .expect("busctl");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A property of the daemon's object as busctl prints it (e.g. `s "valid"`).
+pub fn property(bus: &PrivateBus, path: &str, iface: &str, name: &str) -> String {
+    let (ok, out, err) = busctl(bus, &["get-property", NAME, path, iface, name]);
+    assert!(ok, "get-property {name}: {err}");
+    out.trim().to_string()
+}
+
+/// The daemon answers: its Version property reads back.
+pub fn answers(bus: &PrivateBus) -> bool {
+    busctl(bus, &["get-property", NAME, ROOT, MANAGER, "Version"])
+        .1
+        .contains(env!("CARGO_PKG_VERSION"))
+}
