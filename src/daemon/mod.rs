@@ -541,19 +541,23 @@ mod tests {
         (daemon, rx)
     }
 
+    /// A proxy that reads the live values, not a cache that PropertiesChanged updates later.
+    async fn live_card_proxy(client: &Connection, key: &CardKey) -> CardProxy<'static> {
+        CardProxy::builder(client)
+            .path(card_path(key))
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await
+            .unwrap()
+    }
+
     #[tokio::test]
     async fn a_card_is_published_reminded_once_and_follows_the_users_answers() {
         let (server, client) = p2p_pair().await;
         let (mut daemon, mut requests) = daemon_on(&server, "2026-04-01").await;
         let card = cert(b"s", "2021-06-20", "2026-06-20");
         let key = card.identity.key(daemon.salt());
-        let proxy = CardProxy::builder(&client)
-            .path(card_path(&key))
-            // Read the live values, not a cache that PropertiesChanged updates later.
-            .cache_properties(zbus::proxy::CacheProperties::No)
-            .build()
-            .await
-            .unwrap();
+        let proxy = live_card_proxy(&client, &key).await;
         let mut renewal = proxy.receive_renewal_needed().await.unwrap();
 
         // 80 days before expiry.
@@ -627,13 +631,7 @@ mod tests {
         let (mut daemon, _requests) = daemon_on(&server, "2026-07-01").await;
         let card = cert(b"t", "2021-02-10", "2026-02-10");
         let key = card.identity.key(daemon.salt());
-        let proxy = CardProxy::builder(&client)
-            .path(card_path(&key))
-            // Read the live values, not a cache that PropertiesChanged updates later.
-            .cache_properties(zbus::proxy::CacheProperties::No)
-            .build()
-            .await
-            .unwrap();
+        let proxy = live_card_proxy(&client, &key).await;
         let mut rereg = proxy.receive_re_registration_needed().await.unwrap();
         daemon.cert_known("r1".into(), &card, None).await;
         assert_eq!(proxy.status().await.unwrap(), "registration-lapsed");
