@@ -2,13 +2,15 @@
 //! reader list, card insert/remove in two readers, prompt shutdown, receiver gone, pcscd restart.
 //! Skips without MW_E2E_DIR.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::os::fd::AsRawFd;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mynawatch::pcsc::monitor::{self, Monitor, ReaderEvent};
+use support::pcscd::PcscdControl;
 use tokio::sync::mpsc::{self, Receiver};
 
 const READER0: &str = "Virtual PCD 00 00";
@@ -281,94 +283,10 @@ async fn thread_exits_when_the_receiver_is_dropped() {
         .unwrap();
 }
 
-/// A pcscd we started; SIGTERM on drop.
-struct Pcscd(std::process::Child);
-
-impl Drop for Pcscd {
-    fn drop(&mut self) {
-        // SAFETY: plain kill(2) on our own child's pid.
-        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
-        let _ = self.0.wait();
-    }
-}
-
-fn pcscd_log() -> std::fs::File {
-    let dir = std::env::var_os("MW_E2E_DIR").unwrap();
-    std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(std::path::Path::new(&dir).join("pcscd.log"))
-        .unwrap()
-}
-
-fn start_pcscd() -> Pcscd {
-    let child = Command::new("pcscd")
-        .args(["--foreground", "--debug", "--apdu"])
-        .stdout(Stdio::from(pcscd_log()))
-        .stderr(Stdio::from(pcscd_log()))
-        .spawn()
-        .expect("start pcscd");
-    Pcscd(child)
-}
-
-/// The pid's parent, from /proc.
-fn parent_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // "pid (comm) state ppid …"; comm may contain spaces, so split after the last ')'.
-    stat.rsplit_once(')')?
-        .1
-        .split_whitespace()
-        .nth(1)?
-        .parse()
-        .ok()
-}
-
-/// Keep a pcscd running for the rest of this e2e environment (later tests and test binaries need
-/// one) and stop it when the environment's script (`env_pid`) ends: a small watcher shell.
-fn leave_pcscd_for_the_environment(env_pid: i32) {
-    let log = std::env::var("MW_E2E_DIR").unwrap() + "/pcscd.log";
-    let script = format!(
-        "pcscd --foreground --debug --apdu >>'{log}' 2>&1 & p=$!; \
-         while kill -0 {env_pid} 2>/dev/null && kill -0 $p 2>/dev/null; do sleep 1; done; \
-         kill $p 2>/dev/null; wait"
-    );
-    // --fork: the watcher is nobody's child here, so nothing is left to wait for.
-    let status = Command::new("setsid")
-        .args(["--fork", "sh", "-c", &script])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .expect("start the watcher");
-    assert!(status.success());
-}
-
-fn wait_for_vpcd() {
-    let deadline = Instant::now() + EVENT_WAIT;
-    // Never probe the port by connecting: that would insert a card.
-    while !Command::new("ss")
-        .args(["-Hltn", &format!("sport = :{PORT0}")])
-        .output()
-        .map(|o| !o.stdout.is_empty())
-        .unwrap_or(false)
-    {
-        assert!(Instant::now() < deadline, "pcscd/vpcd did not come back");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pcscd_restart_gives_service_down_then_readers_again() {
     let Some(_slots) = e2e().await else { return };
-    let Some(pid) = std::env::var("MW_PCSCD_PID")
-        .ok()
-        .and_then(|p| p.parse::<i32>().ok())
-    else {
-        eprintln!("skipping: MW_PCSCD_PID not set (scripts/e2e-env.sh exports it)");
-        return;
-    };
-    let Some(env_pid) = parent_of(pid) else {
-        eprintln!("skipping: pcscd {pid} is not running (already restarted by an earlier run?)");
+    let Some(mut pcscd) = PcscdControl::take() else {
         return;
     };
 
@@ -378,8 +296,7 @@ async fn pcscd_restart_gives_service_down_then_readers_again() {
     expect(&mut rx, "insert into 00", inserted(READER0)).await;
 
     // Stop the environment's pcscd (SIGTERM, like systemd stopping it).
-    // SAFETY: plain kill(2).
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    tokio::task::block_in_place(|| pcscd.kill(libc::SIGTERM));
     // The card goes with it (exactly once), then the outage is reported. pcscd may or may not
     // get to drop its readers first (an empty `Readers`), so reader lists are not asserted here.
     let mut seen = Vec::new();
@@ -407,8 +324,7 @@ async fn pcscd_restart_gives_service_down_then_readers_again() {
     quiet(&mut rx, Duration::from_millis(1500)).await;
 
     // Start it again (socket activation would start it later too): the readers come back.
-    let ours = start_pcscd();
-    wait_for_vpcd();
+    tokio::task::block_in_place(|| pcscd.start());
     expect(&mut rx, "readers after restart", both_readers).await;
     let card = Card::insert(PORT1);
     expect(&mut rx, "insert into 01 after restart", inserted(READER1)).await;
@@ -416,16 +332,13 @@ async fn pcscd_restart_gives_service_down_then_readers_again() {
     expect(&mut rx, "removal from 01", removed(READER1)).await;
 
     // SIGKILL this time: the old context would return NoService for ever; a new one must be made.
-    let ours_pid = ours.0.id() as i32;
-    // SAFETY: plain kill(2) on our own child.
-    unsafe { libc::kill(ours_pid, libc::SIGKILL) };
-    drop(ours);
+    tokio::task::block_in_place(|| pcscd.kill(libc::SIGKILL));
     expect(&mut rx, "service down after SIGKILL", |e| {
         *e == ReaderEvent::ServiceDown
     })
     .await;
-    leave_pcscd_for_the_environment(env_pid);
-    wait_for_vpcd();
+    // Later tests and test binaries need a pcscd: one that outlives this test.
+    tokio::task::block_in_place(|| pcscd.leave_running());
     expect(&mut rx, "readers after the second restart", both_readers).await;
     tokio::task::spawn_blocking(move || shutdown_promptly(m))
         .await

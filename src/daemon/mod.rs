@@ -155,9 +155,18 @@ type ReadOutcome = Result<CardReport, CardError>;
 /// restart). The certificate goes to `certs` as soon as it is parsed, before the PIN counters.
 /// Blocking: run it with `spawn_blocking`.
 fn read_one(reader: &str, certs: &mpsc::UnboundedSender<CertRead>) -> ReadOutcome {
+    let started = std::time::Instant::now();
     let ctx = pcsc::Context::establish(pcsc::Scope::User)
         .map_err(|e| crate::pcsc::transport::reader_error(e, reader))?;
+    let connecting = std::time::Instant::now();
     crate::pcsc::transport::read_reader(&ctx, reader, &mut |cert| {
+        // Timing for bench/daemon.rs: PC/SC context, then connect → certificate parsed (card I/O).
+        tracing::debug!(
+            reader,
+            establish_us = (connecting - started).as_micros() as u64,
+            io_us = connecting.elapsed().as_micros() as u64,
+            "certificate read"
+        );
         let _ = certs.send(cert.clone());
     })
 }
@@ -290,6 +299,7 @@ impl Daemon {
 
     /// A card's certificate (and maybe its PIN counters) is known: remember and publish.
     async fn cert_known(&mut self, reader: String, cert: &CertRead, pins: Option<PinCounters>) {
+        let started = std::time::Instant::now();
         let key = cert.identity.key(self.salt());
         let record = self
             .state
@@ -306,6 +316,12 @@ impl Daemon {
         self.in_reader.insert(reader, key.clone());
         self.present.insert(key.clone());
         self.publish(&key, true).await;
+        // Timing for bench/daemon.rs: our own work from the certificate to the bus.
+        tracing::debug!(
+            card = %key,
+            publish_us = started.elapsed().as_micros() as u64,
+            "card published"
+        );
         self.save();
     }
 

@@ -151,3 +151,225 @@ impl Drop for SimCard {
         }
     }
 }
+
+/// The pid's state letter and parent, from /proc (`None` once it is gone).
+fn proc_stat(pid: i32) -> Option<(char, i32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // "pid (comm) state ppid …"; comm may contain spaces, so split after the last ')'.
+    let mut rest = stat.rsplit_once(')')?.1.split_whitespace();
+    let state = rest.next()?.chars().next()?;
+    Some((state, rest.next()?.parse().ok()?))
+}
+
+/// pcscd writes its pid with a newline and a NUL.
+fn parse_pid_file(text: &str) -> Option<i32> {
+    text.trim_matches(|c: char| c.is_whitespace() || c == '\0')
+        .parse()
+        .ok()
+}
+
+/// Is `pid` running (not gone, not a zombie waiting for its parent)?
+fn running(pid: i32) -> bool {
+    proc_stat(pid).is_some_and(|(state, _)| state != 'Z' && state != 'X')
+}
+
+/// Is vpcd (hence pcscd) listening on the first slot? Never probe the port by connecting: that would
+/// insert a card.
+pub fn vpcd_listening() -> bool {
+    Command::new("ss")
+        .args(["-Hltn", &format!("sport = :{SLOT0}")])
+        .output()
+        .map(|o| !o.stdout.is_empty())
+        .unwrap_or(false)
+}
+
+fn e2e_dir() -> String {
+    std::env::var("MW_E2E_DIR").expect("MW_E2E_DIR")
+}
+
+fn pcscd_log() -> std::fs::File {
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(format!("{}/pcscd.log", e2e_dir()))
+        .expect("open pcscd.log")
+}
+
+/// Which pcscd is running now.
+enum Running {
+    /// Started by scripts/e2e-env.sh or by an earlier test's watcher: not our child.
+    Foreign(i32),
+    /// Our own child.
+    Ours(Child),
+    Stopped,
+}
+
+/// Control of the e2e environment's pcscd for outage tests: stop it (SIGTERM like systemd, or
+/// SIGKILL like a crash) and start it again, as often as needed. Whatever happens, a pcscd is left
+/// running for the later tests and test binaries: on drop (or [`PcscdControl::leave_running`]) it
+/// is started by a small detached watcher shell that stops it when the environment ends (its temp dir
+/// is removed or its script exits), since the environment only knows the pcscd it started itself.
+pub struct PcscdControl {
+    current: Running,
+}
+
+impl PcscdControl {
+    /// Take over the running pcscd (pid from its pid file in the private /run/pcscd). `None`, after a
+    /// skip line, outside the e2e environment. Hold [`slots`] while using it.
+    pub fn take() -> Option<PcscdControl> {
+        if !e2e() {
+            return None;
+        }
+        let pid = std::fs::read_to_string("/run/pcscd/pcscd.pid")
+            .ok()
+            .and_then(|s| parse_pid_file(&s))
+            .filter(|&p| running(p));
+        let Some(pid) = pid else {
+            eprintln!("skipping: no running pcscd found in /run/pcscd/pcscd.pid");
+            return None;
+        };
+        Some(PcscdControl {
+            current: Running::Foreign(pid),
+        })
+    }
+
+    /// Stop the running pcscd with `signal` (`libc::SIGTERM`, `libc::SIGKILL`) and wait until it is gone.
+    pub fn kill(&mut self, signal: i32) {
+        match std::mem::replace(&mut self.current, Running::Stopped) {
+            Running::Foreign(pid) => {
+                // SAFETY: plain kill(2).
+                assert_eq!(unsafe { libc::kill(pid, signal) }, 0, "kill pcscd {pid}");
+                wait_for(Duration::from_secs(10), "pcscd to stop", || {
+                    (!running(pid)).then_some(())
+                });
+            }
+            Running::Ours(mut child) => {
+                // SAFETY: plain kill(2) on our own child.
+                unsafe { libc::kill(child.id() as i32, signal) };
+                let _ = child.wait();
+            }
+            Running::Stopped => panic!("pcscd is not running"),
+        }
+        wait_for(Duration::from_secs(10), "vpcd to close its port", || {
+            (!vpcd_listening()).then_some(())
+        });
+    }
+
+    /// Start a pcscd of our own (log appended to $MW_E2E_DIR/pcscd.log) and wait until vpcd listens.
+    pub fn start(&mut self) {
+        assert!(
+            matches!(self.current, Running::Stopped),
+            "pcscd is already running"
+        );
+        // After a SIGKILL the old pid file and socket stay; pcscd starts anyway once the old pid is
+        // dead, but a parent that has not reaped it yet keeps it "alive": retry a few times.
+        for _ in 0..20 {
+            let mut child = Command::new("pcscd")
+                .args(["--foreground", "--debug", "--apdu"])
+                .stdin(Stdio::null())
+                .stdout(Stdio::from(pcscd_log()))
+                .stderr(Stdio::from(pcscd_log()))
+                .spawn()
+                .expect("start pcscd");
+            let up = wait_for(Duration::from_secs(10), "pcscd to come up", || {
+                if vpcd_listening() {
+                    Some(true)
+                } else if child.try_wait().ok().flatten().is_some() {
+                    Some(false)
+                } else {
+                    None
+                }
+            });
+            if up {
+                self.current = Running::Ours(child);
+                return;
+            }
+            let _ = child.wait(); // already exited: reap it
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("pcscd did not start (see $MW_E2E_DIR/pcscd.log)");
+    }
+
+    /// The running pcscd's pid, if one runs.
+    pub fn pid(&self) -> Option<i32> {
+        match &self.current {
+            Running::Foreign(pid) => Some(*pid),
+            Running::Ours(child) => Some(child.id() as i32),
+            Running::Stopped => None,
+        }
+    }
+
+    /// Leave a pcscd running for the rest of the environment (see the type's doc) and wait until
+    /// vpcd listens.
+    pub fn leave_running(mut self) {
+        self.hand_over();
+    }
+
+    fn hand_over(&mut self) {
+        match std::mem::replace(&mut self.current, Running::Stopped) {
+            Running::Foreign(pid) => {
+                self.current = Running::Foreign(pid);
+                return;
+            }
+            Running::Ours(mut child) => {
+                // SAFETY: plain kill(2) on our own child.
+                unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+                let _ = child.wait();
+            }
+            Running::Stopped => {}
+        }
+        let env_pid = environment_pid();
+        let dir = e2e_dir();
+        let script = format!(
+            "pcscd --foreground --debug --apdu >>'{dir}/pcscd.log' 2>&1 & p=$!; \
+             while [ -d '{dir}' ] && kill -0 {env_pid} 2>/dev/null && kill -0 $p 2>/dev/null; \
+             do sleep 1; done; kill $p 2>/dev/null; wait"
+        );
+        // --fork: the watcher is nobody's child here, so nothing is left to wait for.
+        let status = Command::new("setsid")
+            .args(["--fork", "sh", "-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("start the pcscd watcher");
+        assert!(status.success());
+        wait_for(Duration::from_secs(10), "pcscd to come back", || {
+            vpcd_listening().then_some(())
+        });
+        let pid = wait_for(Duration::from_secs(10), "pcscd's pid file", || {
+            std::fs::read_to_string("/run/pcscd/pcscd.pid")
+                .ok()
+                .and_then(|s| parse_pid_file(&s))
+                .filter(|&p| running(p))
+        });
+        self.current = Running::Foreign(pid);
+    }
+}
+
+impl Drop for PcscdControl {
+    fn drop(&mut self) {
+        if !matches!(self.current, Running::Foreign(_)) {
+            self.hand_over();
+        }
+    }
+}
+
+/// The pid of scripts/e2e-env.sh: the nearest ancestor that did not inherit `MW_E2E_DIR` (the
+/// script exports it itself, so its own start-up environment lacks it).
+fn environment_pid() -> i32 {
+    let mut pid = std::process::id() as i32;
+    loop {
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        let has = environ
+            .split(|&b| b == 0)
+            .any(|kv| kv.starts_with(b"MW_E2E_DIR="));
+        if !has {
+            return pid;
+        }
+        match proc_stat(pid) {
+            Some((_, parent)) if parent > 1 => pid = parent,
+            _ => return pid,
+        }
+    }
+}
