@@ -117,6 +117,20 @@ async fn setup() -> Setup {
     }
 }
 
+/// The next value a property-change stream yields, within `WAIT`.
+async fn next_change<T>(stream: &mut zbus::proxy::PropertyStream<'static, T>) -> T
+where
+    T: serde::de::DeserializeOwned + zbus::Type + Unpin,
+{
+    timeout(WAIT, stream.next())
+        .await
+        .expect("a property change in time")
+        .expect("the stream ended")
+        .get()
+        .await
+        .unwrap()
+}
+
 async fn card_proxy(client: &Connection, key: &CardKey) -> CardProxy<'static> {
     CardProxy::builder(client)
         .path(card_path(key))
@@ -246,26 +260,8 @@ async fn property_changes_and_signals_reach_subscribers() {
     let mut days = card.receive_days_left_changed().await;
     let mut renewal = card.receive_renewal_needed().await.unwrap();
     let mut rereg = card.receive_re_registration_needed().await.unwrap();
-    assert_eq!(
-        timeout(WAIT, status.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .get()
-            .await
-            .unwrap(),
-        "valid"
-    );
-    assert_eq!(
-        timeout(WAIT, days.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .get()
-            .await
-            .unwrap(),
-        100
-    );
+    assert_eq!(next_change(&mut status).await, "valid");
+    assert_eq!(next_change(&mut days).await, 100);
 
     s.publisher
         .publish_card(&k, view("renewal-open", 90))
@@ -279,26 +275,8 @@ async fn property_changes_and_signals_reach_subscribers() {
         .re_registration_needed(&k, "2026-09-30")
         .await
         .unwrap();
-    assert_eq!(
-        timeout(WAIT, status.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .get()
-            .await
-            .unwrap(),
-        "renewal-open"
-    );
-    assert_eq!(
-        timeout(WAIT, days.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .get()
-            .await
-            .unwrap(),
-        90
-    );
+    assert_eq!(next_change(&mut status).await, "renewal-open");
+    assert_eq!(next_change(&mut days).await, 90);
     let sig = timeout(WAIT, renewal.next()).await.unwrap().unwrap();
     let args = sig.args().unwrap();
     assert_eq!(
