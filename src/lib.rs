@@ -18,3 +18,6 @@ pub mod rules;
 pub mod store;
 
 pub use commands::run;
+
+#[cfg(test)]
+mod test_util;

@@ -401,19 +401,10 @@ mod tests {
     /// umask is process-wide, so the restrictive-umask case runs in a child test process.
     #[test]
     fn files_are_private_regardless_of_umask() {
-        if std::env::var_os("MW_UMASK_CHILD").is_none() {
-            let out = std::process::Command::new(std::env::current_exe().unwrap())
-                .args([
-                    "--exact",
-                    "store::tests::files_are_private_regardless_of_umask",
-                ])
-                .args(["--nocapture", "--test-threads=1"])
-                .env("MW_UMASK_CHILD", "1")
-                .output()
-                .unwrap();
-            let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success(), "{text}");
-            assert!(text.contains("1 passed"), "{text}");
+        if crate::test_util::rerun_in_child(
+            "store::tests::files_are_private_regardless_of_umask",
+            &[],
+        ) {
             return;
         }
         // 0277 would leave 0400 files and a 0500 dir if the code relied on `mode()` alone.

@@ -453,16 +453,10 @@ mod tests {
     fn no_pcscd_reports_once_and_shuts_down_during_backoff() {
         const NAME: &str =
             "pcsc::monitor::tests::no_pcscd_reports_once_and_shuts_down_during_backoff";
-        if std::env::var_os("MW_NO_PCSCD_CHILD").is_none() {
-            let out = std::process::Command::new(std::env::current_exe().unwrap())
-                .args(["--exact", NAME, "--nocapture", "--test-threads=1"])
-                .env("MW_NO_PCSCD_CHILD", "1")
-                .env("PCSCLITE_CSOCK_NAME", "/nonexistent/mynawatch/pcscd.comm")
-                .output()
-                .unwrap();
-            let text = String::from_utf8_lossy(&out.stdout);
-            assert!(out.status.success(), "{text}");
-            assert!(text.contains("1 passed"), "{text}");
+        if crate::test_util::rerun_in_child(
+            NAME,
+            &[("PCSCLITE_CSOCK_NAME", "/nonexistent/mynawatch/pcscd.comm")],
+        ) {
             return;
         }
         let rt = tokio::runtime::Builder::new_current_thread()
