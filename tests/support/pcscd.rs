@@ -7,6 +7,8 @@
 //! - [`SimCard::start`]: run `mynawatch sim-card --vpcd 127.0.0.1:PORT ARGS…` (port 35963 = reader
 //!   "Virtual PCD 00 00", 35964 = "Virtual PCD 00 01") and wait until pcscd reports the card present.
 //!   Dropping it kills the process (= card removed) and waits until pcscd reports the slot empty.
+//! - [`PcscdControl`]: stop (SIGTERM/SIGKILL) and restart the environment's pcscd for outage tests,
+//!   always leaving one running for the later tests (tests/monitor_pcscd.rs, tests/soak.rs).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
