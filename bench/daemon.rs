@@ -199,50 +199,11 @@ fn timing(log_part: &str) -> Timing {
     t
 }
 
-fn status_of(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap()
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    status_of(pid)
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap()
-}
-
 /// utime + stime of the whole process, in ms.
 fn cpu_ms(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let rest: Vec<&str> = stat
-        .rsplit_once(')')
-        .unwrap()
-        .1
-        .split_whitespace()
-        .collect();
-    // Fields 14 and 15 of proc(5); `rest` starts at field 3.
-    let ticks: u64 = rest[11].parse::<u64>().unwrap() + rest[12].parse::<u64>().unwrap();
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
-    ticks as f64 * 1000.0 / hz
-}
-
-/// Voluntary + involuntary context switches summed over every thread: each is a wake-up.
-fn context_switches(pid: u32) -> u64 {
-    let mut total = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
-        let status =
-            std::fs::read_to_string(task.unwrap().path().join("status")).unwrap_or_default();
-        for line in status.lines() {
-            if let Some(v) = line
-                .strip_prefix("voluntary_ctxt_switches:")
-                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
-            {
-                total += v.trim().parse::<u64>().unwrap();
-            }
-        }
-    }
-    total
+    support::procfs::cpu_ticks(pid) as f64 * 1000.0 / hz
 }
 
 fn stats(mut v: Vec<f64>) -> (f64, f64, f64) {
@@ -309,10 +270,10 @@ fn main() {
     };
     client.wait_until("both readers", two);
     std::thread::sleep(Duration::from_secs(2)); // let start-up work settle
-    let (cpu0, cs0) = (cpu_ms(pid), context_switches(pid));
+    let (cpu0, cs0) = (cpu_ms(pid), support::procfs::context_switches(pid));
     std::thread::sleep(Duration::from_secs(idle_secs));
-    let (cpu1, cs1) = (cpu_ms(pid), context_switches(pid));
-    let rss_idle = rss_kib(pid);
+    let (cpu1, cs1) = (cpu_ms(pid), support::procfs::context_switches(pid));
+    let rss_idle = support::procfs::rss_kib(pid);
 
     // Insertions: a new card each time (new serial), alternating the readers.
     let added = client.signals("org.freedesktop.DBus.ObjectManager", "InterfacesAdded");
@@ -348,7 +309,7 @@ fn main() {
         publish.push(t.publish_us.expect("card published line") as f64 / 1000.0);
         establish.push(t.establish_us.unwrap_or_default() as f64 / 1000.0);
     }
-    let rss_after = rss_kib(pid);
+    let rss_after = support::procfs::rss_kib(pid);
     stop(daemon);
 
     let n = INSERTIONS;

@@ -305,34 +305,6 @@ fn a_card_past_the_grace_period_asks_to_register_again() {
     stop(&bus, daemon);
 }
 
-/// Context switches of every thread of `pid`: a thread that makes no syscalls and gets no timer
-/// wake-ups does not switch.
-fn context_switches(pid: u32) -> u64 {
-    let mut total = 0;
-    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
-        let status =
-            std::fs::read_to_string(task.unwrap().path().join("status")).unwrap_or_default();
-        for line in status.lines() {
-            if let Some(v) = line
-                .strip_prefix("voluntary_ctxt_switches:")
-                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
-            {
-                total += v.trim().parse::<u64>().unwrap();
-            }
-        }
-    }
-    total
-}
-
-/// CPU time (utime + stime, in clock ticks) of the whole process.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    let rest = &stat[stat.rfind(')').unwrap() + 2..];
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
-}
-
 /// With readers attached and no card, the daemon sleeps: no wake-ups and no CPU time at all over
 /// the idle window (MW_IDLE_SECS, default 30). A thread can only make a new syscall after waking,
 /// and waking is a context switch, so zero switches and zero CPU time mean zero syscalls.
@@ -366,9 +338,15 @@ fn idle_daemon_does_not_wake_up() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(30);
-    let (before, cpu_before) = (context_switches(daemon.id()), cpu_ticks(daemon.id()));
+    let (before, cpu_before) = (
+        support::procfs::context_switches(daemon.id()),
+        support::procfs::cpu_ticks(daemon.id()),
+    );
     std::thread::sleep(Duration::from_secs(secs));
-    let (after, cpu_after) = (context_switches(daemon.id()), cpu_ticks(daemon.id()));
+    let (after, cpu_after) = (
+        support::procfs::context_switches(daemon.id()),
+        support::procfs::cpu_ticks(daemon.id()),
+    );
     sigterm(&daemon);
     let _ = daemon.wait();
     assert_eq!(

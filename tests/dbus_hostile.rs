@@ -59,13 +59,6 @@ fn start(bus: &PrivateBus, dir: &std::path::Path) -> DaemonProc {
     )
 }
 
-/// Resident memory of a process in KiB (VmRSS).
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
     let bus = PrivateBus::start();
@@ -74,7 +67,7 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
     let c = client(&bus).await;
     let card = seeded_path();
     let mib = "a".repeat(1 << 20);
-    let rss_before = rss_kib(d.pid());
+    let rss_before = support::procfs::rss_kib(d.pid());
 
     let invalid = format!("{ERR}InvalidArgument");
     for label in [
@@ -214,7 +207,7 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
     assert!(answers(&bus));
     assert!(d.is_running());
     // 19 one-MiB arguments went in; none may stay behind (bound justified in the flood test).
-    let grown = rss_kib(d.pid()).saturating_sub(rss_before);
+    let grown = support::procfs::rss_kib(d.pid()).saturating_sub(rss_before);
     assert!(
         grown < 16 * 1024,
         "RSS grew by {grown} KiB after the 1 MiB arguments"
@@ -277,11 +270,11 @@ async fn a_thousand_calls_per_second_keep_memory_bounded() {
     }
 
     flood(&c, &card, 1).await;
-    let before = rss_kib(d.pid());
+    let before = support::procfs::rss_kib(d.pid());
     let t = Instant::now();
     let (n, slowest) = flood(&c, &card, 3).await;
     let rate = n as f64 / t.elapsed().as_secs_f64();
-    let after = rss_kib(d.pid());
+    let after = support::procfs::rss_kib(d.pid());
     eprintln!(
         "flood: {n} calls, {rate:.0}/s answered, slowest {slowest:?}, VmRSS {before} → {after} KiB"
     );

@@ -80,12 +80,7 @@ impl Daemon {
 
     /// Resident memory now, in KiB (VmRSS).
     fn rss_kib(&self) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap();
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-            .expect("VmRSS in /proc/PID/status")
+        support::procfs::rss_kib(self.pid())
     }
 
     /// SIGTERM; the daemon must exit 0 (it saves its state on the way out).

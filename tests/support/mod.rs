@@ -5,6 +5,7 @@
 pub mod bus;
 pub mod daemon;
 pub mod pcscd;
+pub mod procfs;
 
 use std::time::{Duration, Instant};
 
