@@ -5,6 +5,7 @@
 //! publish (`dbus`, `notify`, `store`). The binary in `main.rs` only parses the command line and calls
 //! [`run`].
 
+pub mod calendar;
 pub mod card;
 pub mod cli;
 pub mod commands;

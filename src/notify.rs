@@ -53,6 +53,34 @@ pub fn compose(label: &str, a: &Assessment, lang: Lang) -> Notification {
     compose_for(label, a, Registration::Yes, lang)
 }
 
+/// The card typed in by hand (named `label`) was read in a reader: the two are now one card.
+pub fn merged(label: &str, lang: Lang) -> Notification {
+    let (summary, body) = match (lang, label.is_empty()) {
+        (Lang::Ja, true) => (
+            "入力したカードを読み取りました".to_string(),
+            "手で入力したカードと、いま読み取ったカードをひとつにまとめました。".to_string(),
+        ),
+        (Lang::Ja, false) => (
+            format!("{label}：入力したカードを読み取りました"),
+            format!("手で入力した「{label}」と、いま読み取ったカードをひとつにまとめました（名前と回答はそのままです）。"),
+        ),
+        (Lang::En, true) => (
+            "The card you typed in was read".to_string(),
+            "The card you typed in and the card just read are now one.".to_string(),
+        ),
+        (Lang::En, false) => (
+            format!("{label}: the card you typed in was read"),
+            format!("\"{label}\", typed in by hand, and the card just read are now one (name and answers kept)."),
+        ),
+    };
+    Notification {
+        summary,
+        body,
+        urgency: Urgency::Low,
+        actions: Vec::new(),
+    }
+}
+
 /// The notification for card `label`; asks "registered for insurance?" (actions
 /// `registered-yes`/`registered-no`) when `registered` is unknown.
 pub fn compose_for(

@@ -48,6 +48,29 @@ pub struct CardRecord {
     pub last_notified: Option<Milestone>,
     #[serde(default)]
     pub last_seen: Option<DateTime<Utc>>,
+    /// Read from a card, or typed in by the user from the card's face (`mynawatch add`).
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+/// Where a remembered card came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Read in a reader: keyed by the salted hash of its certificate.
+    #[default]
+    Read,
+    /// Typed in from the dates on its face: keyed by a random id (there is no serial to hash).
+    Typed,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Read => "read",
+            Origin::Typed => "typed",
+        }
+    }
 }
 
 impl CardRecord {
@@ -62,6 +85,26 @@ impl CardRecord {
             pins: PinCounters::default(),
             last_notified: None,
             last_seen: None,
+            origin: Origin::Read,
+        }
+    }
+
+    /// A card typed in from its face: a My Number Card whose certificate expires on `expires`.
+    /// The issue day is not on the face; the earliest day a certificate expiring on `expires` can
+    /// have been issued (5 years before, plus a day) stands in for it.
+    pub fn typed(expires: NaiveDate, card_expires: Option<NaiveDate>) -> Self {
+        let not_before = expires
+            .checked_sub_months(chrono::Months::new(60))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(expires);
+        CardRecord {
+            cert: Some(CertValidity {
+                not_before,
+                not_after: expires,
+            }),
+            card_expires,
+            origin: Origin::Typed,
+            ..CardRecord::new(TokenKind::MyNumberCard)
         }
     }
 

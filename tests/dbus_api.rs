@@ -47,6 +47,7 @@ fn view(status: &str, days_left: i32) -> CardView {
             "市区町村の窓口で更新してください".into(),
             "Renew at your municipal office".into(),
         )],
+        ..CardView::default()
     }
 }
 

@@ -164,8 +164,10 @@ fn static_sections() -> Roff {
     }
     r.control("SH", ["EXIT STATUS"]);
     r.text([roman(
-        "0 on success; 1 when the daemon is not running (status, watch) or already running (daemon); \
-         2 on bad input or any other error.",
+        "0 on success; 1 when the daemon is not running (status, watch, label, registered, \
+         card-expires, forget, refresh) or already running (daemon), when the daemon refuses a change \
+         (its message and error name on stderr), or when CARD names no single card (the candidates on \
+         stderr); 2 on bad input or any other error.",
     )]);
     r.control("SH", ["PRIVACY"]);
     r.text([roman(

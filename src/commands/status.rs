@@ -151,6 +151,37 @@ fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
     })
 }
 
+/// "auth 3, sign 5, card-info blocked" — only when the card reported any counter.
+fn pin_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+    if c.pin_counters.values().all(|p| p.state == "unknown") {
+        return None;
+    }
+    let ja = lang == Lang::Ja;
+    let parts: Vec<String> = [
+        ("auth", "利用者証明用"),
+        ("sign", "署名用"),
+        ("card-info", "券面事項入力補助用"),
+    ]
+    .iter()
+    .filter_map(|(id, ja_name)| {
+        let p = c.pin_counters.get(*id)?;
+        let name = if ja { *ja_name } else { *id };
+        let value = match (p.state.as_str(), p.tries, ja) {
+            ("remaining", Some(n), true) => format!("あと{n}回"),
+            ("remaining", Some(n), false) => n.to_string(),
+            ("blocked", _, true) => "ロック中".to_string(),
+            ("blocked", _, false) => "blocked".to_string(),
+            ("verified", _, true) => "照合済み（回数不明）".to_string(),
+            ("verified", _, false) => "verified (count unknown)".to_string(),
+            (_, _, true) => "不明".to_string(),
+            (_, _, false) => "unknown".to_string(),
+        };
+        Some(format!("{name} {value}"))
+    })
+    .collect();
+    Some(parts.join(", "))
+}
+
 fn render_card(c: &CardSnapshot, lang: Lang) -> String {
     let name = if c.label.is_empty() {
         format!("{}…", &c.key[..c.key.len().min(8)])
@@ -158,10 +189,12 @@ fn render_card(c: &CardSnapshot, lang: Lang) -> String {
         c.label.clone()
     };
     let ja = lang == Lang::Ja;
-    let here = match (c.present, ja) {
-        (false, _) => "",
-        (true, true) => "（リーダー内）",
-        (true, false) => " (in a reader)",
+    let here = match (c.present, c.origin == "typed", ja) {
+        (true, _, true) => "（リーダー内）",
+        (true, _, false) => " (in a reader)",
+        (false, true, true) => "（手入力）",
+        (false, true, false) => " (typed in)",
+        (false, false, _) => "",
     };
     let mut s = if ja {
         format!("カード {name}{here}\n")
@@ -193,6 +226,21 @@ fn render_card(c: &CardSnapshot, lang: Lang) -> String {
         "registered for insurance",
         &c.insurance_registered,
     );
+    if !c.card_expires.is_empty() {
+        let source = match (c.card_expires_source.as_str(), ja) {
+            ("inferred", true) => "（証明書の日付から推定）",
+            ("inferred", false) => " (inferred from the certificate)",
+            _ => "",
+        };
+        line(
+            "カードの有効期限",
+            "card expires",
+            &format!("{}{source}", c.card_expires),
+        );
+    }
+    if let Some(pins) = pin_words(c, lang) {
+        line("暗証番号の残り回数", "PIN tries left", &pins);
+    }
     if !c.actions.is_empty() {
         s.push_str(if ja {
             "  次にすること:\n"

@@ -25,7 +25,7 @@ use crate::dbus::{CardView, Error as BusError, Publisher, Request, BUS_NAME};
 use crate::notify::{self, Notifier};
 use crate::pcsc::monitor::{self, ReaderEvent};
 use crate::rules::{jst_date, Lang, PinCounters, Policy, Registration};
-use crate::store::{CardRecord, State, Store, StoreError};
+use crate::store::{CardRecord, Origin, State, Store, StoreError};
 use reminders::{evaluate, Reminder};
 use scheduler::Clock;
 
@@ -301,6 +301,9 @@ impl Daemon {
     async fn cert_known(&mut self, reader: String, cert: &CertRead, pins: Option<PinCounters>) {
         let started = std::time::Instant::now();
         let key = cert.identity.key(self.salt());
+        if !self.state.cards.contains_key(&key) {
+            self.merge_typed(&key, cert).await;
+        }
         let record = self
             .state
             .cards
@@ -323,6 +326,80 @@ impl Daemon {
             "card published"
         );
         self.save();
+    }
+
+    /// A card read for the first time may be one the user typed in (`mynawatch add`): if exactly one
+    /// typed card has the same certificate expiry, its record (label, answers, last reminder) becomes
+    /// this card's, its object goes, and the user is told (log, `CardsMerged`, a notification).
+    async fn merge_typed(&mut self, key: &CardKey, cert: &CertRead) {
+        if cert.token != crate::rules::TokenKind::MyNumberCard {
+            return;
+        }
+        let same: Vec<CardKey> = self
+            .state
+            .cards
+            .iter()
+            .filter(|(_, r)| {
+                r.origin == Origin::Typed
+                    && r.cert.map(|c| c.not_after) == Some(cert.validity.not_after)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        let typed = match same.as_slice() {
+            [] => return,
+            [one] => one.clone(),
+            _ => {
+                // Two typed cards with the same expiry (twins?): guessing could swap their answers.
+                tracing::info!(
+                    card = %key,
+                    candidates = same.len(),
+                    "several typed-in cards match this card; not merging (forget the wrong one)"
+                );
+                return;
+            }
+        };
+        let Some(mut record) = self.state.cards.remove(&typed) else {
+            return;
+        };
+        record.origin = Origin::Read;
+        record.cert = Some(cert.validity);
+        self.state.cards.insert(key.clone(), record.clone());
+        if let Err(e) = self.publisher.remove_card(&typed).await {
+            tracing::warn!(card = %typed, error = %e, "removing the typed-in card's object failed");
+        }
+        tracing::info!(typed = %typed, card = %key, "the card typed in by hand was read; merged the two");
+        if let Err(e) = self.publisher.cards_merged(&typed, key).await {
+            tracing::warn!(error = %e, "emitting CardsMerged failed");
+        }
+        if let Some(n) = &self.notifier {
+            let shown = notify::merged(&record.label, self.opts.lang);
+            // Under the typed card's slot, so the read card's own reminder does not replace it.
+            if let Err(e) = n.show(&typed, &shown).await {
+                tracing::warn!(card = %key, error = %e, "the notification was not shown");
+            }
+        }
+    }
+
+    /// Remember a card typed in by hand. Saved before it is published: a card that cannot be saved
+    /// is not added.
+    async fn add_typed(&mut self, card: crate::dbus::NewCard) -> Result<CardKey, BusError> {
+        let key = CardKey::random()
+            .map_err(|e| BusError::Failed(format!("cannot get random bytes for the key: {e}")))?;
+        let mut record = CardRecord::typed(card.certificate_expires, card.card_expires);
+        record.label = card.label;
+        record.registered = card.registered;
+        self.state.cards.insert(key.clone(), record);
+        if let Some(store) = &self.store {
+            if let Err(e) = store.save(&self.state) {
+                self.state.cards.remove(&key);
+                tracing::error!(error = %e, "cannot save the state; the typed-in card is not added");
+                return Err(BusError::Failed(format!("cannot save the state: {e}")));
+            }
+        }
+        tracing::info!(card = %key, "card typed in by hand");
+        self.publish(&key, true).await;
+        self.save();
+        Ok(key)
     }
 
     /// The card left `reader`: it stays remembered, `Present` goes false.
@@ -368,7 +445,8 @@ impl Daemon {
             &self.opts.policy,
             record.last_notified.as_ref(),
         );
-        let view = CardView::new(&e.assessment, record.registered, present, &record.label);
+        let view = CardView::new(&e.assessment, record.registered, present, &record.label)
+            .with_record(record);
         if let Err(err) = self.publisher.publish_card(key, view).await {
             tracing::warn!(card = %key, error = %err, "publishing the card failed");
         }
@@ -423,6 +501,10 @@ impl Daemon {
             }
             Request::SetCardExpires { card, date, reply } => {
                 let r = self.update(&card, |c| c.card_expires = date).await;
+                let _ = reply.send(r);
+            }
+            Request::AddCard { card, reply } => {
+                let r = self.add_typed(card).await;
                 let _ = reply.send(r);
             }
             Request::Forget { card, reply } => {

@@ -6,7 +6,12 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use zbus::interface;
 
-use super::{ask, Error, Request};
+use std::collections::HashMap;
+
+use zbus::object_server::SignalEmitter;
+use zbus::{ObjectPath, OwnedObjectPath, OwnedVariant};
+
+use super::{ask, card_path, parse_new_card, Error, Request};
 
 /// A thin handle over shared state: one clone is served, the daemon's [`super::Publisher`] keeps another.
 #[derive(Clone)]
@@ -48,4 +53,30 @@ impl Manager {
     async fn refresh(&self) -> Result<(), Error> {
         ask(&self.requests, |reply| Request::Refresh { reply }).await
     }
+
+    /// Remember a card typed in from the dates on its face (no reader needed): `CertificateExpires`
+    /// (required), `CardExpires`, `Label`, `InsuranceRegistered` (all strings). Returns its object.
+    async fn add_card(
+        &self,
+        properties: HashMap<String, OwnedVariant>,
+    ) -> Result<OwnedObjectPath, Error> {
+        let card = parse_new_card(&properties)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let gone = || Error::ShuttingDown("the daemon is shutting down".into());
+        self.requests
+            .send(Request::AddCard { card, reply: tx })
+            .await
+            .map_err(|_| gone())?;
+        let key = rx.await.map_err(|_| gone())??;
+        Ok(card_path(&key))
+    }
+
+    /// A card typed in by hand (`typed`, now gone) was read in a reader and is now `card`: its label
+    /// and answers were kept.
+    #[zbus(signal)]
+    pub async fn cards_merged(
+        emitter: &SignalEmitter<'_>,
+        typed: ObjectPath<'_>,
+        card: ObjectPath<'_>,
+    ) -> zbus::Result<()>;
 }

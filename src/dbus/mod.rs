@@ -8,7 +8,7 @@ pub mod client;
 mod error;
 mod manager;
 
-pub use card::{Card, CardProxy, CardView};
+pub use card::{pin_counters, Card, CardProxy, CardView};
 pub use error::Error;
 pub use manager::{Manager, ManagerProxy};
 
@@ -73,6 +73,98 @@ pub enum Request {
         card: CardKey,
         reply: Reply,
     },
+    /// Remember a card typed in from its face; answers with the new card's key.
+    AddCard {
+        card: NewCard,
+        reply: oneshot::Sender<Result<CardKey, Error>>,
+    },
+}
+
+/// A card typed in by hand (`Manager.AddCard`, `mynawatch add`), validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCard {
+    pub certificate_expires: NaiveDate,
+    pub card_expires: Option<NaiveDate>,
+    pub label: String,
+    pub registered: Registration,
+}
+
+/// Typed dates outside this range are typos (a My Number Card certificate is from 2016 on and
+/// valid for at most about 5 years; a card for at most 10).
+const TYPED_DATES: (&str, &str) = ("2016-01-01", "2099-12-31");
+
+/// The `a{sv}` of `AddCard`: `CertificateExpires` (required), `CardExpires`, `Label`,
+/// `InsuranceRegistered`, all strings. Anything else is an error, so a typo is not silently ignored.
+pub fn parse_new_card(props: &HashMap<String, zbus::OwnedVariant>) -> Result<NewCard, Error> {
+    let text = |name: &str| -> Result<Option<String>, Error> {
+        match props.get(name) {
+            None => Ok(None),
+            Some(v) => match &**v {
+                zbus::Variant::Str(s) => Ok(Some(s.to_string())),
+                other => Err(Error::invalid(format!(
+                    "{name} must be a string (s), got {}",
+                    other.value_signature()
+                ))),
+            },
+        }
+    };
+    for name in props.keys() {
+        if ![
+            "CertificateExpires",
+            "CardExpires",
+            "Label",
+            "InsuranceRegistered",
+        ]
+        .contains(&name.as_str())
+        {
+            let shown: String = name.chars().take(40).collect();
+            return Err(Error::invalid(format!(
+                "unknown property {shown:?}; expected CertificateExpires, CardExpires, Label, InsuranceRegistered"
+            )));
+        }
+    }
+    let in_range = |name: &str, d: NaiveDate| -> Result<NaiveDate, Error> {
+        let (lo, hi) = (
+            TYPED_DATES.0.parse().expect("valid"),
+            TYPED_DATES.1.parse().expect("valid"),
+        );
+        if d < lo || d > hi {
+            return Err(Error::invalid(format!(
+                "{name} {d} is not a plausible date (expected {} to {})",
+                TYPED_DATES.0, TYPED_DATES.1
+            )));
+        }
+        Ok(d)
+    };
+    let certificate_expires = match text("CertificateExpires")? {
+        Some(s) => parse_date_arg(&s)?
+            .ok_or_else(|| Error::invalid("CertificateExpires must not be empty"))?,
+        None => return Err(Error::invalid("CertificateExpires is required")),
+    };
+    let certificate_expires = in_range("CertificateExpires", certificate_expires)?;
+    let card_expires = match text("CardExpires")? {
+        Some(s) => parse_date_arg(&s)?
+            .map(|d| in_range("CardExpires", d))
+            .transpose()?,
+        None => None,
+    };
+    let label = validate_label(&text("Label")?.unwrap_or_default())?;
+    let registered = match text("InsuranceRegistered")?.as_deref() {
+        None | Some("unknown") => Registration::Unknown,
+        Some("yes") => Registration::Yes,
+        Some("no") => Registration::No,
+        Some(_) => {
+            return Err(Error::invalid(
+                "InsuranceRegistered must be yes, no or unknown",
+            ))
+        }
+    };
+    Ok(NewCard {
+        certificate_expires,
+        card_expires,
+        label,
+        registered,
+    })
 }
 
 /// Send a request to the daemon loop and wait for its answer.
@@ -248,6 +340,24 @@ impl Publisher {
         if old.actions != view.actions {
             card.actions_changed(&e).await?;
         }
+        if old.card_expires != view.card_expires {
+            card.card_expires_changed(&e).await?;
+        }
+        if old.card_expires_source != view.card_expires_source {
+            card.card_expires_source_changed(&e).await?;
+        }
+        if old.origin != view.origin {
+            card.origin_changed(&e).await?;
+        }
+        if old.kind != view.kind {
+            card.kind_changed(&e).await?;
+        }
+        if old.pin_counters != view.pin_counters {
+            card.pin_counters_changed(&e).await?;
+        }
+        if old.last_seen != view.last_seen {
+            card.last_seen_changed(&e).await?;
+        }
         Ok(())
     }
 
@@ -261,6 +371,12 @@ impl Publisher {
             .remove::<Card, _>(card_path(key))
             .await?;
         Ok(true)
+    }
+
+    /// Emit `CardsMerged(typed, card)` from the root: a typed-in card became the card that was read.
+    pub async fn cards_merged(&self, typed: &CardKey, card: &CardKey) -> zbus::Result<()> {
+        let e = self.emitter(ROOT_PATH)?;
+        Manager::cards_merged(&e, card_path(typed).into(), card_path(card).into()).await
     }
 
     /// Emit `RenewalNeeded(status, deadline)` from the card's object.
@@ -329,6 +445,84 @@ mod tests {
             panic!("huge string accepted")
         };
         assert!(msg.len() < 200, "error message echoes the whole argument");
+    }
+
+    #[test]
+    fn typed_cards_are_validated_like_every_other_input() {
+        use zbus::{OwnedVariant, Variant};
+        let props = |pairs: &[(&str, Variant<'_>)]| -> HashMap<String, OwnedVariant> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), OwnedVariant::try_from(v.clone()).unwrap()))
+                .collect()
+        };
+        let ok = parse_new_card(&props(&[
+            ("CertificateExpires", "2031-06-20".into()),
+            ("CardExpires", "2034-06-20".into()),
+            ("Label", "母".into()),
+            ("InsuranceRegistered", "yes".into()),
+        ]))
+        .unwrap();
+        assert_eq!(
+            ok.certificate_expires,
+            NaiveDate::from_ymd_opt(2031, 6, 20).unwrap()
+        );
+        assert_eq!(ok.card_expires, NaiveDate::from_ymd_opt(2034, 6, 20));
+        assert_eq!(
+            (ok.label.as_str(), ok.registered),
+            ("母", Registration::Yes)
+        );
+        let minimal =
+            parse_new_card(&props(&[("CertificateExpires", "2027-01-31".into())])).unwrap();
+        assert_eq!(
+            (minimal.card_expires, minimal.registered),
+            (None, Registration::Unknown)
+        );
+        for (bad, why) in [
+            (props(&[]), "required"),
+            (
+                props(&[("CertificateExpires", "".into())]),
+                "must not be empty",
+            ),
+            (
+                props(&[("CertificateExpires", "2031-02-30".into())]),
+                "YYYY-MM-DD",
+            ),
+            (
+                props(&[("CertificateExpires", "0203-01-01".into())]),
+                "plausible",
+            ),
+            (
+                props(&[("CertificateExpires", 20310620u32.into())]),
+                "must be a string",
+            ),
+            (
+                props(&[
+                    ("CertificateExpires", "2031-06-20".into()),
+                    ("Expires", "x".into()),
+                ]),
+                "unknown property",
+            ),
+            (
+                props(&[
+                    ("CertificateExpires", "2031-06-20".into()),
+                    ("Label", "a\nb".into()),
+                ]),
+                "control characters",
+            ),
+            (
+                props(&[
+                    ("CertificateExpires", "2031-06-20".into()),
+                    ("InsuranceRegistered", "true".into()),
+                ]),
+                "yes, no or unknown",
+            ),
+        ] {
+            let Err(Error::InvalidArgument(msg)) = parse_new_card(&bad) else {
+                panic!("{bad:?} accepted")
+            };
+            assert!(msg.contains(why), "{msg} lacks {why}");
+        }
     }
 
     #[test]
