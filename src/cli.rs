@@ -41,6 +41,8 @@ pub enum Command {
     Refresh(commands::cards::RefreshArgs),
     /// Remember a card without a reader, from the dates on its face (or in マイナポータル).
     Add(commands::add::AddArgs),
+    /// Write the cards' deadlines as an iCalendar (.ics) file, one all-day event with an alarm each.
+    Calendar(commands::calendar::CalendarArgs),
     /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
     SimCard(commands::sim_card::SimCardArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.

@@ -49,11 +49,10 @@ fn daemon(bus: &PrivateBus, dir: &Path) -> DaemonProc {
     )
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_card_typed_in_gets_status_reminders_and_survives_a_restart() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let bus = PrivateBus::start();
     let notifications = NotificationServer::start(&bus, Some("body actions"));
     let top = tempfile::tempdir().unwrap();
@@ -238,11 +237,10 @@ impl Drop for Watch {
     }
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_typed_card_read_later_becomes_one_card_and_the_user_is_told() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
     let notifications = NotificationServer::start(&bus, Some("body actions"));

@@ -93,11 +93,10 @@ fn start(bus: &PrivateBus, dir: &Path) -> DaemonProc {
     )
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn every_card_action_works_from_the_cli_and_says_what_changed() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let bus = PrivateBus::start();
     let top = tempfile::tempdir().unwrap();
     let dir = top.path().join("state");
@@ -309,11 +308,10 @@ fn completions_offer_the_cards(bus: &PrivateBus, tmp: &Path) {
     assert!(!second.contains("0123cdef"), "{fish}");
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn without_a_daemon_the_actions_fail_with_the_cause() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let bus = PrivateBus::start();
     for args in [
         &["label", "母", "x"][..],

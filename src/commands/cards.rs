@@ -305,7 +305,7 @@ pub fn run_complete_cards() -> anyhow::Result<ExitCode> {
         text.push_str(&l);
         text.push('\n');
     }
-    super::man::write_stdout(text.as_bytes())?;
+    super::write_stdout(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -105,7 +105,7 @@ _mynawatch_cards() {
 "#;
     let mut out = String::with_capacity(script.len() + FUNC.len());
     for line in script.split_inclusive('\n') {
-        if line.starts_with("':card -- ") {
+        if line.starts_with("':card -- ") || line.starts_with("'::card -- ") {
             out.push_str(&line.replacen(":_default'", ":_mynawatch_cards'", 1));
         } else {
             out.push_str(line);
@@ -177,7 +177,7 @@ mod tests {
     #[test]
     fn card_arguments_complete_from_the_daemon_in_bash_zsh_and_fish() {
         let commands = card_commands();
-        for c in ["label", "registered", "card-expires", "forget"] {
+        for c in ["label", "registered", "card-expires", "forget", "calendar"] {
             assert!(commands.iter().any(|x| x == c), "{c} not in {commands:?}");
         }
         let bash = script(Shell::Bash);

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 
 pub mod add;
+pub mod calendar;
 pub mod cards;
 pub mod check;
 pub mod completions;
@@ -59,6 +60,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Forget(args) => cards::run_forget(args),
         Command::Refresh(args) => cards::run_refresh(args),
         Command::Add(args) => add::run(args),
+        Command::Calendar(args) => calendar::run(args),
         Command::CompleteCards => cards::run_complete_cards(),
     }
 }
