@@ -92,6 +92,12 @@ fn fake_loop(
                     };
                     ("forget", reply, r)
                 }
+                // Typed-in cards are tested against the real daemon (tests/cli_add.rs).
+                Request::AddCard { reply, .. } => {
+                    let _ = reply.send(Err(Error::Failed("not in the fake loop".into())));
+                    let _ = seen_tx.send("add-card").await;
+                    continue;
+                }
             };
             let _ = reply.send(result);
             let _ = seen_tx.send(name).await;
