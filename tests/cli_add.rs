@@ -53,6 +53,8 @@ fn daemon(bus: &PrivateBus, dir: &Path) -> DaemonProc {
 #[test]
 fn a_card_typed_in_gets_status_reminders_and_survives_a_restart() {
     support::pcscd::require();
+    // The daemon watches every reader of the shared pcscd: no sim card from the other test, please.
+    let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
     let notifications = NotificationServer::start(&bus, Some("body actions"));
     let top = tempfile::tempdir().unwrap();
@@ -179,7 +181,8 @@ fn a_card_typed_in_gets_status_reminders_and_survives_a_restart() {
         out.starts_with("o \"/io/github/mynawatch/MynaWatch1/cards/"),
         "{out}"
     );
-    assert_eq!(cards(&bus).len(), 4);
+    let list = cards(&bus);
+    assert_eq!(list.len(), 4, "{list:#?}");
 
     // Remembered across a restart, still typed in.
     assert_eq!(d.stop().code(), Some(0));
