@@ -1,5 +1,5 @@
 //! `mynawatch calendar` against the daemon binary, the file checked by an independent parser
-//! (python3 `icalendar`, Debian's python3-icalendar): dates, one alarm per event, stable UIDs, Japanese
+//! (Debian's python3-icalendar, run by /usr/bin/python3): dates, one alarm per event, stable UIDs, Japanese
 //! text surviving the 75-octet folding.
 
 mod support;
@@ -45,7 +45,7 @@ for ev in cal.walk('VEVENT'):
 "#;
 
 fn parse(file: &Path) -> Vec<serde_json::Value> {
-    let out = std::process::Command::new("python3")
+    let out = std::process::Command::new("/usr/bin/python3")
         .args(["-c", PARSE])
         .arg(file)
         .output()
