@@ -373,11 +373,24 @@ fn write_cert(dir: &Path, name: &str, not_before: &str, not_after: &str, pem: bo
         rcgen::date_time_ymd(y as i32, m as u8, d as u8)
             + std::time::Duration::from_secs(secs.parse().unwrap())
     };
-    let mut params = rcgen::CertificateParams::new(vec!["mynawatch.test".to_owned()]).unwrap();
+    // Shaped like a JPKI user-authentication certificate (issuer, digitalSignature, not a CA), since
+    // `check --cert` refuses anything else.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::default();
+    ca.distinguished_name.push(rcgen::DnType::CountryName, "JP");
+    ca.distinguished_name
+        .push(rcgen::DnType::OrganizationName, "JPKI");
+    ca.distinguished_name.push(
+        rcgen::DnType::OrganizationalUnitName,
+        "JPKI for user authentication",
+    );
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let issuer = rcgen::Issuer::new(ca, &key);
+    let mut params = rcgen::CertificateParams::default();
     params.not_before = at(not_before);
     params.not_after = at(not_after);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    let cert = params.signed_by(&key, &issuer).unwrap();
     let path = dir.join(name);
     if pem {
         std::fs::write(&path, cert.pem()).unwrap();
@@ -504,6 +517,54 @@ fn bad_certificate_files_are_one_line_and_exit_2() {
         assert_bad_input(&o, needle);
         assert!(stderr(&o).contains(p), "names the file: {}", stderr(&o));
     }
+    // Well-formed certificates that are not a card holder's user-authentication certificate.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jpki");
+    for (name, needle) in [
+        ("auth_ca_2023.pem", "it is a CA certificate"),
+        ("auth_ca_2015.pem", "it is a CA certificate"),
+        ("sign_ca_2023.pem", "it is a CA certificate"),
+        (
+            "non-jpki-leaf.pem",
+            "its issuer is not the J-LIS user-authentication CA",
+        ),
+    ] {
+        let p = format!("{fixtures}/{name}");
+        let o = check(&["--cert", &p, "--today", "2026-01-01"]);
+        assert_bad_input(&o, needle);
+        assert!(
+            stderr(&o).contains("is not the user-authentication certificate of a My Number Card"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!stdout(&o).contains("valid"), "{}", stdout(&o));
+    }
+    // Two certificates in one file: which one is meant is unknowable, so neither is used.
+    let pem = std::fs::read_to_string(write_cert(
+        dir.path(),
+        "one.pem",
+        "2021-09-23T54000",
+        "2026-09-24T53999",
+        true,
+    ))
+    .unwrap();
+    let two = dir.path().join("two.pem");
+    std::fs::write(&two, format!("{pem}{pem}")).unwrap();
+    assert_bad_input(
+        &check(&["--cert", two.to_str().unwrap(), "--today", "2026-01-01"]),
+        "more than one certificate",
+    );
+    // notBefore after notAfter: broken, never judged.
+    let backwards = write_cert(
+        dir.path(),
+        "backwards.der",
+        "2026-09-24T53999",
+        "2021-09-23T54000",
+        false,
+    );
+    assert_bad_input(
+        &check(&["--cert", &backwards, "--today", "2026-01-01"]),
+        "notBefore is after notAfter",
+    );
     // A directory is not a certificate file either.
     assert_bad_input(
         &check(&["--cert", dir.path().to_str().unwrap()]),

@@ -59,6 +59,8 @@ pub enum CardError {
     CertTruncated { expected: usize, got: usize },
     #[error("the certificate is not a valid X.509 certificate: {0}")]
     CertInvalid(String),
+    #[error("the certificate is not the user-authentication certificate of a My Number Card: {0}")]
+    NotUserAuth(cert::NotUserAuth),
     #[error("PC/SC service (pcscd) is not running")]
     ServiceUnavailable,
     #[error("no reader named {0:?}")]

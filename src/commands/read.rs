@@ -52,6 +52,9 @@ impl From<CardError> for Failure {
                     kind.as_str()
                 )
             }
+            CardError::NotUserAuth(why) => format!(
+                "this card's certificate is not the user-authentication certificate of a My Number Card ({why})"
+            ),
             CardError::NoJpkiApplet => {
                 "this card is not a My Number Card (it has no JPKI applet)".into()
             }
