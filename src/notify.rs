@@ -89,7 +89,7 @@ pub fn compose_for(
     actions.push((ACTION_OPEN_GUIDE.to_string(), guide.to_string()));
 
     Notification {
-        summary: summary(label, a.status, lang),
+        summary: summary(label, a, lang),
         body: body.join("\n"),
         urgency: urgency(a),
         actions,
@@ -106,8 +106,55 @@ pub fn urgency(a: &Assessment) -> Urgency {
     }
 }
 
-fn summary(label: &str, status: Status, lang: Lang) -> String {
+/// The notification when a PIN has just locked or is one wrong entry from locking: the PIN steps
+/// from the rule core, whatever the certificate's status. `None` when no PIN is at risk.
+pub fn compose_pins(label: &str, a: &Assessment, lang: Lang) -> Option<Notification> {
+    let steps = a.pin_actions();
+    if steps.is_empty() {
+        return None;
+    }
+    let bullet = match lang {
+        Lang::Ja => "・",
+        Lang::En => "• ",
+    };
+    let what = match lang {
+        Lang::Ja => "暗証番号を確認してください",
+        Lang::En => "check your PINs",
+    };
+    let guide = match lang {
+        Lang::Ja => "案内を開く",
+        Lang::En => "Open guide",
+    };
+    Some(Notification {
+        summary: titled(label, a.status, what, lang),
+        body: steps
+            .iter()
+            .map(|act| format!("{bullet}{}", act.text(lang)))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        urgency: Urgency::Normal,
+        actions: vec![(ACTION_OPEN_GUIDE.to_string(), guide.to_string())],
+    })
+}
+
+fn summary(label: &str, a: &Assessment, lang: Lang) -> String {
+    let status = a.status;
+    let new_card = a.needs_new_card();
     let what = match (status, lang) {
+        (Status::RenewalOpen, Lang::Ja) if new_card => "新しいカードの申請時期です",
+        (Status::RenewalOpen, Lang::En) if new_card => "time to apply for a new card",
+        (Status::ExpiredGrace, Lang::Ja) if new_card => {
+            "カードの有効期限が切れています。新しいカードを申請してください"
+        }
+        (Status::ExpiredGrace, Lang::En) if new_card => {
+            "the card has expired: apply for a new card"
+        }
+        (Status::RegistrationLapsed, Lang::Ja) if new_card => {
+            "保険証利用登録が解除されました。新しいカードを申請してください"
+        }
+        (Status::RegistrationLapsed, Lang::En) if new_card => {
+            "health-insurance registration cancelled: apply for a new card"
+        }
         (Status::Valid, Lang::Ja) => "電子証明書は有効です",
         (Status::Valid, Lang::En) => "certificate valid",
         (Status::RenewalOpen, Lang::Ja) => "電子証明書の更新時期です",
@@ -119,6 +166,10 @@ fn summary(label: &str, status: Status, lang: Lang) -> String {
         (Status::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして確認できません",
         (Status::NotAMyNumberCard, Lang::En) => "not recognised as a My Number Card",
     };
+    titled(label, status, what, lang)
+}
+
+fn titled(label: &str, status: Status, what: &str, lang: Lang) -> String {
     let card = match (status, lang) {
         (Status::NotAMyNumberCard, Lang::Ja) => "カード",
         (Status::NotAMyNumberCard, Lang::En) => "Card",
@@ -502,6 +553,7 @@ mod tests {
         Assessment {
             status,
             certificate_expires: Some(d(2026, 5, 20)),
+            card_expires: None,
             renewal_opens: Some(d(2026, 2, 20)),
             insurance_usable_until: Some(d(2026, 8, 31)),
             days_left,

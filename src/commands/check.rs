@@ -11,7 +11,8 @@ use serde::Serialize;
 
 use crate::card::{cert, CardError};
 use crate::rules::{
-    self, dates, jst_date, Assessment, CertValidity, Facts, Lang, Registration, Status, TokenKind,
+    self, dates, jst_date, Assessment, CardExpirySource, CertValidity, Facts, Lang, Registration,
+    Status, TokenKind,
 };
 
 /// Judge a certificate file or an expiry date and print the status and next steps.
@@ -220,11 +221,51 @@ pub fn human(a: &Assessment, lang: Lang) -> String {
         };
         line(label, show(d));
     }
-    if let Some(d) = a.renewal_opens.filter(|_| a.status <= Status::RenewalOpen) {
-        if ja {
-            line("更新手続き", format!("{}ごろから", show(d)));
+    if let Some(card) = a.card_expires {
+        let how = match (card.source, ja) {
+            (CardExpirySource::User, true) => "（入力された日付）",
+            (CardExpirySource::User, false) => " (as you told mynawatch)",
+            (CardExpirySource::CertificateSpan, true) => "（電子証明書の有効期間から推定）",
+            (CardExpirySource::CertificateSpan, false) => " (inferred from the certificate)",
+        };
+        let label = if ja {
+            "カードの有効期限"
         } else {
-            line("Renewal possible", format!("from about {}", show(d)));
+            "Card expires"
+        };
+        line(label, format!("{}{how}", show(card.date)));
+    }
+    match a.card_expires.filter(|c| c.new_card_needed) {
+        Some(card) if a.status <= Status::RenewalOpen => {
+            if ja {
+                line(
+                    "新しいカードの申請",
+                    format!(
+                        "{}ごろから（{}ごろまでに）",
+                        show(card.applications_open),
+                        show(card.apply_by)
+                    ),
+                );
+            } else {
+                line(
+                    "New card applications",
+                    format!(
+                        "from about {} (apply by about {})",
+                        show(card.applications_open),
+                        show(card.apply_by)
+                    ),
+                );
+            }
+        }
+        Some(_) => {}
+        None => {
+            if let Some(d) = a.renewal_opens.filter(|_| a.status <= Status::RenewalOpen) {
+                if ja {
+                    line("更新手続き", format!("{}ごろから", show(d)));
+                } else {
+                    line("Renewal possible", format!("from about {}", show(d)));
+                }
+            }
         }
     }
     if let Some(d) = a.insurance_usable_until {
