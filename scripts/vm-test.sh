@@ -56,11 +56,11 @@ poll() {
 unit_prop() { gssh root "systemctl --user -M alice@ show mynawatch.service -p $1 --value"; }
 unit_is() { [ "$(unit_prop ActiveState)" = "$1" ]; }
 name_owned() {
-  gssh alice "busctl --user --auto-start=no call org.freedesktop.DBus /org/freedesktop/DBus \
+  galice "busctl --user --auto-start=no call org.freedesktop.DBus /org/freedesktop/DBus \
     org.freedesktop.DBus NameHasOwner s $1" | grep -qx 'b true'
 }
 cards_json() {
-  gssh alice "busctl --user --auto-start=no --json=short call $NAME $ROOT \
+  galice "busctl --user --auto-start=no --json=short call $NAME $ROOT \
     org.freedesktop.DBus.ObjectManager GetManagedObjects"
 }
 
@@ -74,19 +74,25 @@ cleanup() {
     gssh root 'journalctl -b --no-pager -o short-monotonic' > "$MWVM_RUN/guest-journal.txt" 2>/dev/null
     gssh root 'journalctl -b --no-pager -o short-monotonic --user-unit mynawatch.service -M alice@' \
       > "$MWVM_RUN/guest-mynawatch-journal.txt" 2>/dev/null
+    gssh_close
     kill "$(cat "$MWVM_RUN/qemu.pid")" 2>/dev/null
     rm -f "$MWVM_RUN/qemu.pid"
   fi
 }
 trap cleanup EXIT
+trap "exit 1" TERM INT
 
 T0=$SECONDS
 [ "$(id -u)" -eq 0 ] || { fail "the VM test needs root (apt, debootstrap, chroot)"; summary; exit 1; }
 stage "host set up (apt packages, QEMU 7.2 unpacked in $QEMU_ROOT)" tests/vm/setup-host.sh
 stage "mynawatch built (cargo build --release --locked)" cargo build --release --locked
 stage "guest rootfs ready ($ROOTFS)" tests/vm/build-rootfs.sh
-stage "guest image made from the rootfs (install: ${MYNAWATCH_VM_INSTALL:-make})" tests/vm/make-image.sh
-stage "guest booted to ssh (TCG)" tests/vm/boot-vm.sh
+if [ -n "${MWVM_BOOTED:-}" ]; then
+  say "MWVM_BOOTED: checking the guest that is running now (by hand only: CI always builds and boots)"
+else
+  stage "guest image made from the rootfs (install: ${MYNAWATCH_VM_INSTALL:-make})" tests/vm/make-image.sh
+  stage "guest booted to ssh (TCG)" tests/vm/boot-vm.sh
+fi
 
 # --- alice's session -------------------------------------------------------------------------
 session_ready() {
@@ -101,27 +107,27 @@ if poll 600 session_ready; then ok "alice is logged in on tty1 (a local seated s
 else fail "alice's tty1 session did not come up: $SEEN"; fi
 
 # --- the unit's hardening --------------------------------------------------------------------
-seen=$(gssh alice 'systemd-analyze --user security mynawatch.service 2>&1 | tail -1')
+seen=$(galice 'systemd-analyze --user security mynawatch.service 2>&1 | tail -1')
 score=$(sed -n 's/.*exposure level for mynawatch.service: *\([0-9.]*\).*/\1/p' <<<"$seen")
 if [ -n "$score" ] && awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s <= m) }'; then
   ok "systemd-analyze --user security: exposure $score <= $MAX_EXPOSURE ($seen)"
 else fail "systemd-analyze --user security: want exposure <= $MAX_EXPOSURE, saw: $seen"; fi
 
 # --- enable --now ----------------------------------------------------------------------------
-seen=$(gssh alice 'systemctl --user enable --now mynawatch.service 2>&1; echo "exit $?"' | paste -sd' ')
+seen=$(galice 'systemctl --user enable --now mynawatch.service 2>&1; echo "exit $?"' | paste -sd' ')
 STATE_DIR=
 if poll 120 unit_is active && name_owned $NAME; then
   pid=$(unit_prop MainPID)
   STATE_DIR=$(gssh root "tr '\\0' '\\n' < /proc/$pid/environ | sed -n 's/^STATE_DIRECTORY=//p'")
   ok "systemctl --user enable --now: active, $NAME owned, STATE_DIRECTORY=$STATE_DIR ($seen)"
 else
-  fail "systemctl --user enable --now: want active + $NAME owned, saw $(unit_prop ActiveState)/$(unit_prop SubState) ($seen); $(gssh alice 'journalctl --user -u mynawatch -n 3 --no-pager -o cat' | paste -sd' ')"
+  fail "systemctl --user enable --now: want active + $NAME owned, saw $(unit_prop ActiveState)/$(unit_prop SubState) ($seen); $(galice 'journalctl --user -u mynawatch -n 3 --no-pager -o cat' | paste -sd' ')"
 fi
 # state_files FILE...: each FILE is in the daemon's $STATE_DIRECTORY with mode 0600, and nothing
 # went to the XDG default ~/.local/state/mynawatch instead.
 state_files() {
   [ -n "$STATE_DIR" ] || { echo "the daemon has no STATE_DIRECTORY"; return 1; }
-  gssh alice "cd '$STATE_DIR' || exit 1; r=0
+  galice "cd '$STATE_DIR' || exit 1; r=0
     for f in $*; do
       if m=\$(stat -c %a \$f 2>/dev/null); then echo \"\$f \$m\"; [ \$m = 600 ] || r=1; else echo \"\$f missing\"; r=1; fi
     done
@@ -147,18 +153,18 @@ poll 300 session_ready >/dev/null
 # --- `mynawatch status` activates a stopped service --------------------------------------------
 gssh root 'systemctl --user -M alice@ stop mynawatch.service'
 poll 60 unit_is inactive
-out=$(gssh alice 'mynawatch status --lang en 2>&1; echo "exit $?"' | paste -sd' ')
+out=$(galice 'mynawatch status --lang en 2>&1; echo "exit $?"' | paste -sd' ')
 if unit_is active && grep -q 'exit 0$' <<<"$out"; then ok "mynawatch status started the stopped service: $out"
 else fail "mynawatch status with the unit stopped: want exit 0 + active, saw $(unit_prop ActiveState): $out"; fi
 
 # --- notification server: python3-dbusmock on alice's session bus, as a user unit -------------
-gssh alice 'rm -f ~/notify.log; systemd-run --user --unit=mw-notify-mock -q \
+galice 'rm -f ~/notify.log; systemd-run --user --unit=mw-notify-mock -q \
   python3 -m dbusmock --session --template notification_daemon -l /home/alice/notify.log'
 if poll 60 name_owned org.freedesktop.Notifications; then ok "notification server stand-in on alice's session bus"
-else fail "the notification server stand-in did not come up: $(gssh alice 'systemctl --user status mw-notify-mock --no-pager' | tail -3 | paste -sd' ')"; fi
+else fail "the notification server stand-in did not come up: $(galice 'systemctl --user status mw-notify-mock --no-pager' | tail -3 | paste -sd' ')"; fi
 
 # --- disabled: hot-plugging the reader starts it -----------------------------------------------
-gssh alice 'systemctl --user disable --now mynawatch.service' 2>/dev/null
+galice 'systemctl --user disable --now mynawatch.service' 2>/dev/null
 poll 60 unit_is inactive
 seen=$(mon 'device_add usb-ccid,id=ccid0,bus=xhci.0' 2>&1)
 if poll 120 unit_is active; then ok "with the unit disabled, hot-plugging the reader started it ($(gssh root 'lsusb | grep -i 08e6:4433'))"
@@ -190,23 +196,23 @@ sys.exit(0 if len(cards) == 1 and cards[0]["io.github.mynawatch.MynaWatch1.Card"
 }
 readers=
 if poll 180 card_seen; then
-  readers=$(gssh alice "busctl --user --auto-start=no get-property $NAME $ROOT $NAME.Manager Readers")
+  readers=$(galice "busctl --user --auto-start=no get-property $NAME $ROOT $NAME.Manager Readers")
   if grep -q 'CCID Interface' <<<"$readers"; then ok "the card in the hot-plugged reader was read through libccid: $SEEN; Readers $readers"
   else fail "a card object appeared but not through the CCID reader: $SEEN; Readers $readers"; fi
 else
-  fail "no card object with Status=renewal-open appeared (expires $EXPIRES): ${SEEN:0:300}; bridge: $(tail -3 "$MWVM_RUN/bridge.err" | paste -sd' '); $(gssh alice 'journalctl --user -u mynawatch -n 5 --no-pager -o cat' | paste -sd' ')"
+  fail "no card object with Status=renewal-open appeared (expires $EXPIRES): ${SEEN:0:300}; bridge: $(tail -3 "$MWVM_RUN/bridge.err" | paste -sd' '); $(galice 'journalctl --user -u mynawatch -n 5 --no-pager -o cat' | paste -sd' ')"
 fi
 if poll 30 state_files salt state.json; then ok "the card is remembered where the unit says: $SEEN"
 else fail "the card is not remembered where the unit says: $SEEN"; fi
 
 # Re-reading the card (Refresh returns when done) must not notify again.
-notify_count() { gssh alice 'grep -c " Notify " ~/notify.log'; }
+notify_count() { galice 'grep -c " Notify " ~/notify.log'; }
 notified() { [ "$(notify_count)" -ge 1 ]; }
 poll 60 notified
-gssh alice "busctl --user --auto-start=no call $NAME $ROOT $NAME.Manager Refresh" >/dev/null
+galice "busctl --user --auto-start=no call $NAME $ROOT $NAME.Manager Refresh" >/dev/null
 n=$(notify_count)
-if [ "$n" = 1 ]; then ok "exactly one notification: $(gssh alice 'grep " Notify " ~/notify.log' | cut -c1-200)"
-else fail "want exactly one notification, saw $n: $(gssh alice 'grep " Notify " ~/notify.log' | cut -c1-300 | paste -sd' ')"; fi
+if [ "$n" = 1 ]; then ok "exactly one notification: $(galice 'grep " Notify " ~/notify.log' | cut -c1-200)"
+else fail "want exactly one notification, saw $n: $(galice 'grep " Notify " ~/notify.log' | cut -c1-300 | paste -sd' ')"; fi
 
 # What reached the card: no PIN (a VERIFY with data), no extended-length APDU (Lc <= 255).
 seen=$(python3 - "$RELAY_LOG" <<'EOF'
@@ -230,7 +236,7 @@ if [ $? -eq 0 ]; then ok "no PIN and no extended APDU reached the card: $seen"
 else fail "what reached the card: $seen (want > 0 APDUs, >= 1 VERIFY without data, none extended)"; fi
 
 # --- a broken config ends in `failed`, and `mynawatch status` names the cause -----------------
-gssh alice 'mkdir -p ~/.config/mynawatch && printf "notifications = \"maybe\"\n" > ~/.config/mynawatch/config.toml'
+galice 'mkdir -p ~/.config/mynawatch && printf "notifications = \"maybe\"\n" > ~/.config/mynawatch/config.toml'
 gssh root 'systemctl --user -M alice@ restart mynawatch.service' 2>/dev/null
 if poll 60 unit_is failed; then
   n=$(unit_prop NRestarts)
@@ -239,10 +245,10 @@ if poll 60 unit_is failed; then
 else
   fail "a broken config: the unit is $(unit_prop ActiveState)/$(unit_prop SubState) after 60 s, NRestarts=$(unit_prop NRestarts), want failed"
 fi
-out=$(gssh alice 'mynawatch status --lang en 2>&1; echo "exit $?"' | paste -sd' ')
+out=$(galice 'mynawatch status --lang en 2>&1; echo "exit $?"' | paste -sd' ')
 if grep -q 'config.toml' <<<"$out" && ! grep -q 'exit 0$' <<<"$out"; then ok "mynawatch status names the cause: $out"
 else fail "mynawatch status with a broken config: want the config file named and a non-zero exit, saw: $out"; fi
-gssh alice 'rm -f ~/.config/mynawatch/config.toml; systemctl --user reset-failed mynawatch.service' 2>/dev/null
+galice 'rm -f ~/.config/mynawatch/config.toml; systemctl --user reset-failed mynawatch.service' 2>/dev/null
 
 echo "vm-test: $((SECONDS - T0)) s in all" >&2
 summary

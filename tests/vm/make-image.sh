@@ -4,7 +4,8 @@
 # disk.img (raw ext4), vmlinuz, initrd.img.
 #
 # MYNAWATCH_VM_INSTALL selects how mynawatch goes in (the hook for packaging):
-#   make (default)  `make install DESTDIR=stage PREFIX=/usr` of the checkout's target/release/mynawatch
+#   make (default)  `make install DESTDIR=stage PREFIX=/usr` of the checkout's $MYNAWATCH_VM_BIN
+#                   (default target/release/mynawatch; target/debug/mynawatch for a quick try by hand)
 #   deb             `dpkg -i $MYNAWATCH_VM_DEB` inside the guest rootfs (the .deb the project builds)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -44,7 +45,8 @@ printf '[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin alice --nocle
 case "${MYNAWATCH_VM_INSTALL:-make}" in
   make)
     # -o: never rebuild here; scripts/vm-test.sh ran `cargo build --release --locked`.
-    make -s -C "$PROJECT" -o target/release/mynawatch install DESTDIR="$MWVM_RUN/stage" PREFIX=/usr >&2
+    bin=${MYNAWATCH_VM_BIN:-target/release/mynawatch}
+    make -s -C "$PROJECT" -o "$bin" BIN="$bin" install DESTDIR="$MWVM_RUN/stage" PREFIX=/usr >&2
     cp -a "$MWVM_RUN/stage/." "$R/"
     ;;
   deb)
