@@ -91,7 +91,9 @@ fn a_read_only_state_dir_fails_every_change_and_applies_none() {
     assert!(err.contains("Read-only file system"), "{err}");
     d.wait_log("cannot save the state; the change is not applied");
     // Not applied: the bus shows the card as it was, the file is untouched.
-    assert_eq!(property(&bus, &seeded_path(), CARD, "Label"), "s \"母\"");
+    // busctl prints 母 as octal escapes.
+    let mother = "s \"\\346\\257\\215\"";
+    assert_eq!(property(&bus, &seeded_path(), CARD, "Label"), mother);
     for (method, arg) in [
         ("SetInsuranceRegistered", &["b", "true"][..]),
         ("SetCardExpires", &["s", "2034-01-31"][..]),
@@ -168,11 +170,17 @@ fn a_full_disk_fails_the_save_and_never_truncates_the_state_file() {
     let (ok, err) = set_label(&bus, &long);
     assert!(!ok);
     assert!(err.contains("No space left on device"), "{err}");
-    d.wait_log("cannot save the state; keeping the change in memory");
+    d.wait_log("cannot save the state; the change is not applied");
     assert_eq!(
         state_file(&dir),
         before,
         "the old state file must stay whole"
+    );
+    // Not applied on the bus either (it used to be published, then written at the next save).
+    assert_eq!(
+        property(&bus, &seeded_path(), CARD, "Label"),
+        "s \"\\346\\257\\215\"",
+        "the label is still 母"
     );
     no_temp_files(&dir);
     assert!(answers(&bus));

@@ -62,7 +62,10 @@ pub fn run(args: DaemonArgs) -> anyhow::Result<ExitCode> {
     // One thread runs the loop and zbus; blocking work (card reads, state writes, the monitor's
     // shutdown) goes to tokio's blocking pool. The daemon's state lives in one task, so more
     // workers would only cost memory (docs/performance.md has the numbers).
+    // Blocking-pool threads leave half a second after their last job (tokio's default is 10 s):
+    // an idle daemon then has no thread left that would wake up to time out.
     let rt = tokio::runtime::Builder::new_current_thread()
+        .thread_keep_alive(std::time::Duration::from_millis(500))
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
