@@ -37,11 +37,10 @@ fn set_label(bus: &support::bus::PrivateBus, label: &str) -> (bool, Duration) {
     (ok, started.elapsed())
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn the_api_answers_while_a_slow_card_is_read() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = support::bus::PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
@@ -87,11 +86,10 @@ fn the_api_answers_while_a_slow_card_is_read() {
     assert_eq!(d.stop().code(), Some(0));
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn sigterm_during_a_read_exits_cleanly_and_keeps_the_state() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = support::bus::PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
@@ -119,11 +117,10 @@ fn sigterm_during_a_read_exits_cleanly_and_keeps_the_state() {
     drop(sim);
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_card_held_by_another_program_is_shown_and_read_once_released() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = support::bus::PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
@@ -152,11 +149,10 @@ fn a_card_held_by_another_program_is_shown_and_read_once_released() {
     assert_eq!(d.stop().code(), Some(0));
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn cards_that_are_not_my_number_cards_get_a_reader_state() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = support::bus::PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();

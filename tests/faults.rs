@@ -69,11 +69,10 @@ fn no_temp_files(dir: &Path) {
     }
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_read_only_state_dir_fails_every_change_and_applies_none() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let bus = PrivateBus::start();
     let top = tempfile::tempdir().unwrap();
     let dir = top.path().join("state");
@@ -135,11 +134,10 @@ fn a_read_only_state_dir_fails_every_change_and_applies_none() {
     assert!(state_file(&dir).contains("saved"));
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_full_disk_fails_the_save_and_never_truncates_the_state_file() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let bus = PrivateBus::start();
     let top = tempfile::tempdir().unwrap();
     let dir = top.path().join("state");
