@@ -14,6 +14,7 @@ pub mod dbus;
 pub mod logging;
 pub mod notify;
 pub mod pcsc;
+pub mod readers;
 pub mod rules;
 pub mod store;
 

@@ -514,6 +514,22 @@ impl Notifier {
         }
     }
 
+    /// Yields each time a notification server takes the name (NameOwnerChanged of
+    /// org.freedesktop.Notifications with a new owner): reminders that could not be shown are
+    /// offered again then.
+    pub async fn server_appeared(
+        &self,
+    ) -> Result<impl Stream<Item = ()> + Send + 'static, NotifyError> {
+        let dbus = zbus::fdo::DBusProxy::new(&self.conn).await?;
+        let stream = dbus
+            .receive_name_owner_changed_with_args(&[(0, SERVICE)])
+            .await?;
+        Ok(stream.filter_map(|sig| {
+            let appeared = sig.args().ok().is_some_and(|a| a.new_owner().is_some());
+            std::future::ready(appeared.then_some(()))
+        }))
+    }
+
     /// Clicks on our notifications' buttons, as (card, action id). Subscribes before returning, so
     /// nothing shown afterwards is missed. Ids from other programs' notifications are ignored.
     pub async fn action_stream(

@@ -43,9 +43,14 @@ pub struct CardRecord {
     pub registered: Registration,
     #[serde(default)]
     pub pins: PinCounters,
-    /// The last reminder milestone a notification was shown for.
+    /// The last reminder milestone delivered: its notification shown (or, with notifications off,
+    /// its signal emitted).
     #[serde(default)]
     pub last_notified: Option<Milestone>,
+    /// A milestone whose signal went out but whose notification could not be shown yet: shown when
+    /// a notification server appears (also after a restart), then it becomes `last_notified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_reminder: Option<Milestone>,
     #[serde(default)]
     pub last_seen: Option<DateTime<Utc>>,
 }
@@ -61,6 +66,7 @@ impl CardRecord {
             registered: Registration::Unknown,
             pins: PinCounters::default(),
             last_notified: None,
+            pending_reminder: None,
             last_seen: None,
         }
     }

@@ -57,12 +57,19 @@ pub fn run(args: DaemonArgs) -> anyhow::Result<ExitCode> {
         policy: config.policy,
         clock,
         state_dir,
+        read_deadline: daemon::READ_DEADLINE,
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    // One thread runs the loop and zbus; blocking work (card reads, state writes, the monitor's
+    // shutdown) goes to tokio's blocking pool. The daemon's state lives in one task, so more
+    // workers would only cost memory (docs/performance.md has the numbers).
+    // Blocking-pool threads leave half a second after their last job (tokio's default is 10 s):
+    // an idle daemon then has no thread left that would wake up to time out.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .thread_keep_alive(std::time::Duration::from_millis(500))
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    rt.block_on(async {
+    let result = rt.block_on(async {
         // Install the handlers before taking the name: systemd may stop us right after we appear.
         use tokio::signal::unix::{signal, SignalKind};
         let mut term = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
@@ -84,5 +91,9 @@ pub fn run(args: DaemonArgs) -> anyhow::Result<ExitCode> {
             }
             Err(e) => Err(e).context("the daemon stopped"),
         }
-    })
+    });
+    // A card read may still sit in a PC/SC transmit nothing can interrupt: the state is saved
+    // already, so do not wait for it (the thread ends with the process).
+    rt.shutdown_timeout(std::time::Duration::from_millis(100));
+    result
 }

@@ -70,6 +70,26 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// One line per reader whose card is being read or could not be used, in words: "which reader holds
+/// a card that could not be read, and why". Ids this build does not know are shown as they are.
+fn render_reader_problems(snap: &Snapshot, lang: Lang) -> String {
+    use crate::readers::{ReaderState, ReaderStatus};
+    let mut out = String::new();
+    for r in &snap.reader_states {
+        let wire = (r.reader.clone(), r.state.clone(), r.reason.clone());
+        let line = match ReaderStatus::from_wire(wire) {
+            Ok(s) if matches!(s.state, ReaderState::Empty | ReaderState::Read) => continue,
+            Ok(s) => s.describe(lang),
+            Err(_) if r.reason.is_empty() => format!("{}: {}", r.reader, r.state),
+            Err(_) => format!("{}: {} ({})", r.reader, r.state, r.reason),
+        };
+        out.push_str("  ");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 fn or_unknown(s: &str, lang: Lang) -> &str {
     match (s.is_empty(), lang) {
         (false, _) => s,
@@ -99,6 +119,7 @@ pub fn render(snap: &Snapshot, lang: Lang) -> String {
             snap.version
         )),
     }
+    out.push_str(&render_reader_problems(snap, lang));
     if snap.cards.is_empty() {
         out.push_str(match lang {
             Lang::Ja => {
@@ -221,6 +242,7 @@ mod tests {
         let snap = Snapshot {
             version: "0.1.0".into(),
             readers: vec!["Virtual PCD 00 00".into()],
+            reader_states: Vec::new(),
             cards: vec![CardSnapshot {
                 key: "0123456789abcdef0123456789abcdef".into(),
                 status: "renewal-open".into(),
@@ -268,9 +290,53 @@ mod tests {
         assert!(grace.contains("猶予期間の終わりまで あと46日"), "{grace}");
         assert!(grace.contains("有効期限切れ（猶予期間中）"), "{grace}");
         let empty = render(&Snapshot::default(), Lang::En);
+        assert!(!empty.contains("  Virtual"), "{empty}");
         assert!(
             empty.contains("readers: none") && empty.contains("No cards"),
             "{empty}"
+        );
+    }
+
+    #[test]
+    fn readers_with_a_card_that_could_not_be_used_are_named_in_words() {
+        use crate::dbus::client::ReaderStateSnapshot;
+        let state = |reader: &str, state: &str, reason: &str| ReaderStateSnapshot {
+            reader: reader.into(),
+            state: state.into(),
+            reason: reason.into(),
+        };
+        let snap = Snapshot {
+            version: "0.1.0".into(),
+            readers: vec!["A".into(), "B".into(), "C".into(), "D".into()],
+            reader_states: vec![
+                state("A", "read", ""),
+                state("B", "retrying", "in-use"),
+                state("C", "not-a-my-number-card", "juki-card"),
+                state("D", "future-state", "future-reason"),
+            ],
+            cards: Vec::new(),
+        };
+        let en = render(&snap, Lang::En);
+        assert!(!en.contains("  A:"), "{en}");
+        assert!(
+            en.contains("  B: could not read the card; trying again (another program is using the card; close that program)\n"),
+            "{en}"
+        );
+        assert!(
+            en.contains("  C: not a usable My Number Card (this is a Basic Resident Register card"),
+            "{en}"
+        );
+        assert!(en.contains("  D: future-state (future-reason)\n"), "{en}");
+        let ja = render(&snap, Lang::Ja);
+        assert!(
+            ja.contains(
+                "  B: 読み取れませんでした。もう一度試します（ほかのアプリがカードを使用中です"
+            ),
+            "{ja}"
+        );
+        assert!(
+            ja.contains("  C: マイナンバーカードとして使えません（住民基本台帳カード"),
+            "{ja}"
         );
     }
 }
