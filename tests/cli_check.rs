@@ -363,7 +363,15 @@ fn registration_and_card_expiry_change_the_next_steps() {
 
 /// The certificate's span, through `check --expires … --issued …` (the same cases as the rule core's
 /// table): (issued, expires, today, status, first action, card expiry source or null).
-const SPAN: &[(&str, &str, &str, &str, &str, Option<&str>)] = &[
+type SpanCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+const SPAN: &[SpanCase] = &[
     (
         "2021-04-01",
         "2026-06-20",
