@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use mynawatch::exit::Exit;
 
 fn main() -> ExitCode {
     let cli = mynawatch::cli::Cli::parse();
@@ -11,7 +12,11 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("mynawatch: {err:#}");
-            ExitCode::from(2)
+            let exit = match err.downcast_ref::<mynawatch::config::ConfigError>() {
+                Some(_) => Exit::Config,
+                None => Exit::BadInput,
+            };
+            exit.into()
         }
     }
 }
