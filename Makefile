@@ -2,7 +2,7 @@
 #
 #   make demo                      build and show the whole thing with virtual cards (scripts/demo.sh)
 #   make && sudo make install      system-wide under PREFIX (default /usr/local)
-#   make install PREFIX=$HOME/.local   per user, no root (no udev rule: see README.md)
+#   make install PREFIX=$HOME/.local   per user, no root
 #   make install DESTDIR=/tmp/pkg PREFIX=/usr   staged, for packagers
 #   sudo make uninstall            remove exactly what install put there (same PREFIX/DESTDIR)
 
@@ -14,12 +14,13 @@ MANDIR      ?= $(DATADIR)/man
 # systemd --user searches /usr/lib, /usr/local/lib and ~/.local/share (not ~/.local/lib).
 ifeq ($(PREFIX),$(HOME)/.local)
 SYSTEMDUSERUNITDIR ?= $(DATADIR)/systemd/user
-UDEVRULESDIR ?=
 else
 SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
-# udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d (never /usr/local/...).
-UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,/etc/udev/rules.d)
 endif
+# Earlier versions installed a udev rule that started the service for every user (even those who
+# never enabled it); install and uninstall remove it. systemd's own rules start smartcard.target,
+# which the unit is wanted by. udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d.
+OBSOLETE    := /usr/lib/udev/rules.d/70-mynawatch.rules /etc/udev/rules.d/70-mynawatch.rules
 DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
@@ -40,7 +41,6 @@ SOURCES     := Cargo.toml Cargo.lock $(shell find src -name '*.rs' 2>/dev/null)
 INSTALLED_BIN  := $(BINDIR)/mynawatch
 INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
                   $(DBUSSERVICEDIR)/$(DBUS_NAME).service \
-                  $(if $(UDEVRULESDIR),$(UDEVRULESDIR)/70-mynawatch.rules) \
                   $(MANDIR)/man1/mynawatch.1 \
                   $(BASHCOMPDIR)/mynawatch \
                   $(ZSHCOMPDIR)/_mynawatch \
@@ -89,18 +89,19 @@ install-data:
 	$(GEN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/mynawatch
 	$(GEN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_mynawatch
 	$(GEN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/mynawatch.fish
-	chmod 644 $(addprefix $(DESTDIR),$(filter-out %.rules,$(INSTALLED_DATA)))
-ifneq ($(UDEVRULESDIR),)
-	install -Dm644 udev/70-mynawatch.rules $(DESTDIR)$(UDEVRULESDIR)/70-mynawatch.rules
-endif
+	chmod 644 $(addprefix $(DESTDIR),$(INSTALLED_DATA))
 ifeq ($(DESTDIR),)
+	@rm -f $(OBSOLETE) 2>/dev/null || true
 	@echo
 	@echo "Installed. Next:  systemctl --user daemon-reload && systemctl --user enable --now mynawatch"
-	@$(if $(UDEVRULESDIR),echo "Reader plug-in start: sudo udevadm control --reload",echo "No udev rule for a per-user install; enabling the unit still starts it via smartcard.target.")
+	@echo "(it then starts at every login and when a card reader is plugged in)"
 endif
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_BIN) $(INSTALLED_DATA))
+ifeq ($(DESTDIR),)
+	@rm -f $(OBSOLETE) 2>/dev/null || true
+endif
 
 ## One installed path per line (for packagers and tests).
 list-installed:
