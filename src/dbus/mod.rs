@@ -7,10 +7,12 @@ mod card;
 pub mod client;
 mod error;
 mod manager;
+mod strict;
 
 pub use card::{Card, CardProxy, CardView};
 pub use error::Error;
 pub use manager::{Manager, ManagerProxy};
+pub use strict::Strict;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -133,7 +135,7 @@ impl Publisher {
         let manager = Manager::new(requests.clone());
         let server = conn.object_server();
         server.at(ROOT_PATH, fdo::ObjectManager).await?;
-        server.at(ROOT_PATH, manager.clone()).await?;
+        server.at(ROOT_PATH, Strict::new(manager.clone())).await?;
         Ok(Publisher {
             conn: conn.clone(),
             manager,
@@ -211,7 +213,8 @@ impl Publisher {
                 .expect("cards lock")
                 .insert(key.clone(), card.clone());
             // InterfacesAdded (with all properties) comes from the ObjectManager.
-            if let Some(_clash) = self.conn.object_server().at(&path, card).await? {
+            let served = Strict::new(card);
+            if let Some(_clash) = self.conn.object_server().at(&path, served).await? {
                 tracing::warn!(card = %key, "card object already registered");
             }
             return Ok(());
@@ -258,7 +261,7 @@ impl Publisher {
         }
         self.conn
             .object_server()
-            .remove::<Card, _>(card_path(key))
+            .remove::<Strict<Card>, _>(card_path(key))
             .await?;
         Ok(true)
     }
