@@ -107,8 +107,14 @@ pub fn urgency(a: &Assessment) -> Urgency {
 }
 
 /// The notification when a PIN has just locked or is one wrong entry from locking: the PIN steps
-/// from the rule core, whatever the certificate's status. `None` when no PIN is at risk.
-pub fn compose_pins(label: &str, a: &Assessment, lang: Lang) -> Option<Notification> {
+/// from the rule core first, then the card's status and main step (it replaces the card's previous
+/// notification, so that must not be lost). `None` when no PIN is at risk.
+pub fn compose_pins(
+    label: &str,
+    a: &Assessment,
+    registered: Registration,
+    lang: Lang,
+) -> Option<Notification> {
     let steps = a.pin_actions();
     if steps.is_empty() {
         return None;
@@ -121,20 +127,22 @@ pub fn compose_pins(label: &str, a: &Assessment, lang: Lang) -> Option<Notificat
         Lang::Ja => "暗証番号を確認してください",
         Lang::En => "check your PINs",
     };
-    let guide = match lang {
-        Lang::Ja => "案内を開く",
-        Lang::En => "Open guide",
-    };
-    Some(Notification {
-        summary: titled(label, a.status, what, lang),
-        body: steps
+    let mut n = compose_for(label, a, registered, lang);
+    let mut body: Vec<String> = steps
+        .iter()
+        .map(|act| format!("{bullet}{}", act.text(lang)))
+        .collect();
+    body.extend(deadline_line(a, lang));
+    body.extend(
+        a.actions
             .iter()
-            .map(|act| format!("{bullet}{}", act.text(lang)))
-            .collect::<Vec<_>>()
-            .join("\n"),
-        urgency: Urgency::Normal,
-        actions: vec![(ACTION_OPEN_GUIDE.to_string(), guide.to_string())],
-    })
+            .find(|act| !steps.iter().any(|p| p.id == act.id))
+            .map(|act| format!("{bullet}{}", act.text(lang))),
+    );
+    n.summary = titled(label, a.status, what, lang);
+    n.body = body.join("\n");
+    n.urgency = n.urgency.max(Urgency::Normal);
+    Some(n)
 }
 
 fn summary(label: &str, a: &Assessment, lang: Lang) -> String {

@@ -281,6 +281,69 @@ fn inserted_card_is_published_notified_once_and_remembered() {
     );
 }
 
+/// Renewed inside the window (span > 5 years): every channel says "apply for a new card", with the
+/// new-card milestones; a PIN with one try left becomes a step and a notification.
+#[ignore = "e2e: run by scripts/test.sh"]
+#[test]
+fn an_early_renewed_card_needs_a_new_card_and_a_last_pin_try_is_notified() {
+    support::pcscd::require();
+    let _slots = support::pcscd::slots();
+    let bus = PrivateBus::start();
+    let notifications = support::bus::NotificationServer::start(&bus, Some("body actions"));
+    let state = tempfile::tempdir().unwrap();
+    let daemon = start_notifying_daemon(&bus, state.path(), "2026-04-01");
+    bus.wait_for_name(NAME, Duration::from_secs(10));
+    let watch = Watch::start(&bus);
+    watch.until("snapshot", |e| e["event"] == "snapshot");
+    let card = support::pcscd::SimCard::start(
+        support::pcscd::SLOT0,
+        &[
+            "--issued",
+            "2021-04-01",
+            "--expires",
+            "2026-06-20",
+            "--auth-tries",
+            "1",
+        ],
+    );
+    let (added, _) = watch.until("card-added", |e| e["event"] == "card-added");
+    assert_eq!(added["state"]["status"], "renewal-open");
+    let ids = support::wait_for(Duration::from_secs(10), "the PIN step", || {
+        let out = bus
+            .command(support::bin())
+            .args(["status", "--json"])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        let ids: Vec<String> = v["cards"][0]["actions"]
+            .as_array()?
+            .iter()
+            .map(|a| a["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        ids.iter().any(|i| i == "pin-last-try").then_some(ids)
+    });
+    assert_eq!(ids[0], "apply-new-card", "{ids:?}");
+    assert!(ids.iter().any(|i| i == "new-card-insurance"), "{ids:?}");
+    assert!(!ids.iter().any(|i| i == "renew-certificate"), "{ids:?}");
+    // The reminder (90 days before) says to apply for a new card; then the PIN notification,
+    // which keeps the status.
+    let first = notifications.nth_call(0, Duration::from_secs(10));
+    assert!(first.contains("time to apply for a new card"), "{first}");
+    let second = notifications.nth_call(1, Duration::from_secs(10));
+    assert!(second.contains("One more wrong entry locks"), "{second}");
+    assert!(second.contains("apply for a new card"), "{second}");
+    // Read again (same counters): no new PIN notification.
+    refresh(&bus);
+    drop(card);
+    stop(&bus, daemon);
+    assert_eq!(
+        notifications.notify_calls().len(),
+        2,
+        "{:?}",
+        notifications.notify_calls()
+    );
+}
+
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_card_past_the_grace_period_asks_to_register_again() {

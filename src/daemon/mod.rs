@@ -572,6 +572,9 @@ impl Daemon {
             .or_insert_with(|| CardRecord::new(cert.token));
         record.token = cert.token;
         record.cert = Some(cert.validity);
+        // A PIN that has just locked, or is one wrong entry from locking, is news once (the rule
+        // core's `pin-last-try` / `reset-pin-*` steps); unchanged counters on the next read are not.
+        let pin_news = pins.is_some_and(|p| p.newly_at_risk(&record.pins));
         if let Some(pins) = pins {
             record.pins = pins;
         }
@@ -579,6 +582,9 @@ impl Daemon {
         tracing::debug!(reader = %reader, card = %key, pins = pins.is_some(), "card read");
         self.slots.entry(reader).or_insert_with(Slot::empty).card = Some(key.clone());
         self.publish(&key, Remind::IfDue).await;
+        if pin_news {
+            self.notify_pins(&key).await;
+        }
         // Timing for bench/daemon.rs: our own work from the certificate to the bus.
         tracing::debug!(
             card = %key,
@@ -586,6 +592,24 @@ impl Daemon {
             "card published"
         );
         self.save_later();
+    }
+
+    /// Show the PIN notification for a card whose PIN counters just got worse.
+    async fn notify_pins(&mut self, key: &CardKey) {
+        let Some(record) = self.state.cards.get(key) else {
+            return;
+        };
+        let a = crate::rules::assess(&record.facts(), self.today, &self.opts.policy);
+        tracing::info!(card = %key, "a PIN is locked or has one try left");
+        let (Some(n), Some(shown)) = (
+            &self.notifier,
+            notify::compose_pins(&record.label, &a, record.registered, self.opts.lang),
+        ) else {
+            return;
+        };
+        if let Err(err) = n.show(key, &shown).await {
+            tracing::warn!(card = %key, error = %err, "the notification was not shown");
+        }
     }
 
     /// The card left `reader`: it stays remembered, `Present` goes false.
