@@ -869,7 +869,7 @@ async fn documented_api_matches_the_live_service() {
             .unwrap()..];
         let cardx = &cardx[..cardx.find("</interface>").unwrap() + 12];
         let doc = format!(
-            "<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n \"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n<!-- Generated from the live service: MW_BLESS=1 cargo test --test dbus_api documented_api -->\n<node>\n  {manager}\n  {cardx}\n</node>\n"
+            "<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n \"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n<!-- Generated from the live service by the documented_api test in tests/dbus_api.rs (set MW_BLESS=1 to rewrite) -->\n<node>\n  {manager}\n  {cardx}\n</node>\n"
         );
         std::fs::write(doc_path, doc).unwrap();
     }

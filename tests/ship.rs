@@ -534,6 +534,46 @@ fn read_to(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
 
+/// The interface XML in docs/ is well-formed XML (no `--` inside a comment), as gdbus-codegen and
+/// zbus-xmlgen need it: parsed by an independent parser, Python's expat.
+#[ignore = "e2e: run by scripts/test.sh"]
+#[test]
+fn documented_interface_xml_is_well_formed() {
+    require_tool("python3");
+    let parse = |path: &Path| {
+        run(Command::new("python3")
+            .args([
+                "-c",
+                "import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])",
+            ])
+            .arg(path))
+    };
+    let xml = repo().join("docs/io.github.mynawatch.MynaWatch1.xml");
+    let out = parse(&xml);
+    assert!(
+        out.status.success(),
+        "{}: {}",
+        xml.display(),
+        text(&out.stderr)
+    );
+    // The same parser rejects the mistake it was written for.
+    let d = tmp();
+    let bad = d.path().join("bad.xml");
+    fs::write(
+        &bad,
+        read("docs/io.github.mynawatch.MynaWatch1.xml").replacen(
+            "<node>",
+            "<!-- a -- b --><node>",
+            1,
+        ),
+    )
+    .unwrap();
+    assert!(
+        !parse(&bad).status.success(),
+        "expat accepted `--` in a comment"
+    );
+}
+
 #[test]
 fn committed_man_page_is_the_generated_one() {
     let out = run(Command::new(bin()).arg("man"));
