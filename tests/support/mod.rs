@@ -1,5 +1,12 @@
 //! Helpers shared by the integration tests: real pcscd/vpcd slots, private buses, notification server.
 //! Each test binary uses only some of them.
+//!
+//! The e2e gate: a test that needs the environment of scripts/e2e-env.sh (pcscd + vpcd, root in a
+//! private mount namespace) or a system tool (systemd-analyze, udevadm, make, zsh, fish, …) is marked
+//! `#[ignore = "e2e: run by scripts/test.sh"]`, so plain `cargo test` reports it as *ignored*, never
+//! as passed. scripts/test.sh runs every test with `--include-ignored` and `MYNAWATCH_E2E=1` inside
+//! e2e-env.sh; there, and whenever such a test is run at all, [`pcscd::require`] and [`require_tool`]
+//! fail the test when what it needs is missing — a missing environment is never a silent pass.
 #![allow(dead_code)]
 
 pub mod bus;
@@ -24,7 +31,50 @@ pub fn wait_for<T>(timeout: Duration, what: &str, mut cond: impl FnMut() -> Opti
     }
 }
 
-/// The built binary under test.
+/// The built binary under test. The tray crate's tests (tray/tests/) share these helpers; cargo
+/// names the binary only for this package's tests, so there it is found where the same workspace
+/// build put it: target/<profile>/deps/<test> → target/<profile>/mynawatch.
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_mynawatch")
+    if let Some(own) = option_env!("CARGO_BIN_EXE_mynawatch") {
+        return own;
+    }
+    static BESIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BESIDE.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable path");
+        let path = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .expect("target/<profile>/deps")
+            .join("mynawatch");
+        assert!(
+            path.is_file(),
+            "{} is missing: build the workspace first (`cargo build` at the root)",
+            path.display()
+        );
+        path.display().to_string()
+    })
+}
+
+/// Fail the test unless `tool` can be run (`tool --version`). For tests marked
+/// `#[ignore = "e2e: …"]` (see the module doc): once such a test runs, a missing tool is a failure.
+pub fn require_tool(tool: &str) {
+    let found = std::process::Command::new(tool)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    assert!(found, "{tool} is not installed: {}", missing_hint());
+}
+
+/// What to tell someone whose e2e test lacks its environment.
+pub fn missing_hint() -> &'static str {
+    if std::env::var_os("MYNAWATCH_E2E").is_some() {
+        "MYNAWATCH_E2E is set, so this environment must be complete (scripts/install-deps.sh installs \
+         the tools; scripts/test.sh runs the tests inside scripts/e2e-env.sh)"
+    } else {
+        "this e2e test runs only in its environment: use ./scripts/test.sh (plain `cargo test` \
+         reports it as ignored)"
+    }
 }

@@ -48,6 +48,13 @@ fn is_executable(p: &Path) -> bool {
         .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
+/// Does the `mynawatch` command of this version (the same library) have subcommand `name`?
+pub fn cli_has(name: &str) -> bool {
+    <mynawatch::cli::Cli as clap::CommandFactory>::command()
+        .find_subcommand(name)
+        .is_some()
+}
+
 /// The `mynawatch` command: beside this binary (installed together, or both in target/), else PATH.
 pub fn cli_beside(exe: Option<PathBuf>) -> PathBuf {
     exe.and_then(|e| Some(e.parent()?.join("mynawatch")))

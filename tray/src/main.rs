@@ -51,6 +51,7 @@ fn main() -> ExitCode {
             .unwrap_or_default(),
         capabilities: Capabilities {
             date_dialog: mynawatch_tray::on_path("zenity"),
+            calendar: mynawatch_tray::cli_has("calendar"),
         },
         actions: actions::Env {
             lang,

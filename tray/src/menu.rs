@@ -53,6 +53,8 @@ pub struct Item {
 pub struct Capabilities {
     /// `zenity` is installed: the date is picked in its calendar dialog.
     pub date_dialog: bool,
+    /// The `mynawatch` command of this version has `calendar` (else the entry says it is missing).
+    pub calendar: bool,
 }
 
 struct Builder {
@@ -142,12 +144,16 @@ pub fn build(view: &View, caps: Capabilities, lang: Lang) -> Item {
         top.push(b.separator());
     }
     top.push(b.item(guide_label(lang), Some(MenuAction::OpenGuide)));
-    let mut export = b.item(
-        text::export_calendar(lang),
-        Some(MenuAction::ExportCalendar),
-    );
-    export.enabled = view.daemon_running && !view.cards.is_empty();
-    top.push(export);
+    if caps.calendar {
+        let mut export = b.item(
+            text::export_calendar(lang),
+            Some(MenuAction::ExportCalendar),
+        );
+        export.enabled = view.daemon_running && !view.cards.is_empty();
+        top.push(export);
+    } else {
+        top.push(b.item(text::export_calendar_missing(lang), None));
+    }
     top.push(b.item(text::refresh(lang), Some(MenuAction::Refresh)));
     top.push(b.separator());
     top.push(b.item(text::quit(lang), Some(MenuAction::Quit)));
@@ -423,7 +429,10 @@ mod tests {
     fn one_submenu_per_card_then_the_actions() {
         let m = build(
             &one_card("yes"),
-            Capabilities { date_dialog: true },
+            Capabilities {
+                date_dialog: true,
+                calendar: true,
+            },
             Lang::En,
         );
         let top = labels(&m);
@@ -462,12 +471,24 @@ mod tests {
     fn without_zenity_the_date_entry_explains_the_command() {
         let m = build(
             &one_card("unknown"),
-            Capabilities { date_dialog: false },
+            Capabilities {
+                date_dialog: false,
+                calendar: false,
+            },
             Lang::Ja,
         );
         let date = m.children[0].children.last().unwrap();
         assert!(!date.enabled);
         assert!(date.label.contains("mynawatch card-expires 母"), "{date:?}");
+        let export = m
+            .children
+            .iter()
+            .find(|i| i.label.starts_with("カレンダーに書き出す"))
+            .expect("the calendar entry");
+        assert!(
+            !export.enabled && export.label.contains("まだ"),
+            "{export:?}"
+        );
         assert_eq!(m.children[0].children[0].kind, Kind::Radio { on: false });
         assert_eq!(m.children[0].children[1].kind, Kind::Radio { on: false });
     }
@@ -476,7 +497,10 @@ mod tests {
     fn layout_properties_follow_the_spec() {
         let m = build(
             &one_card("no"),
-            Capabilities { date_dialog: true },
+            Capabilities {
+                date_dialog: true,
+                calendar: true,
+            },
             Lang::En,
         );
         let card = &m.children[0];

@@ -75,6 +75,14 @@ pub fn export_calendar(lang: Lang) -> &'static str {
     }
 }
 
+/// The calendar entry, disabled, while `mynawatch calendar` does not exist in this version.
+pub fn export_calendar_missing(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => "カレンダーに書き出す（この版の mynawatch にはまだありません）",
+        Lang::En => "Export to calendar (not in this version of mynawatch yet)",
+    }
+}
+
 pub fn exported_calendar(path: &str, lang: Lang) -> String {
     match lang {
         Lang::Ja => format!("期限をカレンダーファイルに書き出しました: {path}\nお使いのカレンダーに読み込んでください。"),

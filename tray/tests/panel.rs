@@ -25,27 +25,6 @@ fn repo() -> PathBuf {
         .to_path_buf()
 }
 
-/// A tool the test needs: missing fails under MYNAWATCH_E2E=1 (the README test command), else skips.
-fn need(tools: &[&str]) -> bool {
-    let missing: Vec<&str> = tools
-        .iter()
-        .copied()
-        .filter(|t| {
-            !std::env::var_os("PATH")
-                .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(t).is_file()))
-        })
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        std::env::var_os("MYNAWATCH_E2E").is_none(),
-        "missing {missing:?}: install them with scripts/install-deps.sh (xvfb, xfce4-panel, imagemagick)"
-    );
-    eprintln!("skipping: {missing:?} not installed");
-    false
-}
-
 /// Children killed on drop, last started first.
 struct Procs(Vec<Child>);
 
@@ -137,9 +116,10 @@ fn count_colour(ppm: &[u8], rgb: [u8; 3]) -> usize {
 }
 
 #[test]
+#[ignore = "e2e: run by scripts/test.sh"]
 fn xfce_panel_shows_the_tray_icon() {
-    if !need(&["Xvfb", "xfce4-panel", "import", "busctl"]) {
-        return;
+    for tool in ["Xvfb", "xfce4-panel", "import", "convert", "busctl"] {
+        support::require_tool(tool);
     }
     let xfconfd = std::fs::read_to_string("/usr/share/dbus-1/services/org.xfce.Xfconf.service")
         .ok()
