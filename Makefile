@@ -14,9 +14,13 @@ MANDIR      ?= $(DATADIR)/man
 # systemd --user searches /usr/lib, /usr/local/lib and ~/.local/share (not ~/.local/lib).
 ifeq ($(PREFIX),$(HOME)/.local)
 SYSTEMDUSERUNITDIR ?= $(DATADIR)/systemd/user
+AUTOSTARTDIR ?= $(HOME)/.config/autostart
 else
 SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
+# Session managers read autostart entries only from $XDG_CONFIG_DIRS/autostart (/etc/xdg/autostart).
+AUTOSTARTDIR ?= /etc/xdg/autostart
 endif
+ICONDIR     ?= $(DATADIR)/icons/hicolor/scalable/status
 # Earlier versions installed a udev rule that started the service for every user (even those who
 # never enabled it); install and uninstall remove it. systemd's own rules start smartcard.target,
 # which the unit is wanted by. udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d.
@@ -30,29 +34,37 @@ CARGO       ?= cargo
 PROFILE     ?= release
 # cargo's "dev" profile builds into target/debug.
 BIN         ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))/mynawatch
+TRAY_BIN    ?= $(dir $(BIN))mynawatch-tray
 # The binary that writes the man page and completions (for `cargo install` users: the installed one).
 GEN         ?= $(BIN)
 DEMO_ARGS   ?=
 
 DBUS_NAME   := io.github.mynawatch.MynaWatch1
 SOURCES     := Cargo.toml Cargo.lock $(shell find src -name '*.rs' 2>/dev/null)
+TRAY_SOURCES := tray/Cargo.toml $(shell find tray/src -name '*.rs' 2>/dev/null)
+# One shape per state (the tray's IconName values).
+ICONS       := mynawatch-ok mynawatch-renewal mynawatch-expired mynawatch-cancelled \
+               mynawatch-unreadable mynawatch-offline
 
 # Every file `make install` creates, relative to DESTDIR (tests/ship.rs checks this list).
-INSTALLED_BIN  := $(BINDIR)/mynawatch
+INSTALLED_BIN  := $(BINDIR)/mynawatch $(BINDIR)/mynawatch-tray
 INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
                   $(DBUSSERVICEDIR)/$(DBUS_NAME).service \
                   $(MANDIR)/man1/mynawatch.1 \
                   $(BASHCOMPDIR)/mynawatch \
                   $(ZSHCOMPDIR)/_mynawatch \
-                  $(FISHCOMPDIR)/mynawatch.fish
+                  $(FISHCOMPDIR)/mynawatch.fish \
+                  $(AUTOSTARTDIR)/mynawatch-tray.desktop \
+                  $(foreach i,$(ICONS),$(ICONDIR)/$(i).svg)
 
 .PHONY: all build demo test man install install-bin install-data uninstall list-installed help
 
 all: build
 
-build: $(BIN)
+build: $(BIN) $(TRAY_BIN)
 
-$(BIN): $(SOURCES)
+# One cargo build makes both binaries (the workspace's default members).
+$(BIN) $(TRAY_BIN): $(SOURCES) $(TRAY_SOURCES)
 	$(CARGO) build --locked --profile $(PROFILE)
 	@touch $@
 
@@ -73,8 +85,9 @@ man: $(BIN)
 
 install: install-bin install-data
 
-install-bin: $(BIN)
-	install -Dm755 $(BIN) $(DESTDIR)$(INSTALLED_BIN)
+install-bin: $(BIN) $(TRAY_BIN)
+	install -Dm755 $(BIN) $(DESTDIR)$(BINDIR)/mynawatch
+	install -Dm755 $(TRAY_BIN) $(DESTDIR)$(BINDIR)/mynawatch-tray
 
 # The unit and the activation file name the binary by its installed path.
 install-data:
@@ -89,12 +102,19 @@ install-data:
 	$(GEN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/mynawatch
 	$(GEN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_mynawatch
 	$(GEN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/mynawatch.fish
+	install -d $(DESTDIR)$(AUTOSTARTDIR) $(DESTDIR)$(ICONDIR)
+	sed 's|/usr/bin/mynawatch-tray|$(BINDIR)/mynawatch-tray|' data/mynawatch-tray.desktop \
+		> $(DESTDIR)$(AUTOSTARTDIR)/mynawatch-tray.desktop
+	$(foreach i,$(ICONS),install -m644 data/icons/hicolor/scalable/status/$(i).svg $(DESTDIR)$(ICONDIR)/ &&) true
 	chmod 644 $(addprefix $(DESTDIR),$(INSTALLED_DATA))
 ifeq ($(DESTDIR),)
 	@rm -f $(OBSOLETE) 2>/dev/null || true
 	@echo
+	@# A theme's icon cache hides icons newer than it: refresh it where one exists.
+	@if [ -f $(DATADIR)/icons/hicolor/icon-theme.cache ]; then gtk-update-icon-cache -q $(DATADIR)/icons/hicolor 2>/dev/null || true; fi
 	@echo "Installed. Next:  systemctl --user daemon-reload && systemctl --user enable --now mynawatch"
 	@echo "(it then starts at every login and when a card reader is plugged in)"
+	@echo "The tray starts at the next login (or now: mynawatch-tray &)."
 endif
 
 uninstall:

@@ -75,24 +75,33 @@ pub fn compose_for(
 
     let mut actions = Vec::new();
     if registered == Registration::Unknown && a.status != Status::NotAMyNumberCard {
-        let (yes, no) = match lang {
-            Lang::Ja => ("保険証利用登録済み", "まだ登録していない"),
-            Lang::En => ("Registered for insurance", "Not registered yet"),
-        };
+        let (yes, no) = registration_answers(lang);
         actions.push((ACTION_REGISTERED_YES.to_string(), yes.to_string()));
         actions.push((ACTION_REGISTERED_NO.to_string(), no.to_string()));
     }
-    let guide = match lang {
-        Lang::Ja => "案内を開く",
-        Lang::En => "Open guide",
-    };
-    actions.push((ACTION_OPEN_GUIDE.to_string(), guide.to_string()));
+    actions.push((ACTION_OPEN_GUIDE.to_string(), guide_label(lang).to_string()));
 
     Notification {
         summary: summary(label, a, lang),
         body: body.join("\n"),
         urgency: urgency(a),
         actions,
+    }
+}
+
+/// The two answers to "registered for insurance?" (yes, not yet), as buttons and tray menu items.
+pub fn registration_answers(lang: Lang) -> (&'static str, &'static str) {
+    match lang {
+        Lang::Ja => ("保険証利用登録済み", "まだ登録していない"),
+        Lang::En => ("Registered for insurance", "Not registered yet"),
+    }
+}
+
+/// The label of the action that opens [`GUIDE_URL`].
+pub fn guide_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => "案内を開く",
+        Lang::En => "Open guide",
     }
 }
 

@@ -386,14 +386,30 @@ fn documented_install_list() -> BTreeSet<String> {
         .collect()
 }
 
+/// The tray binary, built beside the daemon by the same workspace build.
+fn tray_bin() -> PathBuf {
+    let p = Path::new(bin()).with_file_name("mynawatch-tray");
+    assert!(
+        p.is_file(),
+        "{} is missing: build the whole workspace (`cargo build` at the root)",
+        p.display()
+    );
+    p
+}
+
 fn make(args: &[&str], bin_copy: &Path) -> Output {
-    // BIN: a fresh copy of the built binary (newer than the sources, so make never rebuilds);
-    // CARGO=false: if it tried anyway, fail loudly instead of running cargo inside cargo test.
+    // BIN/TRAY_BIN: fresh copies of the built binaries (newer than the sources, so make never
+    // rebuilds); CARGO=false: if it tried anyway, fail loudly instead of running cargo inside cargo test.
+    let tray_copy = bin_copy.with_file_name("mynawatch-tray");
+    if !tray_copy.exists() {
+        fs::copy(tray_bin(), &tray_copy).expect("copy the tray binary");
+    }
     run(Command::new("make")
         .current_dir(repo())
         .arg("-s")
         .args(args)
         .arg(format!("BIN={}", bin_copy.display()))
+        .arg(format!("TRAY_BIN={}", tray_copy.display()))
         .arg("CARGO=false"))
 }
 
@@ -440,7 +456,7 @@ fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them
         documented
     );
     for (path, mode) in &installed {
-        let want = if path == "/usr/bin/mynawatch" {
+        let want = if path.starts_with("/usr/bin/") {
             0o755
         } else {
             0o644
@@ -452,6 +468,24 @@ fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them
         fs::read(at("/usr/bin/mynawatch")).unwrap(),
         fs::read(bin()).unwrap()
     );
+    assert_eq!(
+        fs::read(at("/usr/bin/mynawatch-tray")).unwrap(),
+        fs::read(tray_bin()).unwrap()
+    );
+    assert_eq!(
+        read_to(&at("/etc/xdg/autostart/mynawatch-tray.desktop")),
+        read("data/mynawatch-tray.desktop")
+    );
+    for icon in fs::read_dir(repo().join("data/icons/hicolor/scalable/status")).unwrap() {
+        let name = icon.unwrap().file_name().into_string().unwrap();
+        assert_eq!(
+            read_to(&at(&format!(
+                "/usr/share/icons/hicolor/scalable/status/{name}"
+            ))),
+            read(&format!("data/icons/hicolor/scalable/status/{name}")),
+            "every icon in data/icons is installed"
+        );
+    }
     assert_eq!(
         read_to(&at("/usr/lib/systemd/user/mynawatch.service")),
         read(UNIT)
@@ -742,4 +776,44 @@ fn make_demo_once_walks_through_the_four_statuses_and_leaves_nothing_running() {
         .filter(|c| c.contains(&dir))
         .collect();
     assert!(leftovers.is_empty(), "still running: {leftovers:?}");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The tray's autostart entry
+
+#[test]
+#[ignore = "e2e: run by scripts/test.sh"]
+fn tray_autostart_entry_passes_desktop_file_validate_and_starts_the_installed_tray() {
+    require_tool("desktop-file-validate");
+    let path = repo().join("data/mynawatch-tray.desktop");
+    let out = run(Command::new("desktop-file-validate").arg(&path));
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "desktop-file-validate: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let entry = read("data/mynawatch-tray.desktop");
+    let key = |k: &str| {
+        entry
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("no {k}= in the autostart entry"))
+    };
+    // make install rewrites exactly this path; the tray needs no arguments to find the daemon.
+    assert_eq!(key("Exec"), "/usr/bin/mynawatch-tray");
+    assert_eq!(key("Type"), "Application");
+    assert_eq!(key("Terminal"), "false");
+    assert!(key("Name[ja]").contains("トレイ"));
+    assert!(
+        !entry.lines().any(|l| l.starts_with("Hidden=")),
+        "an installed entry must not be hidden"
+    );
+    let icon = key("Icon");
+    assert!(
+        repo()
+            .join(format!("data/icons/hicolor/scalable/status/{icon}.svg"))
+            .is_file(),
+        "Icon={icon} is one of ours"
+    );
 }

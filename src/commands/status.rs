@@ -121,12 +121,8 @@ pub fn render(snap: &Snapshot, lang: Lang) -> String {
     }
     out.push_str(&render_reader_problems(snap, lang));
     if snap.cards.is_empty() {
-        out.push_str(match lang {
-            Lang::Ja => {
-                "記憶しているカードはありません。マイナンバーカードをリーダーに入れてください。\n"
-            }
-            Lang::En => "No cards remembered yet. Put your My Number Card into a reader.\n",
-        });
+        out.push_str(no_cards_text(lang));
+        out.push('\n');
     }
     for c in &snap.cards {
         out.push('\n');
@@ -135,27 +131,43 @@ pub fn render(snap: &Snapshot, lang: Lang) -> String {
     out
 }
 
+/// What to do while no card is remembered.
+pub fn no_cards_text(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => {
+            "記憶しているカードはありません。マイナンバーカードをリーダーに入れてください。"
+        }
+        Lang::En => "No cards remembered yet. Put your My Number Card into a reader.",
+    }
+}
+
+/// The status in words ("有効" / "valid"), as `status`, `watch` and the tray show it.
+pub fn status_text(status: Status, lang: Lang) -> &'static str {
+    match (status, lang) {
+        (Status::Valid, Lang::Ja) => "有効",
+        (Status::Valid, Lang::En) => "valid",
+        (Status::RenewalOpen, Lang::Ja) => "更新手続きができます",
+        (Status::RenewalOpen, Lang::En) => "renewal open",
+        (Status::ExpiredGrace, Lang::Ja) => "有効期限切れ（猶予期間中）",
+        (Status::ExpiredGrace, Lang::En) => "expired, grace period",
+        (Status::RegistrationLapsed, Lang::Ja) => "保険証利用登録が解除されました",
+        (Status::RegistrationLapsed, Lang::En) => "insurance registration cancelled",
+        (Status::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして判定できません",
+        (Status::NotAMyNumberCard, Lang::En) => "not a My Number Card",
+    }
+}
+
 /// The status in words, with the machine name that scripts and the D-Bus API use.
 fn status_words(status: &str, lang: Lang) -> String {
-    let words = match (status.parse::<Status>(), lang) {
-        (Ok(Status::Valid), Lang::Ja) => "有効",
-        (Ok(Status::Valid), Lang::En) => "valid",
-        (Ok(Status::RenewalOpen), Lang::Ja) => "更新手続きができます",
-        (Ok(Status::RenewalOpen), Lang::En) => "renewal open",
-        (Ok(Status::ExpiredGrace), Lang::Ja) => "有効期限切れ（猶予期間中）",
-        (Ok(Status::ExpiredGrace), Lang::En) => "expired, grace period",
-        (Ok(Status::RegistrationLapsed), Lang::Ja) => "保険証利用登録が解除されました",
-        (Ok(Status::RegistrationLapsed), Lang::En) => "insurance registration cancelled",
-        (Ok(Status::NotAMyNumberCard), Lang::Ja) => "マイナンバーカードとして判定できません",
-        (Ok(Status::NotAMyNumberCard), Lang::En) => "not a My Number Card",
-        (Err(_), _) => return status.to_string(),
-    };
-    format!("{words} ({status})")
+    match status.parse::<Status>() {
+        Ok(st) => format!("{} ({status})", status_text(st, lang)),
+        Err(_) => status.to_string(),
+    }
 }
 
 /// What `DaysLeft` counts depends on the status (docs/dbus-api.md): to expiry, to the grace end,
 /// or (negative) since the grace end.
-fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+pub fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
     let days = c.days_left;
     let status = c.status.parse::<Status>().ok()?;
     Some(match (status, lang) {
@@ -173,12 +185,17 @@ fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
     })
 }
 
-fn render_card(c: &CardSnapshot, lang: Lang) -> String {
-    let name = if c.label.is_empty() {
+/// The card's label, or the start of its key while it has none.
+pub fn card_name(c: &CardSnapshot) -> String {
+    if c.label.is_empty() {
         format!("{}…", &c.key[..c.key.len().min(8)])
     } else {
         c.label.clone()
-    };
+    }
+}
+
+fn render_card(c: &CardSnapshot, lang: Lang) -> String {
+    let name = card_name(c);
     let ja = lang == Lang::Ja;
     let here = match (c.present, ja) {
         (false, _) => "",
