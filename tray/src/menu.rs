@@ -406,6 +406,7 @@ mod tests {
     fn one_card(registered: &str) -> View {
         view(
             &DaemonState::Running(Snapshot {
+                reader_states: Vec::new(),
                 version: "0".into(),
                 readers: vec![],
                 cards: vec![CardSnapshot {

@@ -219,6 +219,7 @@ mod tests {
 
     fn running(cards: Vec<CardSnapshot>) -> DaemonState {
         DaemonState::Running(Snapshot {
+            reader_states: Vec::new(),
             version: "0".into(),
             readers: vec![],
             cards,
