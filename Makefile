@@ -2,7 +2,7 @@
 #
 #   make demo                      build and show the whole thing with virtual cards (scripts/demo.sh)
 #   make && sudo make install      system-wide under PREFIX (default /usr/local)
-#   make install PREFIX=$HOME/.local   per user, no root (no udev rule: see README.md)
+#   make install PREFIX=$HOME/.local   per user, no root
 #   make install DESTDIR=/tmp/pkg PREFIX=/usr   staged, for packagers
 #   sudo make uninstall            remove exactly what install put there (same PREFIX/DESTDIR)
 
@@ -14,12 +14,17 @@ MANDIR      ?= $(DATADIR)/man
 # systemd --user searches /usr/lib, /usr/local/lib and ~/.local/share (not ~/.local/lib).
 ifeq ($(PREFIX),$(HOME)/.local)
 SYSTEMDUSERUNITDIR ?= $(DATADIR)/systemd/user
-UDEVRULESDIR ?=
+AUTOSTARTDIR ?= $(HOME)/.config/autostart
 else
 SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
-# udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d (never /usr/local/...).
-UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,/etc/udev/rules.d)
+# Session managers read autostart entries only from $XDG_CONFIG_DIRS/autostart (/etc/xdg/autostart).
+AUTOSTARTDIR ?= /etc/xdg/autostart
 endif
+ICONDIR     ?= $(DATADIR)/icons/hicolor/scalable/status
+# Earlier versions installed a udev rule that started the service for every user (even those who
+# never enabled it); install and uninstall remove it. systemd's own rules start smartcard.target,
+# which the unit is wanted by. udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d.
+OBSOLETE    := /usr/lib/udev/rules.d/70-mynawatch.rules /etc/udev/rules.d/70-mynawatch.rules
 DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
@@ -29,30 +34,37 @@ CARGO       ?= cargo
 PROFILE     ?= release
 # cargo's "dev" profile builds into target/debug.
 BIN         ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))/mynawatch
+TRAY_BIN    ?= $(dir $(BIN))mynawatch-tray
 # The binary that writes the man page and completions (for `cargo install` users: the installed one).
 GEN         ?= $(BIN)
 DEMO_ARGS   ?=
 
 DBUS_NAME   := io.github.mynawatch.MynaWatch1
 SOURCES     := Cargo.toml Cargo.lock $(shell find src -name '*.rs' 2>/dev/null)
+TRAY_SOURCES := tray/Cargo.toml $(shell find tray/src -name '*.rs' 2>/dev/null)
+# One shape per state (the tray's IconName values).
+ICONS       := mynawatch-ok mynawatch-renewal mynawatch-expired mynawatch-cancelled \
+               mynawatch-unreadable mynawatch-offline
 
 # Every file `make install` creates, relative to DESTDIR (tests/ship.rs checks this list).
-INSTALLED_BIN  := $(BINDIR)/mynawatch
+INSTALLED_BIN  := $(BINDIR)/mynawatch $(BINDIR)/mynawatch-tray
 INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
                   $(DBUSSERVICEDIR)/$(DBUS_NAME).service \
-                  $(if $(UDEVRULESDIR),$(UDEVRULESDIR)/70-mynawatch.rules) \
                   $(MANDIR)/man1/mynawatch.1 \
                   $(BASHCOMPDIR)/mynawatch \
                   $(ZSHCOMPDIR)/_mynawatch \
-                  $(FISHCOMPDIR)/mynawatch.fish
+                  $(FISHCOMPDIR)/mynawatch.fish \
+                  $(AUTOSTARTDIR)/mynawatch-tray.desktop \
+                  $(foreach i,$(ICONS),$(ICONDIR)/$(i).svg)
 
 .PHONY: all build demo test man install install-bin install-data uninstall list-installed help
 
 all: build
 
-build: $(BIN)
+build: $(BIN) $(TRAY_BIN)
 
-$(BIN): $(SOURCES)
+# One cargo build makes both binaries (the workspace's default members).
+$(BIN) $(TRAY_BIN): $(SOURCES) $(TRAY_SOURCES)
 	$(CARGO) build --locked --profile $(PROFILE)
 	@touch $@
 
@@ -73,8 +85,9 @@ man: $(BIN)
 
 install: install-bin install-data
 
-install-bin: $(BIN)
-	install -Dm755 $(BIN) $(DESTDIR)$(INSTALLED_BIN)
+install-bin: $(BIN) $(TRAY_BIN)
+	install -Dm755 $(BIN) $(DESTDIR)$(BINDIR)/mynawatch
+	install -Dm755 $(TRAY_BIN) $(DESTDIR)$(BINDIR)/mynawatch-tray
 
 # The unit and the activation file name the binary by its installed path.
 install-data:
@@ -89,18 +102,26 @@ install-data:
 	$(GEN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/mynawatch
 	$(GEN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_mynawatch
 	$(GEN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/mynawatch.fish
-	chmod 644 $(addprefix $(DESTDIR),$(filter-out %.rules,$(INSTALLED_DATA)))
-ifneq ($(UDEVRULESDIR),)
-	install -Dm644 udev/70-mynawatch.rules $(DESTDIR)$(UDEVRULESDIR)/70-mynawatch.rules
-endif
+	install -d $(DESTDIR)$(AUTOSTARTDIR) $(DESTDIR)$(ICONDIR)
+	sed 's|/usr/bin/mynawatch-tray|$(BINDIR)/mynawatch-tray|' data/mynawatch-tray.desktop \
+		> $(DESTDIR)$(AUTOSTARTDIR)/mynawatch-tray.desktop
+	$(foreach i,$(ICONS),install -m644 data/icons/hicolor/scalable/status/$(i).svg $(DESTDIR)$(ICONDIR)/ &&) true
+	chmod 644 $(addprefix $(DESTDIR),$(INSTALLED_DATA))
 ifeq ($(DESTDIR),)
+	@rm -f $(OBSOLETE) 2>/dev/null || true
 	@echo
+	@# A theme's icon cache hides icons newer than it: refresh it where one exists.
+	@if [ -f $(DATADIR)/icons/hicolor/icon-theme.cache ]; then gtk-update-icon-cache -q $(DATADIR)/icons/hicolor 2>/dev/null || true; fi
 	@echo "Installed. Next:  systemctl --user daemon-reload && systemctl --user enable --now mynawatch"
-	@$(if $(UDEVRULESDIR),echo "Reader plug-in start: sudo udevadm control --reload",echo "No udev rule for a per-user install; enabling the unit still starts it via smartcard.target.")
+	@echo "(it then starts at every login and when a card reader is plugged in)"
+	@echo "The tray starts at the next login (or now: mynawatch-tray &)."
 endif
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_BIN) $(INSTALLED_DATA))
+ifeq ($(DESTDIR),)
+	@rm -f $(OBSOLETE) 2>/dev/null || true
+endif
 
 ## One installed path per line (for packagers and tests).
 list-installed:

@@ -12,10 +12,13 @@ pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod dbus;
+pub mod exit;
 pub mod logging;
 pub mod notify;
 pub mod pcsc;
+pub mod readers;
 pub mod rules;
+pub mod state_dir;
 pub mod store;
 
 pub use commands::run;

@@ -117,19 +117,69 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
     );
     assert_eq!(call(&c, &card, CARD, "SetLabel", &(7i32,)).await, args);
     assert_eq!(call(&c, &card, CARD, "SetLabel", &()).await, args);
-    // zbus 6 ignores extra trailing arguments (`SetLabel("a", "b")` sets "a"; `Refresh` with a
-    // 1 MiB string refreshes): harmless, since the leading ones are type-checked. Either is fine.
-    for r in [
-        call(&c, &card, CARD, "SetLabel", &("母", "b")).await,
-        call(&c, ROOT, MANAGER, "Refresh", &(mib.as_str(),)).await,
+    // Extra arguments are wrong arguments too, refused before the method runs: `Forget("x")` once
+    // forgot the card, `SetLabel("a", "b")` set "a", `Refresh(1 MiB)` refreshed.
+    for (path, iface, method, r) in [
+        (
+            &card,
+            CARD,
+            "Forget",
+            call(&c, &card, CARD, "Forget", &("x",)).await,
+        ),
+        (
+            &card,
+            CARD,
+            "Forget",
+            call(&c, &card, CARD, "Forget", &(true,)).await,
+        ),
+        (
+            &card,
+            CARD,
+            "SetLabel",
+            call(&c, &card, CARD, "SetLabel", &("x", "b")).await,
+        ),
+        (
+            &card,
+            CARD,
+            "SetInsuranceRegistered",
+            call(&c, &card, CARD, "SetInsuranceRegistered", &(true, 1u8)).await,
+        ),
+        (
+            &card,
+            CARD,
+            "SetCardExpires",
+            call(&c, &card, CARD, "SetCardExpires", &("", "")).await,
+        ),
+        (
+            &ROOT.to_string(),
+            MANAGER,
+            "Refresh",
+            call(&c, ROOT, MANAGER, "Refresh", &(mib.as_str(),)).await,
+        ),
+        (
+            &ROOT.to_string(),
+            MANAGER,
+            "Refresh",
+            call(&c, ROOT, MANAGER, "Refresh", &("x",)).await,
+        ),
     ] {
-        assert!(r.is_empty() || r == args, "{r}");
+        assert_eq!(r, args, "{method} on {path} ({iface}) with extra arguments");
     }
+    // …and nothing happened: the card is still there, with its label (busctl escapes 母 in octal).
+    assert_eq!(
+        support::daemon::property(&bus, &card, CARD, "Label"),
+        r#"s "\346\257\215""#
+    );
     let (ok, _, err) = busctl(
         &bus,
         &["call", NAME, &card, CARD, "SetCardExpires", "i", "5"],
     );
-    assert!(!ok && err.contains("Signature mismatch"), "{err}");
+    assert!(
+        !ok && err.contains("SetCardExpires takes (s), not (i)"),
+        "{err}"
+    );
+    let (ok, _, err) = busctl(&bus, &["call", NAME, &card, CARD, "Forget", "s", "x"]);
+    assert!(!ok && err.contains("Forget takes (), not (s)"), "{err}");
     // Unknown members, read-only properties.
     let unknown_method = "org.freedesktop.DBus.Error.UnknownMethod";
     assert_eq!(

@@ -100,6 +100,7 @@ fn added_text(card: &CardSnapshot, lang: Lang) -> String {
     let snap = client::Snapshot {
         version: String::new(),
         readers: Vec::new(),
+        reader_states: Vec::new(),
         cards: vec![card.clone()],
     };
     let report = super::status::render(&snap, lang);

@@ -58,6 +58,96 @@ pub fn pin_counters(pins: &PinCounters) -> BTreeMap<String, (String, i32)> {
 }
 
 impl CardView {
+    /// The D-Bus properties that differ from `old`, by name, with their new values.
+    pub fn changed_since(
+        &self,
+        old: &CardView,
+    ) -> std::collections::HashMap<&'static str, zbus::zvariant::Variant<'static>> {
+        use zbus::zvariant::Variant;
+        let mut changed = std::collections::HashMap::new();
+        let mut put = |name: &'static str, differs: bool, value: Variant<'static>| {
+            if differs {
+                changed.insert(name, value);
+            }
+        };
+        put(
+            "Status",
+            self.status != old.status,
+            Variant::from(self.status.clone()),
+        );
+        put(
+            "CertificateExpires",
+            self.certificate_expires != old.certificate_expires,
+            Variant::from(self.certificate_expires.clone()),
+        );
+        put(
+            "RenewalOpens",
+            self.renewal_opens != old.renewal_opens,
+            Variant::from(self.renewal_opens.clone()),
+        );
+        put(
+            "InsuranceUsableUntil",
+            self.insurance_usable_until != old.insurance_usable_until,
+            Variant::from(self.insurance_usable_until.clone()),
+        );
+        put(
+            "DaysLeft",
+            self.days_left != old.days_left,
+            Variant::from(self.days_left),
+        );
+        put(
+            "InsuranceRegistered",
+            self.insurance_registered != old.insurance_registered,
+            Variant::from(self.insurance_registered.clone()),
+        );
+        put(
+            "Present",
+            self.present != old.present,
+            Variant::from(self.present),
+        );
+        put(
+            "Label",
+            self.label != old.label,
+            Variant::from(self.label.clone()),
+        );
+        put(
+            "Actions",
+            self.actions != old.actions,
+            Variant::from(self.actions.clone()),
+        );
+        put(
+            "CardExpires",
+            self.card_expires != old.card_expires,
+            Variant::from(self.card_expires.clone()),
+        );
+        put(
+            "CardExpiresSource",
+            self.card_expires_source != old.card_expires_source,
+            Variant::from(self.card_expires_source.clone()),
+        );
+        put(
+            "Origin",
+            self.origin != old.origin,
+            Variant::from(self.origin.clone()),
+        );
+        put(
+            "Kind",
+            self.kind != old.kind,
+            Variant::from(self.kind.clone()),
+        );
+        put(
+            "PinCounters",
+            self.pin_counters != old.pin_counters,
+            Variant::from(self.pin_counters.clone()),
+        );
+        put(
+            "LastSeen",
+            self.last_seen != old.last_seen,
+            Variant::from(self.last_seen.clone()),
+        );
+        changed
+    }
+
     pub fn new(a: &Assessment, registered: Registration, present: bool, label: &str) -> Self {
         let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         CardView {

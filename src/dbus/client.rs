@@ -80,7 +80,18 @@ pub struct ActionSnapshot {
 pub struct Snapshot {
     pub version: String,
     pub readers: Vec<String>,
+    /// What the daemon knows about each reader (empty from a daemon without `ReaderStates`).
+    pub reader_states: Vec<ReaderStateSnapshot>,
     pub cards: Vec<CardSnapshot>,
+}
+
+/// One entry of the Manager's `ReaderStates`, ids as the daemon sent them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReaderStateSnapshot {
+    pub reader: String,
+    pub state: String,
+    /// "" when nothing is wrong.
+    pub reason: String,
 }
 
 fn prop<T>(props: &HashMap<String, OwnedVariant>, name: &str) -> Option<T>
@@ -278,6 +289,18 @@ pub async fn snapshot(conn: &Connection) -> Result<Snapshot, ClientError> {
     Ok(Snapshot {
         version: manager.version().await?,
         readers: manager.readers().await?,
+        // An older daemon has no ReaderStates: show what it has.
+        reader_states: manager
+            .reader_states()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(reader, state, reason)| ReaderStateSnapshot {
+                reader,
+                state,
+                reason,
+            })
+            .collect(),
         cards,
     })
 }

@@ -16,8 +16,15 @@ use super::{ask, card_path, parse_new_card, Error, Request};
 /// A thin handle over shared state: one clone is served, the daemon's [`super::Publisher`] keeps another.
 #[derive(Clone)]
 pub struct Manager {
-    pub(super) readers: Arc<Mutex<Vec<String>>>,
+    pub(super) readers: Arc<Mutex<Readers>>,
     pub(super) requests: mpsc::Sender<Request>,
+}
+
+/// The two reader properties, changed together.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Readers {
+    pub names: Vec<String>,
+    pub states: Vec<(String, String, String)>,
 }
 
 impl Manager {
@@ -46,7 +53,15 @@ impl Manager {
     /// Names of the smart-card readers pcscd currently reports (empty when pcscd is down).
     #[zbus(property)]
     fn readers(&self) -> Vec<String> {
-        self.readers.lock().expect("readers lock").clone()
+        self.readers.lock().expect("readers lock").names.clone()
+    }
+
+    /// What the daemon knows about each reader: (reader name, state, reason). State is one of
+    /// empty, reading, read, retrying, failed, not-a-my-number-card; reason is "" or says why a
+    /// card could not be used (see docs/dbus-api.md).
+    #[zbus(property)]
+    fn reader_states(&self) -> Vec<(String, String, String)> {
+        self.readers.lock().expect("readers lock").states.clone()
     }
 
     /// Re-read every card that is in a reader now and re-evaluate all remembered cards for today.

@@ -7,17 +7,21 @@ mod card;
 pub mod client;
 mod error;
 mod manager;
+mod strict;
 
 pub use card::{pin_counters, Card, CardProxy, CardView};
 pub use error::Error;
 pub use manager::{Manager, ManagerProxy};
+pub use strict::Strict;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use tokio::sync::{mpsc, oneshot};
 use zbus::object_server::SignalEmitter;
+use zbus::zvariant::Variant;
 use zbus::{fdo, Connection, OwnedObjectPath};
 
 use crate::card::CardKey;
@@ -225,7 +229,7 @@ impl Publisher {
         let manager = Manager::new(requests.clone());
         let server = conn.object_server();
         server.at(ROOT_PATH, fdo::ObjectManager).await?;
-        server.at(ROOT_PATH, manager.clone()).await?;
+        server.at(ROOT_PATH, Strict::new(manager.clone())).await?;
         Ok(Publisher {
             conn: conn.clone(),
             manager,
@@ -255,18 +259,31 @@ impl Publisher {
         Ok(SignalEmitter::new(&self.conn, path.to_string())?.into_owned())
     }
 
-    /// Set the Manager's Readers (PropertiesChanged only when the list changed).
-    pub async fn set_readers(&self, readers: Vec<String>) -> zbus::Result<()> {
-        {
+    /// Set the Manager's `Readers` and `ReaderStates`: one PropertiesChanged with those that changed.
+    pub async fn set_readers(
+        &self,
+        names: Vec<String>,
+        states: &[crate::readers::ReaderStatus],
+    ) -> zbus::Result<()> {
+        let new = manager::Readers {
+            names,
+            states: states.iter().map(|s| s.to_wire()).collect(),
+        };
+        let old = {
             let mut current = self.manager.readers.lock().expect("readers lock");
-            if *current == readers {
+            if *current == new {
                 return Ok(());
             }
-            *current = readers;
+            std::mem::replace(&mut *current, new.clone())
+        };
+        let mut changed: HashMap<&str, Variant<'_>> = HashMap::new();
+        if old.names != new.names {
+            changed.insert("Readers", Variant::from(new.names));
         }
-        self.manager
-            .readers_changed(&self.emitter(ROOT_PATH)?)
-            .await
+        if old.states != new.states {
+            changed.insert("ReaderStates", Variant::from(new.states));
+        }
+        properties_changed(&self.emitter(ROOT_PATH)?, MANAGER_INTERFACE, changed).await
     }
 
     /// The keys of the card objects currently published.
@@ -288,7 +305,8 @@ impl Publisher {
         cards.get(key).map(|c| c.get_view())
     }
 
-    /// Add the card's object, or update it and emit PropertiesChanged for each property that changed.
+    /// Add the card's object, or update it and emit one PropertiesChanged carrying every property
+    /// that changed, so a client never sees half an update.
     pub async fn publish_card(&self, key: &CardKey, view: CardView) -> zbus::Result<()> {
         let path = card_path(key);
         let existing = self.cards.lock().expect("cards lock").get(key).cloned();
@@ -298,67 +316,31 @@ impl Publisher {
                 view: Arc::new(Mutex::new(view)),
                 requests: self.requests.clone(),
             };
+            // InterfacesAdded (with all properties) comes from the ObjectManager. The map says the
+            // object exists only once it does.
+            if let Some(_clash) = self
+                .conn
+                .object_server()
+                .at(&path, Strict::new(card.clone()))
+                .await?
+            {
+                tracing::warn!(card = %key, "card object already registered");
+            }
             self.cards
                 .lock()
                 .expect("cards lock")
-                .insert(key.clone(), card.clone());
-            // InterfacesAdded (with all properties) comes from the ObjectManager.
-            if let Some(_clash) = self.conn.object_server().at(&path, card).await? {
-                tracing::warn!(card = %key, "card object already registered");
-            }
+                .insert(key.clone(), card);
             return Ok(());
         };
         let old = {
             let mut v = card.view.lock().expect("card view lock");
             std::mem::replace(&mut *v, view.clone())
         };
-        let e = self.emitter(path.as_str())?;
-        if old.status != view.status {
-            card.status_changed(&e).await?;
+        let changed = view.changed_since(&old);
+        if changed.is_empty() {
+            return Ok(());
         }
-        if old.certificate_expires != view.certificate_expires {
-            card.certificate_expires_changed(&e).await?;
-        }
-        if old.renewal_opens != view.renewal_opens {
-            card.renewal_opens_changed(&e).await?;
-        }
-        if old.insurance_usable_until != view.insurance_usable_until {
-            card.insurance_usable_until_changed(&e).await?;
-        }
-        if old.days_left != view.days_left {
-            card.days_left_changed(&e).await?;
-        }
-        if old.insurance_registered != view.insurance_registered {
-            card.insurance_registered_changed(&e).await?;
-        }
-        if old.present != view.present {
-            card.present_changed(&e).await?;
-        }
-        if old.label != view.label {
-            card.label_changed(&e).await?;
-        }
-        if old.actions != view.actions {
-            card.actions_changed(&e).await?;
-        }
-        if old.card_expires != view.card_expires {
-            card.card_expires_changed(&e).await?;
-        }
-        if old.card_expires_source != view.card_expires_source {
-            card.card_expires_source_changed(&e).await?;
-        }
-        if old.origin != view.origin {
-            card.origin_changed(&e).await?;
-        }
-        if old.kind != view.kind {
-            card.kind_changed(&e).await?;
-        }
-        if old.pin_counters != view.pin_counters {
-            card.pin_counters_changed(&e).await?;
-        }
-        if old.last_seen != view.last_seen {
-            card.last_seen_changed(&e).await?;
-        }
-        Ok(())
+        properties_changed(&self.emitter(path.as_str())?, CARD_INTERFACE, changed).await
     }
 
     /// Remove a card's object (InterfacesRemoved comes from the ObjectManager). `false` if it had none.
@@ -368,7 +350,7 @@ impl Publisher {
         }
         self.conn
             .object_server()
-            .remove::<Card, _>(card_path(key))
+            .remove::<Strict<Card>, _>(card_path(key))
             .await?;
         Ok(true)
     }
@@ -395,6 +377,16 @@ impl Publisher {
         let e = self.emitter(card_path(key).as_str())?;
         Card::re_registration_needed(&e, deadline).await
     }
+}
+
+/// Emit one `org.freedesktop.DBus.Properties.PropertiesChanged` for `interface` at the emitter's path.
+async fn properties_changed(
+    emitter: &SignalEmitter<'_>,
+    interface: &'static str,
+    changed: HashMap<&str, Variant<'_>>,
+) -> zbus::Result<()> {
+    let interface = zbus::names::InterfaceName::from_static_str(interface)?;
+    fdo::Properties::properties_changed(emitter, interface, changed, Cow::Borrowed(&[])).await
 }
 
 impl Card {

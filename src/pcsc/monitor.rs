@@ -1,4 +1,4 @@
-//! The reader monitor: one named thread blocks in `SCardGetStatusChange` (infinite timeout) on every
+//! The reader monitor: one named thread blocks in `SCardGetStatusChange` (for [`LONG_WAIT`]) on every
 //! reader plus the PnP pseudo-reader and turns what pcscd reports into [`ReaderEvent`]s on a tokio
 //! channel. Idle means zero wake-ups; shutdown uses `SCardCancel`.
 //!
@@ -35,6 +35,11 @@ const BACKOFF_MAX: Duration = Duration::from_secs(30);
 /// How often `shutdown` repeats `SCardCancel`: a cancel only wakes a call already blocked, so one
 /// that lands between two calls is lost and must be repeated.
 const CANCEL_EVERY: Duration = Duration::from_millis(100);
+/// How long one `SCardGetStatusChange` may block. Not INFINITE: libpcsclite turns an infinite wait
+/// into a `poll` that wakes every 60 s to re-check pcscd, while a finite one is a single `poll` of
+/// that length (winscard_clnt.c; seen with strace: 3 wake-ups a minute vs none). 0x7FFF_FFFF ms,
+/// about 24.8 days, is the longest `poll(2)` takes; when it ends, the loop simply waits again.
+pub const LONG_WAIT: Duration = Duration::from_millis(0x7FFF_FFFF);
 /// Wait between retries while the event channel is full.
 const FULL_RETRY: Duration = Duration::from_millis(50);
 
@@ -292,7 +297,7 @@ impl Runner<'_> {
             if self.shared.stopped() {
                 return End::Stop;
             }
-            match ctx.get_status_change(None, &mut states) {
+            match ctx.get_status_change(LONG_WAIT, &mut states) {
                 Ok(()) => {}
                 // Shutdown (or a re-scan request): the flag says which.
                 Err(PcscError::Cancelled) if self.shared.stopped() => return End::Stop,
