@@ -33,8 +33,9 @@ endif
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 CARGO       ?= cargo
-# "dist" (Cargo.toml): fat LTO, one codegen unit, no symbols — what the packages ship.
-PROFILE     ?= dist
+PROFILE     ?= release
+# What `make deb`/`make rpm` build: "dist" (Cargo.toml), fat LTO, one codegen unit, no symbols.
+PKG_PROFILE ?= dist
 # cargo's "dev" profile builds into target/debug.
 BIN         ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))/mynawatch
 # The binary that writes the man page and completions (for `cargo install` users: the installed one).
@@ -127,16 +128,16 @@ list-installed:
 ## packages add (copyright, changelog, RPM preset) are in Cargo.toml; scripts/package-test.sh checks them.
 packages: deb rpm
 
-deb: build $(TOOLS)/.cargo-deb-$(CARGO_DEB_VERSION)
+deb: $(TOOLS)/.cargo-deb-$(CARGO_DEB_VERSION)
 	rm -rf $(PKGROOT)/deb
 	$(MAKE) --no-print-directory install DESTDIR=$(PKGROOT)/deb PREFIX=/usr \
-		ZSHCOMPDIR=/usr/share/zsh/vendor-completions PROFILE=$(PROFILE) BIN=$(BIN) GEN=$(GEN)
+		ZSHCOMPDIR=/usr/share/zsh/vendor-completions PROFILE=$(PKG_PROFILE)
 	PATH="$(TOOLS)/bin:$$PATH" $(CARGO) deb --no-build --output $(PKGDIR)/
 
-rpm: build $(TOOLS)/.cargo-generate-rpm-$(CARGO_GENERATE_RPM_VERSION)
+rpm: $(TOOLS)/.cargo-generate-rpm-$(CARGO_GENERATE_RPM_VERSION)
 	rm -rf $(PKGROOT)/rpm
 	$(MAKE) --no-print-directory install DESTDIR=$(PKGROOT)/rpm PREFIX=/usr \
-		ZSHCOMPDIR=/usr/share/zsh/site-functions PROFILE=$(PROFILE) BIN=$(BIN) GEN=$(GEN)
+		ZSHCOMPDIR=/usr/share/zsh/site-functions PROFILE=$(PKG_PROFILE)
 	PATH="$(TOOLS)/bin:$$PATH" $(CARGO) generate-rpm --output $(PKGDIR)/
 
 $(TOOLS)/.cargo-deb-$(CARGO_DEB_VERSION):

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Debian/Ubuntu), checks formatting and lints, then runs
 # every test — unit tests and end-to-end tests against real pcscd + vpcd, dbus-daemon and a notification
-# server — inside a private namespace (scripts/e2e-env.sh), then the package test (scripts/package-test.sh).
-# Extra arguments go to `cargo test`.
+# server — inside a private namespace (scripts/e2e-env.sh). Extra arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +16,3 @@ cargo test --no-run --locked
 ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
 MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "$@"
-
-# The packages: built, linted, installed, upgraded and purged with the machine's real dpkg and apt, so
-# outside the namespace and as root (a failure for other users).
-MYNAWATCH_E2E=1 scripts/package-test.sh
