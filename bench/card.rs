@@ -178,8 +178,8 @@ fn file_size(path: &str) -> String {
 
 fn main() {
     if std::env::var_os("MW_E2E_DIR").is_none() {
-        eprintln!("skipping: run inside the e2e namespace (bench/card.sh)");
-        return;
+        eprintln!("needs pcscd + vpcd: run bench/card.sh (it enters the e2e namespace)");
+        std::process::exit(2);
     }
     let mw = env!("CARGO_BIN_EXE_mynawatch");
     let ctx = Context::establish(Scope::User).expect("pcscd");

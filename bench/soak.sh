@@ -18,7 +18,7 @@ ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
 start=$(date +%s)
 MW_SOAK_CYCLES=$cycles "${ns[@]}" scripts/e2e-env.sh \
-  cargo test --release --offline --test soak soak_insert_remove_cycles -- --nocapture >"$log" 2>&1 \
+  cargo test --release --offline --test soak soak_insert_remove_cycles -- --include-ignored --nocapture >"$log" 2>&1 \
   || { cat "$log" >&2; echo "soak FAILED" >&2; exit 1; }
 secs=$(( $(date +%s) - start ))
 grep '^soak:' "$log" >&2

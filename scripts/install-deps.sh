@@ -9,7 +9,8 @@ packages=(
   dbus libglib2.0-bin python3-dbusmock            # tests/demo: private session bus, gdbus, notification server
   opensc pcsc-tools                               # interoperability check of the virtual card, pcsc_scan
   iproute2 util-linux strace libnotify-bin systemd udev # ss/ip, unshare, idle syscall check, notify-send, systemd-analyze, udevadm
-  dpkg-dev lintian rpm cpio zsh                   # scripts/package-test.sh: cargo-deb's dpkg-shlibdeps, .deb lint, .rpm inspection, zsh fpath
+  make man-db zsh fish                            # make install/demo, man page lint, completion syntax checks
+  dpkg-dev lintian rpm cpio                       # scripts/package-test.sh: dpkg-shlibdeps (cargo-deb), .deb lint, .rpm inspection
 )
 
 missing=()

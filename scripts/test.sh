@@ -15,4 +15,14 @@ cargo test --no-run --locked
 
 ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
-MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "$@"
+# Tests that need this environment or a system tool are #[ignore = "e2e: …"] (plain `cargo test`
+# reports them as ignored); here every one of them runs, and a missing piece fails it
+# (tests/support/mod.rs). `write_fuzz_seeds` is a by-hand tool that rewrites fuzz/seeds/, not a test.
+# Our test-binary flags go after the caller's `--` if there is one, else after our own.
+args=() harness=(--include-ignored --skip write_fuzz_seeds) split=0
+for a in "$@"; do
+  args+=("$a")
+  if [ "$a" = "--" ] && [ $split -eq 0 ]; then args+=("${harness[@]}"); split=1; fi
+done
+[ $split -eq 1 ] || args+=(-- "${harness[@]}")
+MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${args[@]}"

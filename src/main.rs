@@ -9,6 +9,8 @@ fn main() -> ExitCode {
     mynawatch::logging::init(cli.verbose);
     match mynawatch::run(cli) {
         Ok(code) => code,
+        // `mynawatch status | head -1`: the reader has what it wanted.
+        Err(err) if mynawatch::commands::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("mynawatch: {err:#}");
             ExitCode::from(2)

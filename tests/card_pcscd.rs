@@ -11,7 +11,7 @@ use mynawatch::pcsc::transport::{read_reader, readers_with_card};
 use mynawatch::rules::{PinState, TokenKind};
 use pcsc::{Context, Scope};
 use support::bin;
-use support::pcscd::{e2e, slots, SimCard, SLOT0, SLOT1};
+use support::pcscd::{require, slots, SimCard, SLOT0, SLOT1};
 
 fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -39,11 +39,10 @@ fn read_json(args: &[&str]) -> serde_json::Value {
     serde_json::from_str(&out).expect("JSON output")
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn reads_dates_and_counters_through_pcscd_without_sending_a_pin() {
-    if !e2e() {
-        return;
-    }
+    require();
     let _slots = slots();
     let card = SimCard::start(
         SLOT0,
@@ -93,11 +92,10 @@ fn reads_dates_and_counters_through_pcscd_without_sending_a_pin() {
     assert_eq!(card.remove(), Some(0));
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn card_in_the_second_slot_is_found() {
-    if !e2e() {
-        return;
-    }
+    require();
     let _slots = slots();
     let card = SimCard::start(SLOT1, &["--expires", "2031-07-07", "--serial", "2"]);
     let ctx = Context::establish(Scope::User).unwrap();
@@ -114,11 +112,10 @@ fn card_in_the_second_slot_is_found() {
     assert_eq!(v["reader"], "Virtual PCD 00 01");
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn removal_mid_read_is_a_clear_card_removed_result() {
-    if !e2e() {
-        return;
-    }
+    require();
     let _slots = slots();
     // Pulled during the certificate read (after SELECT, label, SELECT EF and two chunks).
     let mut card = SimCard::start(
@@ -143,11 +140,10 @@ fn removal_mid_read_is_a_clear_card_removed_result() {
     assert_eq!(card.wait_removed(), Some(0));
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn faults_through_pcscd() {
-    if !e2e() {
-        return;
-    }
+    require();
     let _slots = slots();
     // Some cards answer 6F 00 to the first command after power-up: retried once.
     let card = SimCard::start(SLOT0, &["--expires", "2027-02-14", "--fault", "first-6f00"]);
@@ -177,11 +173,10 @@ fn faults_through_pcscd() {
     drop(card);
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn no_card_exits_1_with_one_line() {
-    if !e2e() {
-        return;
-    }
+    require();
     let _slots = slots();
     let (code, out, err) = read_cli(&[]);
     assert_eq!(code, Some(1), "stdout: {out}");
@@ -210,11 +205,10 @@ fn no_pcscd_is_named_clearly() {
     );
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn opensc_jpki_driver_reads_the_virtual_card() {
-    if !e2e() {
-        return;
-    }
+    require();
     let _slots = slots();
     let card = SimCard::start(
         SLOT0,

@@ -1,6 +1,6 @@
 //! The daemon binary with real components: a private session bus, python3-dbusmock's notification
 //! server, pcscd + vpcd with the virtual card (`mynawatch sim-card`), checked over D-Bus
-//! (`mynawatch watch --json`, `status --json`, busctl). pcscd tests skip without MW_E2E_DIR.
+//! (`mynawatch watch --json`, `status --json`, busctl). pcscd tests are `#[ignore = "e2e: …"]` (tests/support/mod.rs).
 
 mod support;
 
@@ -191,11 +191,10 @@ fn stop(bus: &PrivateBus, mut daemon: Daemon) {
     });
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn inserted_card_is_published_notified_once_and_remembered() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
     let notifications = support::bus::NotificationServer::start(&bus, Some("body actions"));
@@ -282,11 +281,10 @@ fn inserted_card_is_published_notified_once_and_remembered() {
     );
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_card_past_the_grace_period_asks_to_register_again() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
     let state = tempfile::tempdir().unwrap();
@@ -308,11 +306,10 @@ fn a_card_past_the_grace_period_asks_to_register_again() {
 /// With readers attached and no card, the daemon sleeps: no wake-ups and no CPU time at all over
 /// the idle window (MW_IDLE_SECS, default 30). A thread can only make a new syscall after waking,
 /// and waking is a context switch, so zero switches and zero CPU time mean zero syscalls.
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn idle_daemon_does_not_wake_up() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
     let state = tempfile::tempdir().unwrap();

@@ -546,11 +546,10 @@ fn apdus_seen(sim_log: &str) -> Vec<String> {
 /// Whatever a client asks (Refresh storms, hostile arguments, Forget + Refresh), the card receives
 /// only the fixed read sequence, again and again: SELECT, READ BINARY and the 4-byte VERIFY that asks
 /// for a retry counter — never a VERIFY with data (a PIN), never another instruction.
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn whatever_a_client_calls_the_card_sees_only_the_fixed_read_sequence() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();

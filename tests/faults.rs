@@ -69,11 +69,10 @@ fn no_temp_files(dir: &Path) {
     }
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_read_only_state_dir_keeps_changes_in_memory_until_writable() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let bus = PrivateBus::start();
     let top = tempfile::tempdir().unwrap();
     let dir = top.path().join("state");
@@ -125,11 +124,10 @@ fn a_read_only_state_dir_keeps_changes_in_memory_until_writable() {
     assert!(state_file(&dir).contains("kept-while-read-only"));
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_full_disk_fails_the_save_and_never_truncates_the_state_file() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let bus = PrivateBus::start();
     let top = tempfile::tempdir().unwrap();
     let dir = top.path().join("state");

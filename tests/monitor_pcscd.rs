@@ -1,6 +1,6 @@
 //! The reader monitor against a real pcscd with the vpcd virtual readers (scripts/e2e-env.sh):
 //! reader list, card insert/remove in two readers, prompt shutdown, receiver gone, pcscd restart.
-//! Skips without MW_E2E_DIR.
+//! Marked `#[ignore = "e2e: …"]`: run by scripts/test.sh (see tests/support/mod.rs).
 
 mod support;
 
@@ -24,12 +24,10 @@ const EVENT_WAIT: Duration = Duration::from_secs(10);
 /// each test holds it across awaits (and a panicking test must not poison it for the others).
 static SLOTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-async fn e2e() -> Option<tokio::sync::MutexGuard<'static, ()>> {
-    if std::env::var_os("MW_E2E_DIR").is_none() {
-        eprintln!("skipping: needs pcscd + vpcd (run inside scripts/e2e-env.sh)");
-        return None;
-    }
-    Some(SLOTS.lock().await)
+/// Fail unless inside scripts/e2e-env.sh, then take the slots.
+async fn e2e() -> tokio::sync::MutexGuard<'static, ()> {
+    support::pcscd::require();
+    SLOTS.lock().await
 }
 
 /// A minimal vpcd card: connecting inserts it, `remove` (or drop) closes the socket.
@@ -167,9 +165,10 @@ fn shutdown_promptly(m: Monitor) {
     );
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_and_cards_in_two_readers() {
-    let Some(_slots) = e2e().await else { return };
+    let _slots = e2e().await;
     let (m, mut rx) = start();
     // The very first event is the reader list, before any card event.
     let first = tokio::time::timeout(EVENT_WAIT, rx.recv())
@@ -219,9 +218,10 @@ async fn readers_and_cards_in_two_readers() {
     assert_eq!(rx.recv().await, None);
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_already_present_at_start_is_reported() {
-    let Some(_slots) = e2e().await else { return };
+    let _slots = e2e().await;
     let card = Card::insert(PORT0);
     {
         // Wait until pcscd itself has seen it.
@@ -251,9 +251,10 @@ async fn card_already_present_at_start_is_reported() {
         .unwrap();
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_right_after_spawn_is_prompt() {
-    let Some(_slots) = e2e().await else { return };
+    let _slots = e2e().await;
     // Several times: the stop may land before, during or after establishing the context.
     for _ in 0..5 {
         let (m, _rx) = start();
@@ -263,9 +264,10 @@ async fn shutdown_right_after_spawn_is_prompt() {
     }
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thread_exits_when_the_receiver_is_dropped() {
-    let Some(_slots) = e2e().await else { return };
+    let _slots = e2e().await;
     let (m, mut rx) = start();
     expect(&mut rx, "reader list", both_readers).await;
     drop(rx);
@@ -283,12 +285,11 @@ async fn thread_exits_when_the_receiver_is_dropped() {
         .unwrap();
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pcscd_restart_gives_service_down_then_readers_again() {
-    let Some(_slots) = e2e().await else { return };
-    let Some(mut pcscd) = PcscdControl::take() else {
-        return;
-    };
+    let _slots = e2e().await;
+    let mut pcscd = PcscdControl::take();
 
     let (m, mut rx) = start();
     expect(&mut rx, "reader list", both_readers).await;

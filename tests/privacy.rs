@@ -106,11 +106,10 @@ impl Drop for Monitor {
     }
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn no_serial_subject_or_birthday_leaks_at_the_most_verbose_level() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
     let capture = bus.dir.path().join("dbus-monitor.txt");

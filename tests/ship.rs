@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use support::{bin, wait_for};
+use support::{bin, require_tool, wait_for};
 
 const BUS_NAME: &str = "io.github.mynawatch.MynaWatch1";
 const UNIT: &str = "systemd/mynawatch.service";
@@ -31,15 +31,6 @@ fn repo() -> PathBuf {
 
 fn read(rel: &str) -> String {
     fs::read_to_string(repo().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
-
-fn have(tool: &str) -> bool {
-    Command::new(tool)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
 }
 
 fn run(cmd: &mut Command) -> Output {
@@ -84,12 +75,10 @@ fn verify(dir: &Path, unit: &Path, man_path: Option<&Path>) -> Output {
     run(c.arg(unit))
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn systemd_unit_passes_verify_and_verify_catches_mistakes() {
-    if !have("systemd-analyze") {
-        eprintln!("skipped: systemd-analyze not installed");
-        return;
-    }
+    require_tool("systemd-analyze");
     let unit_text = read(UNIT);
     let d = tmp();
     let out = verify(d.path(), &unit_for_test(d.path(), &unit_text), None);
@@ -131,12 +120,10 @@ fn systemd_unit_passes_verify_and_verify_catches_mistakes() {
     }
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn systemd_unit_security_exposure_is_ok_and_recorded_in_the_docs() {
-    if !have("systemd-analyze") {
-        eprintln!("skipped: systemd-analyze not installed");
-        return;
-    }
+    require_tool("systemd-analyze");
     let d = tmp();
     let unit = unit_for_test(d.path(), &read(UNIT));
     let out = run(systemd_analyze(d.path())
@@ -287,10 +274,8 @@ impl Drop for ActivatingBus {
 
 #[test]
 fn dbus_daemon_loads_the_activation_file_and_a_call_starts_the_daemon() {
-    if !have("dbus-daemon") || !have("busctl") {
-        eprintln!("skipped: dbus-daemon or busctl not installed");
-        return;
-    }
+    require_tool("dbus-daemon");
+    require_tool("busctl");
     let bus = ActivatingBus::start();
     let out = bus.busctl(&["list", "--activatable", "--no-legend"]);
     assert!(
@@ -302,13 +287,6 @@ fn dbus_daemon_loads_the_activation_file_and_a_call_starts_the_daemon() {
         text(&out.stderr)
     );
 
-    let has_daemon = run(Command::new(bin()).args(["daemon", "--help"]))
-        .status
-        .success();
-    if !has_daemon {
-        eprintln!("skipped the activation call: this build has no `daemon` subcommand yet");
-        return;
-    }
     // Any call to the name makes the bus run Exec= (no systemd here) and wait for the name.
     let out = bus.busctl(&[
         "call",
@@ -381,12 +359,10 @@ fn files_under(root: &Path) -> BTreeMap<String, u32> {
     out
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them() {
-    if !have("make") {
-        eprintln!("skipped: make not installed");
-        return;
-    }
+    require_tool("make");
     let d = tmp();
     let bin_copy = d.path().join("mynawatch");
     fs::copy(bin(), &bin_copy).unwrap();
@@ -436,13 +412,27 @@ fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them
     );
     let page = at("/usr/share/man/man1/mynawatch.1");
     assert_eq!(read_to(&page), read("docs/mynawatch.1"));
-    let bash = at("/usr/share/bash-completion/completions/mynawatch");
-    assert!(run(Command::new("bash").arg("-n").arg(&bash))
-        .status
-        .success());
+    // The completions that are installed are valid for their shells. zsh's directory depends on the
+    // distribution (vendor-completions on Debian/Ubuntu): take it from the documented list.
+    let zsh = documented
+        .iter()
+        .find(|p| p.ends_with("/_mynawatch"))
+        .expect("README.md lists the zsh completion");
+    for (shell, path) in [
+        ("bash", "/usr/share/bash-completion/completions/mynawatch"),
+        ("zsh", zsh.as_str()),
+        (
+            "fish",
+            "/usr/share/fish/vendor_completions.d/mynawatch.fish",
+        ),
+    ] {
+        assert_valid_shell(shell, &at(path));
+    }
 
     // The man page the unit's Documentation= names is the installed one, and it renders cleanly.
-    if have("systemd-analyze") && have("man") {
+    require_tool("systemd-analyze");
+    require_tool("man");
+    {
         let v = tmp();
         let out = verify(
             v.path(),
@@ -508,26 +498,40 @@ fn committed_man_page_is_the_generated_one() {
     );
 }
 
+/// `shell`'s own parser accepts the script at `path` (and rejects a broken one, or this proves nothing).
+fn assert_valid_shell(shell: &str, path: &Path) {
+    require_tool(shell);
+    let flag = if shell == "fish" {
+        "--no-execute"
+    } else {
+        "-n"
+    };
+    let check = run(Command::new(shell).arg(flag).arg(path));
+    assert!(
+        check.status.success(),
+        "{shell} -n {}: {}",
+        path.display(),
+        text(&check.stderr)
+    );
+    let script = fs::read_to_string(path).unwrap();
+    assert!(script.contains("mynawatch"), "{}", path.display());
+    let d = tmp();
+    let broken = d.path().join("broken");
+    fs::write(&broken, format!("{script}\nif (\n")).unwrap();
+    let check = run(Command::new(shell).arg(flag).arg(&broken));
+    assert!(!check.status.success(), "{shell} accepted a broken script");
+}
+
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn completion_scripts_are_valid_shell() {
-    for (shell, checker) in [("bash", "bash"), ("zsh", "zsh"), ("fish", "fish")] {
+    for shell in ["bash", "zsh", "fish"] {
         let out = run(Command::new(bin()).args(["completions", shell]));
         assert!(out.status.success(), "{shell}");
-        assert!(text(&out.stdout).contains("mynawatch"));
-        if !have(checker) {
-            eprintln!("{checker} not installed: {shell} completions not syntax-checked");
-            continue;
-        }
         let d = tmp();
         let f = d.path().join("completion");
         fs::write(&f, &out.stdout).unwrap();
-        let flag = if checker == "fish" {
-            "--no-execute"
-        } else {
-            "-n"
-        };
-        let check = run(Command::new(checker).arg(flag).arg(&f));
-        assert!(check.status.success(), "{shell}: {}", text(&check.stderr));
+        assert_valid_shell(shell, &f);
     }
     let bad = run(Command::new(bin()).args(["completions", "tcsh"]));
     assert_eq!(bad.status.code(), Some(2));
@@ -761,14 +765,10 @@ fn udev_rule_parses_and_starts_the_service_for_ccid_readers_only() {
     }
 }
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn udev_rule_is_accepted_by_udevadm() {
-    if !have("udevadm") {
-        eprintln!(
-            "skipped: udevadm not installed (apt-get install udev); the structural test still ran"
-        );
-        return;
-    }
+    require_tool("udevadm");
     let verify = run(Command::new("udevadm").args(["verify", "--help"]));
     if verify.status.success() {
         // systemd ≥ 253.
@@ -806,10 +806,10 @@ fn udev_rule_is_accepted_by_udevadm() {
     };
     let ours = "/run/udev/rules.d/70-mynawatch.rules";
     let log = udevadm_test(&read(UDEV_RULE));
-    if !log.contains(&format!("Reading rules file: {ours}")) {
-        eprintln!("skipped: udevadm test could not run here:\n{log}");
-        return;
-    }
+    assert!(
+        log.contains(&format!("Reading rules file: {ours}")),
+        "udevadm test could not run here:\n{log}"
+    );
     let complaints: Vec<&str> = log
         .lines()
         .filter(|l| l.starts_with(&format!("{ours}:")))
@@ -832,21 +832,11 @@ fn is_root() -> bool {
 // ---------------------------------------------------------------------------------------------------
 // make demo
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn make_demo_once_walks_through_the_four_statuses_and_leaves_nothing_running() {
-    if std::env::var_os("MW_E2E_DIR").is_none() {
-        eprintln!("skipped: needs pcscd + vpcd (run through scripts/test.sh)");
-        return;
-    }
-    for sub in ["daemon", "sim-card", "status"] {
-        if !run(Command::new(bin()).args([sub, "--help"]))
-            .status
-            .success()
-        {
-            eprintln!("skipped: this build has no `{sub}` subcommand yet");
-            return;
-        }
-    }
+    support::pcscd::require();
+    require_tool("make");
     let _slot = VPCD.lock().unwrap_or_else(|e| e.into_inner());
     let mut child = Command::new("make")
         .current_dir(repo())

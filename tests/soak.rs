@@ -9,7 +9,7 @@
 //!   keeps running, logs each outage once (gone, then back), loses nothing, and the next insertion
 //!   is published.
 //!
-//! Skips without MW_E2E_DIR (run inside scripts/e2e-env.sh).
+//! Marked `#[ignore = "e2e: …"]`: run by scripts/test.sh inside scripts/e2e-env.sh.
 
 mod support;
 
@@ -231,11 +231,10 @@ fn cards_in_state_file(dir: &Path) -> serde_json::Map<String, serde_json::Value>
 /// noise (a fresh 132 KiB heap chunk or a blocking thread's arena now and then).
 const RSS_GROWTH_LIMIT_KIB: u64 = 2048;
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn soak_insert_remove_cycles() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
     let cycles: usize = std::env::var("MW_SOAK_CYCLES")
         .ok()
@@ -374,15 +373,12 @@ fn churn_cards(stop: Arc<AtomicBool>) -> std::thread::JoinHandle<u32> {
 /// Outages in a row (CI and the issue both ask for 20).
 const RESTARTS: usize = 20;
 
+#[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn pcscd_restarts_under_load_are_survived_and_logged_once_each() {
-    if !support::pcscd::e2e() {
-        return;
-    }
+    support::pcscd::require();
     let _slots = support::pcscd::slots();
-    let Some(mut pcscd) = PcscdControl::take() else {
-        return;
-    };
+    let mut pcscd = PcscdControl::take();
     let bus = PrivateBus::start();
     let state = tempfile::tempdir().unwrap();
     let mut daemon = Daemon::start(&bus, state.path(), false);

@@ -1,6 +1,6 @@
 //! `mynawatch check`: judge a certificate (file or expiry date) with no card reader at all.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -171,12 +171,8 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         human(&assessment, lang)
     };
-    let mut out = io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // `mynawatch check | head` is not an error.
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e).context("writing to stdout"),
-        _ => Ok(ExitCode::SUCCESS),
-    }
+    super::write_stdout(text.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 #[derive(Serialize)]

@@ -19,7 +19,7 @@ pub struct CompletionsArgs {
 pub fn run(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut out = Vec::new();
     render(args.shell, &mut out);
-    super::man::write_stdout(&out)?;
+    super::write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -17,17 +17,8 @@ pub struct ManArgs {}
 
 pub fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
     let ManArgs {} = args;
-    write_stdout(&render()?)?;
+    super::write_stdout(&render()?)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Write program output to stdout; a closed pipe (`mynawatch man | head`) is not an error.
-pub(crate) fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(bytes).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
 }
 
 /// The whole page as roff. No date in the title line, so the output is reproducible.

@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and its `run`. `main.rs` calls [`run`].
 
+use std::io::{self, Write as _};
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
@@ -19,6 +20,23 @@ pub(crate) fn user_config() -> anyhow::Result<crate::config::Config> {
     Ok(match crate::config::Config::default_path() {
         Some(path) => crate::config::Config::load(&path)?,
         None => crate::config::Config::default(),
+    })
+}
+
+/// Write program output to stdout. Every command writes through this (or a locked stdout with `?`),
+/// so a closed stdout comes back as an error instead of a panic, and `main` ends quietly on it
+/// ([`is_broken_pipe`]): `mynawatch status --json | head -c1` is not a failure.
+pub(crate) fn write_stdout(bytes: &[u8]) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// Did the command end because its stdout was closed (`| head`)? Then it did its job: exit 0, quietly.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     })
 }
 

@@ -4,6 +4,7 @@
 //! Exit codes: 0 read and judged; 1 no card in any reader (or in the reader named); 2 anything else
 //! (pcscd not running, no reader, not a My Number Card, card removed mid-read, unreadable card).
 
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use chrono::{NaiveDate, Utc};
@@ -111,8 +112,11 @@ fn pin_text(p: Option<PinState>, lang: Lang) -> String {
 pub fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     // Read the config first: a broken config file should be reported before touching the card.
     let config = super::user_config()?;
-    match read(&args, &config) {
-        Ok(()) => Ok(ExitCode::SUCCESS),
+    match read(&args) {
+        Ok((reader, report)) => {
+            print(&args, &config, &reader, &report, &mut io::stdout().lock())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Err(Failure(msg, code)) => {
             eprintln!("mynawatch: {msg}");
             Ok(ExitCode::from(code))
@@ -120,7 +124,7 @@ pub fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn read(args: &ReadArgs, config: &Config) -> Result<(), Failure> {
+fn read(args: &ReadArgs) -> Result<(String, CardReport), Failure> {
     let ctx = Context::establish(Scope::User).map_err(|e| match e {
         pcsc::Error::NoService | pcsc::Error::ServiceStopped => {
             Failure::from(CardError::ServiceUnavailable)
@@ -132,11 +136,16 @@ fn read(args: &ReadArgs, config: &Config) -> Result<(), Failure> {
         CardError::NoCard => Failure(format!("no card in {reader}"), 1),
         e => Failure::from(e),
     })?;
-    print(args, config, &reader, &report);
-    Ok(())
+    Ok((reader, report))
 }
 
-fn print(args: &ReadArgs, config: &Config, reader: &str, report: &CardReport) {
+fn print(
+    args: &ReadArgs,
+    config: &Config,
+    reader: &str,
+    report: &CardReport,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let lang = args.lang.unwrap_or_else(|| config.lang());
     let today = args.today.unwrap_or_else(|| jst_date(Utc::now()));
     let pins = report.pins.clone().unwrap_or_default();
@@ -150,7 +159,7 @@ fn print(args: &ReadArgs, config: &Config, reader: &str, report: &CardReport) {
     let assessment = rules::assess(&facts, today, &config.policy);
     let validity = report.cert.validity;
     if args.json {
-        let mut out = json!({
+        let mut report_json = json!({
             "reader": reader,
             "token": report.cert.token.as_str(),
             "certificate": {"not_before": validity.not_before, "not_after": validity.not_after},
@@ -158,13 +167,14 @@ fn print(args: &ReadArgs, config: &Config, reader: &str, report: &CardReport) {
             "pins_error": report.pins.as_ref().err().map(ToString::to_string),
             "registered": args.registered,
         });
-        if let (Some(obj), Ok(serde_json::Value::Object(a))) =
-            (out.as_object_mut(), serde_json::to_value(&assessment))
-        {
+        if let (Some(obj), Ok(serde_json::Value::Object(a))) = (
+            report_json.as_object_mut(),
+            serde_json::to_value(&assessment),
+        ) {
             obj.extend(a);
         }
-        println!("{out:#}");
-        return;
+        writeln!(out, "{report_json:#}")?;
+        return out.flush();
     }
     let PinCounters {
         auth,
@@ -173,38 +183,43 @@ fn print(args: &ReadArgs, config: &Config, reader: &str, report: &CardReport) {
     } = pins;
     match lang {
         Lang::Ja => {
-            println!("カードリーダー: {reader}");
-            println!(
+            writeln!(out, "カードリーダー: {reader}")?;
+            writeln!(
+                out,
                 "利用者証明用電子証明書: {} 〜 {}",
                 validity.not_before, validity.not_after
-            );
-            println!(
+            )?;
+            writeln!(
+                out,
                 "暗証番号: 利用者証明用 {} / 署名用 {} / 券面事項入力補助 {}",
                 pin_text(auth, lang),
                 pin_text(sign, lang),
                 pin_text(card_info, lang)
-            );
+            )?;
             if let Err(e) = &report.pins {
-                println!("（暗証番号の残り回数を読めませんでした: {e}）");
+                writeln!(out, "（暗証番号の残り回数を読めませんでした: {e}）")?;
             }
         }
         Lang::En => {
-            println!("Reader: {reader}");
-            println!(
+            writeln!(out, "Reader: {reader}")?;
+            writeln!(
+                out,
                 "User-authentication certificate: {} to {}",
                 validity.not_before, validity.not_after
-            );
-            println!(
+            )?;
+            writeln!(
+                out,
                 "PIN retries: authentication {} / signature {} / card info {}",
                 pin_text(auth, lang),
                 pin_text(sign, lang),
                 pin_text(card_info, lang)
-            );
+            )?;
             if let Err(e) = &report.pins {
-                println!("(PIN retry counters could not be read: {e})");
+                writeln!(out, "(PIN retry counters could not be read: {e})")?;
             }
         }
     }
-    println!();
-    print!("{}", super::check::human(&assessment, lang));
+    writeln!(out)?;
+    write!(out, "{}", super::check::human(&assessment, lang))?;
+    out.flush()
 }

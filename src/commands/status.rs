@@ -60,11 +60,12 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
             Ok(s) => s,
             Err(e) => return unreachable_exit(e),
         };
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&snap)?);
+        let text = if args.json {
+            serde_json::to_string_pretty(&snap)? + "\n"
         } else {
-            print!("{}", render(&snap, lang));
-        }
+            render(&snap, lang)
+        };
+        super::write_stdout(text.as_bytes())?;
         Ok(ExitCode::SUCCESS)
     })
 }

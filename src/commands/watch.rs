@@ -4,7 +4,6 @@
 
 use std::process::ExitCode;
 
-use anyhow::Context as _;
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use zbus::message::Type as MessageType;
@@ -50,12 +49,12 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             Ok(s) => s,
             Err(e) => return unreachable_exit(e),
         };
-        if args.json {
-            println!("{}", json!({"event": "snapshot", "state": snap}));
+        let first = if args.json {
+            format!("{}\n", json!({"event": "snapshot", "state": snap}))
         } else {
-            print!("{}", render(&snap, lang));
-            println!("--");
-        }
+            format!("{}--\n", render(&snap, lang))
+        };
+        super::write_stdout(first.as_bytes())?;
         let mut sigint = std::pin::pin!(tokio::signal::ctrl_c());
         loop {
             let (line, _) = tokio::select! {
@@ -72,13 +71,12 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
                 },
             };
             let Some(event) = line else { continue };
-            if args.json {
-                println!("{event}");
+            let line = if args.json {
+                format!("{event}\n")
             } else {
-                println!("{}", as_text(&event));
-            }
-            use std::io::Write as _;
-            std::io::stdout().flush().context("writing to stdout")?;
+                format!("{}\n", as_text(&event))
+            };
+            super::write_stdout(line.as_bytes())?;
         }
     })
 }

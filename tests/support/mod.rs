@@ -1,5 +1,12 @@
 //! Helpers shared by the integration tests: real pcscd/vpcd slots, private buses, notification server.
 //! Each test binary uses only some of them.
+//!
+//! The e2e gate: a test that needs the environment of scripts/e2e-env.sh (pcscd + vpcd, root in a
+//! private mount namespace) or a system tool (systemd-analyze, udevadm, make, zsh, fish, …) is marked
+//! `#[ignore = "e2e: run by scripts/test.sh"]`, so plain `cargo test` reports it as *ignored*, never
+//! as passed. scripts/test.sh runs every test with `--include-ignored` and `MYNAWATCH_E2E=1` inside
+//! e2e-env.sh; there, and whenever such a test is run at all, [`pcscd::require`] and [`require_tool`]
+//! fail the test when what it needs is missing — a missing environment is never a silent pass.
 #![allow(dead_code)]
 
 pub mod bus;
@@ -27,4 +34,28 @@ pub fn wait_for<T>(timeout: Duration, what: &str, mut cond: impl FnMut() -> Opti
 /// The built binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_mynawatch")
+}
+
+/// Fail the test unless `tool` can be run (`tool --version`). For tests marked
+/// `#[ignore = "e2e: …"]` (see the module doc): once such a test runs, a missing tool is a failure.
+pub fn require_tool(tool: &str) {
+    let found = std::process::Command::new(tool)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok();
+    assert!(found, "{tool} is not installed: {}", missing_hint());
+}
+
+/// What to tell someone whose e2e test lacks its environment.
+pub fn missing_hint() -> &'static str {
+    if std::env::var_os("MYNAWATCH_E2E").is_some() {
+        "MYNAWATCH_E2E is set, so this environment must be complete (scripts/install-deps.sh installs \
+         the tools; scripts/test.sh runs the tests inside scripts/e2e-env.sh)"
+    } else {
+        "this e2e test runs only in its environment: use ./scripts/test.sh (plain `cargo test` \
+         reports it as ignored)"
+    }
 }

@@ -1,7 +1,7 @@
 //! Access to the private pcscd + vpcd started by scripts/e2e-env.sh (owned by the card layer).
 //!
-//! - [`e2e`]: `false` (after printing a skip line) unless `MW_E2E_DIR` is set, i.e. unless the test
-//!   runs inside `scripts/e2e-env.sh`; every pcscd test starts with `if !e2e() { return; }`.
+//! - [`require`]: fails the test unless it runs inside `scripts/e2e-env.sh` (`MW_E2E_DIR` set);
+//!   every pcscd test is `#[ignore = "e2e: run by scripts/test.sh"]` and starts with `require()`.
 //! - [`slots`]: a process-wide lock; hold it for the whole time a test uses the vpcd slots
 //!   (the pcscd socket and the two virtual readers are global to the run).
 //! - [`SimCard::start`]: run `mynawatch sim-card --vpcd 127.0.0.1:PORT ARGS…` (port 35963 = reader
@@ -23,13 +23,13 @@ use super::{bin, wait_for};
 pub const SLOT0: u16 = 35963;
 pub const SLOT1: u16 = 35964;
 
-/// Are we inside the e2e environment? Prints a skip line when not.
-pub fn e2e() -> bool {
-    if std::env::var_os("MW_E2E_DIR").is_some() {
-        return true;
-    }
-    eprintln!("skipping: MW_E2E_DIR unset (run inside scripts/e2e-env.sh, see scripts/test.sh)");
-    false
+/// Fail the test unless it runs inside the e2e environment (scripts/e2e-env.sh sets `MW_E2E_DIR`).
+pub fn require() {
+    assert!(
+        std::env::var_os("MW_E2E_DIR").is_some(),
+        "needs pcscd + vpcd from scripts/e2e-env.sh (MW_E2E_DIR is unset): {}",
+        super::missing_hint()
+    );
 }
 
 /// The lock on the vpcd slots for this test binary. A panicking test poisons nothing for the others.
@@ -216,23 +216,18 @@ pub struct PcscdControl {
 }
 
 impl PcscdControl {
-    /// Take over the running pcscd (pid from its pid file in the private /run/pcscd). `None`, after a
-    /// skip line, outside the e2e environment. Hold [`slots`] while using it.
-    pub fn take() -> Option<PcscdControl> {
-        if !e2e() {
-            return None;
-        }
+    /// Take over the running pcscd (pid from its pid file in the private /run/pcscd); fails the test
+    /// outside the e2e environment. Hold [`slots`] while using it.
+    pub fn take() -> PcscdControl {
+        require();
         let pid = std::fs::read_to_string("/run/pcscd/pcscd.pid")
             .ok()
             .and_then(|s| parse_pid_file(&s))
-            .filter(|&p| running(p));
-        let Some(pid) = pid else {
-            eprintln!("skipping: no running pcscd found in /run/pcscd/pcscd.pid");
-            return None;
-        };
-        Some(PcscdControl {
+            .filter(|&p| running(p))
+            .expect("no running pcscd in /run/pcscd/pcscd.pid (scripts/e2e-env.sh starts one)");
+        PcscdControl {
             current: Running::Foreign(pid),
-        })
+        }
     }
 
     /// Stop the running pcscd with `signal` (`libc::SIGTERM`, `libc::SIGKILL`) and wait until it is gone.
