@@ -4,6 +4,7 @@
 #   make && sudo make install      system-wide under PREFIX (default /usr/local)
 #   make install PREFIX=$HOME/.local   per user, no root
 #   make install DESTDIR=/tmp/pkg PREFIX=/usr   staged, for packagers
+#   make deb / make rpm            packages in target/packages/ (tools installed on demand)
 #   sudo make uninstall            remove exactly what install put there (same PREFIX/DESTDIR)
 
 PREFIX      ?= /usr/local
@@ -27,11 +28,19 @@ ICONDIR     ?= $(DATADIR)/icons/hicolor/scalable/status
 OBSOLETE    := /usr/lib/udev/rules.d/70-mynawatch.rules /etc/udev/rules.d/70-mynawatch.rules
 DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# Debian's and Ubuntu's zsh never read /usr/share/zsh/site-functions, only vendor-completions (its
+# compiled-in fpath); other distributions' zsh and every /usr/local install read site-functions.
+ifeq ($(PREFIX),/usr)
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/$(if $(wildcard /etc/debian_version),vendor-completions,site-functions)
+else
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+endif
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 CARGO       ?= cargo
 PROFILE     ?= release
+# What `make deb`/`make rpm` build: "dist" (Cargo.toml), fat LTO, one codegen unit, no symbols.
+PKG_PROFILE ?= dist
 # cargo's "dev" profile builds into target/debug.
 BIN         ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))/mynawatch
 TRAY_BIN    ?= $(dir $(BIN))mynawatch-tray
@@ -57,7 +66,15 @@ INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
                   $(AUTOSTARTDIR)/mynawatch-tray.desktop \
                   $(foreach i,$(ICONS),$(ICONDIR)/$(i).svg)
 
-.PHONY: all build demo test man install install-bin install-data uninstall list-installed help
+# Packaging tools, installed on demand (crates.io, pinned) into target/tools/.
+TOOLS       := $(CURDIR)/target/tools
+CARGO_DEB_VERSION          := 3.8.0
+CARGO_GENERATE_RPM_VERSION := 0.21.1
+PKGROOT     := $(CURDIR)/target/pkgroot
+PKGDIR      := target/packages
+
+.PHONY: all build demo test man install install-bin install-data uninstall list-installed help \
+	deb rpm packages
 
 all: build
 
@@ -69,7 +86,7 @@ $(BIN) $(TRAY_BIN): $(SOURCES) $(TRAY_SOURCES)
 	@touch $@
 
 help:
-	@sed -n '3,8s/^# \{0,1\}//p' Makefile
+	@sed -n '3,9s/^# \{0,1\}//p' Makefile
 
 ## Demo: virtual cards, private bus, real notifications if you have a notification server.
 demo:
@@ -126,3 +143,28 @@ endif
 ## One installed path per line (for packagers and tests).
 list-installed:
 	@printf '%s\n' $(INSTALLED_BIN) $(INSTALLED_DATA)
+
+## Packages: one build with the shipping profile, staged by `make install PREFIX=/usr` (so the packages
+## hold exactly what it installs, with each distribution's zsh path), then packed. The file lists the
+## packages add (copyright, changelog, RPM preset) are in Cargo.toml; scripts/package-test.sh checks them.
+packages: deb rpm
+
+deb: $(TOOLS)/.cargo-deb-$(CARGO_DEB_VERSION)
+	rm -rf $(PKGROOT)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(PKGROOT)/deb PREFIX=/usr \
+		ZSHCOMPDIR=/usr/share/zsh/vendor-completions PROFILE=$(PKG_PROFILE)
+	PATH="$(TOOLS)/bin:$$PATH" $(CARGO) deb --no-build --output $(PKGDIR)/
+
+rpm: $(TOOLS)/.cargo-generate-rpm-$(CARGO_GENERATE_RPM_VERSION)
+	rm -rf $(PKGROOT)/rpm
+	$(MAKE) --no-print-directory install DESTDIR=$(PKGROOT)/rpm PREFIX=/usr \
+		ZSHCOMPDIR=/usr/share/zsh/site-functions PROFILE=$(PKG_PROFILE)
+	PATH="$(TOOLS)/bin:$$PATH" $(CARGO) generate-rpm --output $(PKGDIR)/
+
+$(TOOLS)/.cargo-deb-$(CARGO_DEB_VERSION):
+	$(CARGO) install --locked cargo-deb --version $(CARGO_DEB_VERSION) --root $(TOOLS)
+	@touch $@
+
+$(TOOLS)/.cargo-generate-rpm-$(CARGO_GENERATE_RPM_VERSION):
+	$(CARGO) install --locked cargo-generate-rpm --version $(CARGO_GENERATE_RPM_VERSION) --root $(TOOLS)
+	@touch $@

@@ -13,6 +13,7 @@ packages=(
   make man-db zsh fish                            # make install/demo, man page lint, completion syntax checks
   xvfb xfce4-panel xfconf imagemagick librsvg2-common adwaita-icon-theme # tray: a real SNI panel under Xvfb, screenshot, SVG icons
   desktop-file-utils                              # tray: desktop-file-validate for the autostart entry
+  dpkg-dev lintian rpm cpio                       # scripts/package-test.sh: dpkg-shlibdeps (cargo-deb), .deb lint, .rpm inspection
 )
 
 missing=()

@@ -498,10 +498,15 @@ fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them
     );
     let page = at("/usr/share/man/man1/mynawatch.1");
     assert_eq!(read_to(&page), read("docs/mynawatch.1"));
-    // The completions that are installed are valid for their shells.
+    // The completions that are installed are valid for their shells. zsh's directory depends on the
+    // distribution (vendor-completions on Debian/Ubuntu): take it from the documented list.
+    let zsh = documented
+        .iter()
+        .find(|p| p.ends_with("/_mynawatch"))
+        .expect("README.md lists the zsh completion");
     for (shell, path) in [
         ("bash", "/usr/share/bash-completion/completions/mynawatch"),
-        ("zsh", "/usr/share/zsh/site-functions/_mynawatch"),
+        ("zsh", zsh.as_str()),
         (
             "fish",
             "/usr/share/fish/vendor_completions.d/mynawatch.fish",
