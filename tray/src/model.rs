@@ -143,9 +143,17 @@ pub fn view(state: &DaemonState, lang: Lang) -> View {
     let mut cards: Vec<&CardSnapshot> = snap.cards.iter().collect();
     let rank = |c: &CardSnapshot| status_of(c).map(Overall::of).unwrap_or(Overall::Unreadable);
     cards.sort_by(|a, b| rank(b).cmp(&rank(a)).then(card_name(a).cmp(&card_name(b))));
+    // A card sitting in a reader that could not be read has no Card object of its own: the
+    // daemon's ReaderStates tell it, and the icon must not look fine meanwhile.
+    let unreadable_reader = snap
+        .reader_states
+        .iter()
+        .any(|r| matches!(r.state.as_str(), "failed" | "not-a-my-number-card"))
+        .then_some(Overall::Unreadable);
     let overall = cards
         .iter()
         .map(|c| rank(c))
+        .chain(unreadable_reader)
         .max()
         .unwrap_or(Overall::NoCards);
 
@@ -285,6 +293,22 @@ mod tests {
         assert_eq!(v.overall, Overall::Offline);
         assert!(!v.daemon_running);
         assert_eq!(v.overall.icon_name(), "mynawatch-offline");
+    }
+
+    #[test]
+    fn a_reader_whose_card_could_not_be_read_shows_unreadable() {
+        let snap = Snapshot {
+            version: String::new(),
+            readers: vec!["r0".into()],
+            reader_states: vec![mynawatch::dbus::client::ReaderStateSnapshot {
+                reader: "r0".into(),
+                state: "failed".into(),
+                reason: "unsupported-protocol".into(),
+            }],
+            cards: Vec::new(),
+        };
+        let v = view(&DaemonState::Running(snap), Lang::En);
+        assert_eq!(v.overall, Overall::Unreadable);
     }
 
     #[test]
