@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use support::daemon::{
     busctl, property, seed_state, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
 };
-use support::pcscd::{SimCard, SLOT0};
+use support::pcscd::{SimCard, SLOT0, SLOT1};
 use support::wait_for;
 
 /// Per-APDU delay of the slow card: a whole read takes several seconds.
@@ -38,8 +38,16 @@ fn set_label(bus: &support::bus::PrivateBus, label: &str) -> (bool, Duration) {
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
+/// These tests share the namespace's pcscd and its virtual readers; a read still running in one
+/// (a slow or held card) delays the others' cards, so they take turns.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 #[test]
 fn the_api_answers_while_a_slow_card_is_read() {
+    let _turn = one_at_a_time();
     support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = support::bus::PrivateBus::start();
@@ -52,7 +60,7 @@ fn the_api_answers_while_a_slow_card_is_read() {
         &[],
     );
     let sim = SimCard::start(
-        SLOT0,
+        SLOT1,
         &["--expires", "2031-06-20", "--serial", "41", "--fault", SLOW],
     );
     let reader = sim.reader().to_string();
@@ -89,6 +97,7 @@ fn the_api_answers_while_a_slow_card_is_read() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn sigterm_during_a_read_exits_cleanly_and_keeps_the_state() {
+    let _turn = one_at_a_time();
     support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = support::bus::PrivateBus::start();
@@ -120,6 +129,7 @@ fn sigterm_during_a_read_exits_cleanly_and_keeps_the_state() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_card_held_by_another_program_is_shown_and_read_once_released() {
+    let _turn = one_at_a_time();
     support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = support::bus::PrivateBus::start();
@@ -152,6 +162,7 @@ fn a_card_held_by_another_program_is_shown_and_read_once_released() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn cards_that_are_not_my_number_cards_get_a_reader_state() {
+    let _turn = one_at_a_time();
     support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = support::bus::PrivateBus::start();
