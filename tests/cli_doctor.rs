@@ -426,8 +426,10 @@ fn unreadable_cards_without_a_daemon_are_read_directly() {
     require();
     let _slots = slots();
     let home = Home::new();
-    // A plain bus: no daemon, no activation file, no notification server.
-    let bus = PrivateBus::start();
+    // A bus with no daemon, no notification server and no activation file: its own service
+    // directory only (the default session config would also read /usr/share/dbus-1/services,
+    // where an installed package puts one).
+    let bus = PrivateBus::start_activating(&[]);
     let broken = SimCard::start(
         SLOT0,
         &["--expires", "2031-07-07", "--fault", "garbage-cert"],
@@ -507,9 +509,12 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
     let r = home.doctor_json(Some(&bus), &[]);
     assert!(r.has("notifications-off", "info"), "{}", r.stdout);
     assert!(r.has("config-valid", "ok"), "{}", r.stdout);
-    // A unit that is installed but not enabled is one more warning.
+    // A unit the user masked is one more warning. (Masking, not disabling: a unit the package
+    // enabled for all users stays enabled for systemctl --user whatever ~/.config says.) Only a
+    // unit that is not in ~/.config itself can be masked: the copy made above goes first.
+    std::fs::remove_dir_all(home.path("config/systemd")).unwrap();
     let out = Command::new("systemctl")
-        .args(["--user", "disable", "mynawatch.service"])
+        .args(["--user", "mask", "mynawatch.service"])
         .env("XDG_CONFIG_HOME", home.path("config"))
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
         .output()
@@ -517,7 +522,12 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
     assert!(out.status.success(), "{out:?}");
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorWarning);
-    assert!(r.has("daemon-disabled", "warning"), "{}", r.stdout);
+    assert!(r.has("daemon-masked", "warning"), "{}", r.stdout);
+    assert!(
+        r.message("daemon-masked").contains("unmask"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
