@@ -716,12 +716,16 @@ impl Daemon {
 
     async fn new_day(&mut self, day: NaiveDate) {
         // Midnight moves one day forward; anything else is a clock change or a long suspend, worth
-        // a line in the log (today's date says nothing about the card holder).
+        // a line in the log. Never the date itself: next to "reminder due" it is a milestone's
+        // date, and so the holder's birthday (docs/privacy.md); the step in days tells nothing.
         let step = (day - self.today).num_days();
         if step != 0 && step != 1 {
-            tracing::info!(from = %self.today, to = %day, "the Japan date jumped; re-evaluating all cards");
+            tracing::info!(
+                days = step,
+                "the Japan date jumped; re-evaluating all cards"
+            );
         }
-        tracing::debug!(%day, "re-evaluating all cards");
+        tracing::debug!("re-evaluating all cards");
         self.today = day;
         self.publish_all(Remind::IfDue).await;
         self.save_later();
