@@ -17,6 +17,18 @@ use zbus::Connection;
 
 const ERR: &str = "io.github.mynawatch.MynaWatch1.Error.";
 
+/// The tests of this file take turns: the flood test measures latency, which the other tests'
+/// daemons (on the same two cores) would otherwise distort.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    TURN.blocking_lock()
+}
+
+async fn one_at_a_time_async() -> tokio::sync::MutexGuard<'static, ()> {
+    TURN.lock().await
+}
+
 async fn client(bus: &PrivateBus) -> Connection {
     zbus::connection::Builder::address(bus.address.as_str())
         .build()
@@ -61,6 +73,7 @@ fn start(bus: &PrivateBus, dir: &std::path::Path) -> DaemonProc {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
+    let _turn = one_at_a_time_async().await;
     let bus = PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
     let mut d = start(&bus, dir.path());
@@ -275,6 +288,7 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
 /// the bound, while allocator slack from the in-flight peak stays well under it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_calls_per_second_keep_memory_bounded() {
+    let _turn = one_at_a_time_async().await;
     let bus = PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
     let mut d = start(&bus, dir.path());
@@ -408,6 +422,7 @@ fn methods(xml: &str) -> Vec<String> {
 /// new argument) fails this test on purpose: review it for that before updating the list.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_live_surface_is_exactly_the_reviewed_one() {
+    let _turn = one_at_a_time_async().await;
     let bus = PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
     let mut d = start(&bus, dir.path());
@@ -544,6 +559,7 @@ fn bus_hangs_up_on(bus: &PrivateBus, msg: &[u8]) -> bool {
 /// must be valid UTF-8 without NUL) and disconnects the sender before routing it.
 #[test]
 fn invalid_utf8_is_stopped_by_the_bus() {
+    let _turn = one_at_a_time();
     let bus = PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
     let mut d = start(&bus, dir.path());
@@ -619,6 +635,7 @@ fn apdus_seen(sim_log: &str) -> Vec<String> {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn whatever_a_client_calls_the_card_sees_only_the_fixed_read_sequence() {
+    let _turn = one_at_a_time();
     support::pcscd::require();
     let _slots = support::pcscd::slots();
     let bus = PrivateBus::start();
