@@ -781,3 +781,13 @@ fn usage_errors_exit_2_without_output() {
     assert_eq!(stdout(&o), "");
     assert!(stderr(&o).contains("--registered"), "{}", stderr(&o));
 }
+
+/// An endless input is not read to the end: `--cert /dev/zero` (or /dev/urandom) stops at the
+/// file-size bound (src/card/cert.rs `MAX_FILE_LEN`) with a clear error instead of eating memory.
+#[test]
+fn an_endless_certificate_file_is_refused_at_the_size_bound() {
+    for dev in ["/dev/zero", "/dev/urandom"] {
+        let o = check(&["--cert", dev, "--today", "2026-01-01"]);
+        assert_bad_input(&o, "larger than a certificate can be");
+    }
+}

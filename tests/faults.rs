@@ -398,7 +398,10 @@ fn sighup_stops_the_daemon_cleanly_with_the_state_saved() {
     let status = d.wait_exit();
     assert_eq!(status.code(), Some(0), "{status:?}: {}", d.log());
     let log = d.log();
-    assert!(log.contains("SIGHUP") && log.contains("shutting down"), "{log}");
+    assert!(
+        log.contains("SIGHUP") && log.contains("shutting down"),
+        "{log}"
+    );
     assert!(state_file(dir.path()).contains("hangup"));
     no_temp_files(dir.path());
     assert!(!bus.has_name(NAME));
