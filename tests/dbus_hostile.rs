@@ -108,6 +108,12 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
         "2026-03-01\n",
         "２０２６-０３-０１",
         mib.as_str(),
+        // Real dates, but no My Number Card's (they published RenewalOpens "-0001-10-02").
+        "0000-01-01",
+        "1970-01-01",
+        "2015-12-31",
+        "2100-01-01",
+        "9999-12-31",
     ] {
         assert_eq!(
             call(&c, &card, CARD, "SetCardExpires", &(date,)).await,
@@ -116,11 +122,14 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
             date
         );
     }
-    // The valid edge cases: "" clears, the last representable 4-digit year is a date.
-    assert_eq!(
-        call(&c, &card, CARD, "SetCardExpires", &("9999-12-31",)).await,
-        ""
-    );
+    // The valid edge cases: "" clears, the range's ends are dates.
+    for date in ["2016-01-01", "2099-12-31"] {
+        assert_eq!(
+            call(&c, &card, CARD, "SetCardExpires", &(date,)).await,
+            "",
+            "{date}"
+        );
+    }
     assert_eq!(call(&c, &card, CARD, "SetCardExpires", &("",)).await, "");
     // Wrong argument types and counts: zbus refuses them before our code runs.
     let args = "org.freedesktop.DBus.Error.InvalidArgs";

@@ -97,6 +97,22 @@ pub struct NewCard {
 /// valid for at most about 5 years; a card for at most 10).
 const TYPED_DATES: (&str, &str) = ("2016-01-01", "2099-12-31");
 
+/// A date a user typed (AddCard's, SetCardExpires'), refused outside [`TYPED_DATES`] as a typo:
+/// `0000-01-01` would publish a `RenewalOpens` of `-0001-10-02`.
+pub(crate) fn plausible_typed_date(name: &str, d: NaiveDate) -> Result<NaiveDate, Error> {
+    let (lo, hi) = (
+        TYPED_DATES.0.parse().expect("valid"),
+        TYPED_DATES.1.parse().expect("valid"),
+    );
+    if d < lo || d > hi {
+        return Err(Error::invalid(format!(
+            "{name} {d} is not a plausible date (expected {} to {})",
+            TYPED_DATES.0, TYPED_DATES.1
+        )));
+    }
+    Ok(d)
+}
+
 /// The `a{sv}` of `AddCard`: `CertificateExpires` (required), `CardExpires`, `Label`,
 /// `InsuranceRegistered`, all strings. Anything else is an error, so a typo is not silently ignored.
 pub fn parse_new_card(props: &HashMap<String, zbus::OwnedVariant>) -> Result<NewCard, Error> {
@@ -127,19 +143,7 @@ pub fn parse_new_card(props: &HashMap<String, zbus::OwnedVariant>) -> Result<New
             )));
         }
     }
-    let in_range = |name: &str, d: NaiveDate| -> Result<NaiveDate, Error> {
-        let (lo, hi) = (
-            TYPED_DATES.0.parse().expect("valid"),
-            TYPED_DATES.1.parse().expect("valid"),
-        );
-        if d < lo || d > hi {
-            return Err(Error::invalid(format!(
-                "{name} {d} is not a plausible date (expected {} to {})",
-                TYPED_DATES.0, TYPED_DATES.1
-            )));
-        }
-        Ok(d)
-    };
+    let in_range = plausible_typed_date;
     let certificate_expires = match text("CertificateExpires")? {
         Some(s) => parse_date_arg(&s)?
             .ok_or_else(|| Error::invalid("CertificateExpires must not be empty"))?,
