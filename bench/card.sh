@@ -12,7 +12,7 @@ if [ ! -x "$tools/bin/jpki-cli" ]; then
   cargo install jpki-cli --version "$JPKI_CLI_VERSION" --locked --root "$tools" >&2
 fi
 export JPKI_CLI=$tools/bin/jpki-cli
-cargo bench --no-run --bench card 2>&1 | tail -n 1 >&2
+cargo bench --features sim --no-run --bench card 2>&1 | tail -n 1 >&2
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), Linux $(uname -r)"
 echo "versions: $(rustc -V); pcscd $(pcscd --version 2>/dev/null | head -n1 | sed 's/^pcsc-lite version //; s/\.$//');" \
@@ -21,4 +21,4 @@ echo "versions: $(rustc -V); pcscd $(pcscd --version 2>/dev/null | head -n1 | se
 echo
 ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
-"${ns[@]}" scripts/e2e-env.sh cargo bench --offline --bench card
+"${ns[@]}" scripts/e2e-env.sh cargo bench --features sim --offline --bench card

@@ -7,11 +7,15 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
+# The virtual card (`mynawatch sim-card`) is test equipment behind the `sim` feature (Cargo.toml):
+# the lints run on the product as shipped and on the test build; the tests use the test build.
+sim=(--features mynawatch/sim)
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo build --all-targets --locked
+cargo clippy --all-targets --locked "${sim[@]}" -- -D warnings
+cargo build --all-targets --locked "${sim[@]}"
 # The namespace has no network: everything must be built before entering it.
-cargo test --no-run --locked
+cargo test --no-run --locked "${sim[@]}"
 
 ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
@@ -25,4 +29,4 @@ for a in "$@"; do
   if [ "$a" = "--" ] && [ $split -eq 0 ]; then args+=("${harness[@]}"); split=1; fi
 done
 [ $split -eq 1 ] || args+=(-- "${harness[@]}")
-MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${args[@]}"
+MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${sim[@]}" "${args[@]}"
