@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Debian/Ubuntu), checks formatting and lints, then runs
 # every test — unit tests and end-to-end tests against real pcscd + vpcd, dbus-daemon and a notification
-# server — inside a private namespace (scripts/e2e-env.sh). Extra arguments go to `cargo test`.
+# server — inside a private namespace (scripts/e2e-env.sh), then the package test
+# (scripts/package-test.sh: .deb and .rpm built, linted, installed, upgraded, purged). Extra arguments
+# go to `cargo test` and leave the package test out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,3 +32,13 @@ for a in "$@"; do
 done
 [ $split -eq 1 ] || args+=(-- "${harness[@]}")
 MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${sim[@]}" "${args[@]}"
+
+# The packages, on this machine's real dpkg/apt (outside the namespace; it needs root, and cleans up
+# after itself). Only for the whole test command: a subset (`--test NAME`) says so and leaves it out.
+if [ $# -gt 0 ]; then
+  echo "test.sh: package test not run (arguments given: a subset); ./scripts/test.sh alone runs it" >&2
+  exit 0
+fi
+pkg_test=(env MYNAWATCH_E2E=1 scripts/package-test.sh)
+[ "$(id -u)" -eq 0 ] || pkg_test=(sudo "${pkg_test[@]}")
+"${pkg_test[@]}"
