@@ -22,15 +22,14 @@ pub fn seeded_path() -> String {
 }
 
 /// The issue day of a first certificate (five years, to the birthday) that expires on `expires`:
-/// the day after the date five years before. A longer span would be an early renewal, from which
+/// the date five years before. A longer span would be an early renewal, from which
 /// the rule core infers that the card itself expires with the certificate.
 pub fn first_cert_start(expires: &str) -> String {
-    let day = chrono::NaiveDate::parse_from_str(expires, "%Y-%m-%d").expect("YYYY-MM-DD");
-    let start = day
-        .checked_sub_months(chrono::Months::new(60))
-        .and_then(|d| d.succ_opt())
-        .expect("a date five years back");
-    start.to_string()
+    // Five years to the day (a certificate issued on the birthday): still a first certificate.
+    // Without chrono, which the tray's tests (sharing this file) do not depend on.
+    let (year, rest) = expires.split_once('-').expect("YYYY-MM-DD");
+    let year: i32 = year.parse().expect("a year");
+    format!("{}-{rest}", year - 5)
 }
 
 /// Write a salt and a state file with one card ([`SEEDED_KEY`], label "母", a first certificate
