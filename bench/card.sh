@@ -34,7 +34,7 @@ if [ -x "$tools/bin/myna" ]; then
   export MYNA=$tools/bin/myna
   myna_version=$("$MYNA" --version | awk '{print $2}')
 fi
-cargo bench --no-run --bench card 2>&1 | tail -n 1 >&2
+cargo bench --features sim --no-run --bench card 2>&1 | tail -n 1 >&2
 
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), Linux $(uname -r)"
 echo "versions: $(rustc -V); pcscd $(pcscd --version 2>/dev/null | head -n1 | sed 's/^pcsc-lite version //; s/\.$//');" \
@@ -43,4 +43,4 @@ echo "versions: $(rustc -V); pcscd $(pcscd --version 2>/dev/null | head -n1 | se
 echo
 ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
-"${ns[@]}" scripts/e2e-env.sh cargo bench --offline --bench card
+"${ns[@]}" scripts/e2e-env.sh cargo bench --features sim --offline --bench card

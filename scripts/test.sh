@@ -9,11 +9,15 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
+# The virtual card (`mynawatch sim-card`) is test equipment behind the `sim` feature (Cargo.toml):
+# the lints run on the product as shipped and on the test build; the tests use the test build.
+sim=(--features mynawatch/sim)
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo build --all-targets --locked
+cargo clippy --all-targets --locked "${sim[@]}" -- -D warnings
+cargo build --all-targets --locked "${sim[@]}"
 # The namespace has no network: everything must be built before entering it.
-cargo test --no-run --locked
+cargo test --no-run --locked "${sim[@]}"
 
 ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
@@ -27,7 +31,7 @@ for a in "$@"; do
   if [ "$a" = "--" ] && [ $split -eq 0 ]; then args+=("${harness[@]}"); split=1; fi
 done
 [ $split -eq 1 ] || args+=(-- "${harness[@]}")
-MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${args[@]}"
+MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${sim[@]}" "${args[@]}"
 
 # The packages, on this machine's real dpkg/apt (outside the namespace; it needs root, and cleans up
 # after itself). Only for the whole test command: a subset (`--test NAME`) says so and leaves it out.

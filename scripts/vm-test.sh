@@ -90,6 +90,8 @@ if [ -n "${MWVM_BOOTED:-}" ]; then
   say "MWVM_BOOTED: checking the guest that is running now, with the host's target/release/mynawatch as it is"
 else
   stage "mynawatch built (cargo build --release --locked)" cargo build --release --locked
+  # The host's virtual card is test equipment (the `sim` feature), never in the guest's binary.
+  stage "virtual card built (cargo build --locked --features sim)" cargo build --locked --features sim
   stage "guest rootfs ready ($ROOTFS)" tests/vm/build-rootfs.sh
   stage "guest image made from the rootfs (install: ${MYNAWATCH_VM_INSTALL:-make})" tests/vm/make-image.sh
   stage "guest booted to ssh (TCG)" tests/vm/boot-vm.sh
@@ -182,7 +184,7 @@ poll 30 test -s "$MWVM_RUN/bridge.ready" || fail "the VSCard bridge did not atta
 # "Today" in the guest is the host's (QEMU's RTC follows it, the guest has no NTP): a certificate
 # ending in 60 days is in its renewal window.
 EXPIRES=$(TZ=Asia/Tokyo date -d '+60 days' +%F)
-target/release/mynawatch sim-card --vpcd "127.0.0.1:$VSC_PORT" --expires "$EXPIRES" 2> "$MWVM_RUN/sim-card.err" &
+target/debug/mynawatch sim-card --vpcd "127.0.0.1:$VSC_PORT" --expires "$EXPIRES" 2> "$MWVM_RUN/sim-card.err" &
 PIDS+=($!)
 card_seen() {
   cards_json | python3 -c '

@@ -56,7 +56,10 @@ pub enum Command {
     Doctor(commands::doctor::DoctorArgs),
     /// Write the cards' deadlines as an iCalendar (.ics) file, one all-day event with an alarm each.
     Calendar(commands::calendar::CalendarArgs),
-    /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
+    /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos; built only with the
+    /// `sim` feature, and hidden so the manual and completions are the product's either way).
+    #[cfg(feature = "sim")]
+    #[command(hide = true)]
     SimCard(commands::sim_card::SimCardArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(commands::completions::CompletionsArgs),
