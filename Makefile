@@ -2,8 +2,9 @@
 #
 #   make demo                      build and show the whole thing with virtual cards (scripts/demo.sh)
 #   make && sudo make install      system-wide under PREFIX (default /usr/local)
-#   make install PREFIX=$HOME/.local   per user, no root (no udev rule: see README.md)
+#   make install PREFIX=$HOME/.local   per user, no root
 #   make install DESTDIR=/tmp/pkg PREFIX=/usr   staged, for packagers
+#   make deb / make rpm            packages in target/packages/ (tools installed on demand)
 #   sudo make uninstall            remove exactly what install put there (same PREFIX/DESTDIR)
 
 PREFIX      ?= /usr/local
@@ -14,50 +15,78 @@ MANDIR      ?= $(DATADIR)/man
 # systemd --user searches /usr/lib, /usr/local/lib and ~/.local/share (not ~/.local/lib).
 ifeq ($(PREFIX),$(HOME)/.local)
 SYSTEMDUSERUNITDIR ?= $(DATADIR)/systemd/user
-UDEVRULESDIR ?=
+AUTOSTARTDIR ?= $(HOME)/.config/autostart
 else
 SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
-# udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d (never /usr/local/...).
-UDEVRULESDIR ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/udev/rules.d,/etc/udev/rules.d)
+# Session managers read autostart entries only from $XDG_CONFIG_DIRS/autostart (/etc/xdg/autostart).
+AUTOSTARTDIR ?= /etc/xdg/autostart
 endif
+ICONDIR     ?= $(DATADIR)/icons/hicolor/scalable/status
+# Earlier versions installed a udev rule that started the service for every user (even those who
+# never enabled it); install and uninstall remove it. systemd's own rules start smartcard.target,
+# which the unit is wanted by. udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d.
+OBSOLETE    := /usr/lib/udev/rules.d/70-mynawatch.rules /etc/udev/rules.d/70-mynawatch.rules
 DBUSSERVICEDIR ?= $(DATADIR)/dbus-1/services
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+# Debian's and Ubuntu's zsh never read /usr/share/zsh/site-functions, only vendor-completions (its
+# compiled-in fpath); other distributions' zsh and every /usr/local install read site-functions.
+ifeq ($(PREFIX),/usr)
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/$(if $(wildcard /etc/debian_version),vendor-completions,site-functions)
+else
 ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+endif
 FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 
 CARGO       ?= cargo
 PROFILE     ?= release
+# What `make deb`/`make rpm` build: "dist" (Cargo.toml), fat LTO, one codegen unit, no symbols.
+PKG_PROFILE ?= dist
 # cargo's "dev" profile builds into target/debug.
 BIN         ?= target/$(if $(filter dev,$(PROFILE)),debug,$(PROFILE))/mynawatch
+TRAY_BIN    ?= $(dir $(BIN))mynawatch-tray
 # The binary that writes the man page and completions (for `cargo install` users: the installed one).
 GEN         ?= $(BIN)
 DEMO_ARGS   ?=
 
 DBUS_NAME   := io.github.mynawatch.MynaWatch1
 SOURCES     := Cargo.toml Cargo.lock $(shell find src -name '*.rs' 2>/dev/null)
+TRAY_SOURCES := tray/Cargo.toml $(shell find tray/src -name '*.rs' 2>/dev/null)
+# One shape per state (the tray's IconName values).
+ICONS       := mynawatch-ok mynawatch-renewal mynawatch-expired mynawatch-cancelled \
+               mynawatch-unreadable mynawatch-offline
 
 # Every file `make install` creates, relative to DESTDIR (tests/ship.rs checks this list).
-INSTALLED_BIN  := $(BINDIR)/mynawatch
+INSTALLED_BIN  := $(BINDIR)/mynawatch $(BINDIR)/mynawatch-tray
 INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
                   $(DBUSSERVICEDIR)/$(DBUS_NAME).service \
-                  $(if $(UDEVRULESDIR),$(UDEVRULESDIR)/70-mynawatch.rules) \
                   $(MANDIR)/man1/mynawatch.1 \
                   $(BASHCOMPDIR)/mynawatch \
                   $(ZSHCOMPDIR)/_mynawatch \
-                  $(FISHCOMPDIR)/mynawatch.fish
+                  $(FISHCOMPDIR)/mynawatch.fish \
+                  $(AUTOSTARTDIR)/mynawatch-tray.desktop \
+                  $(foreach i,$(ICONS),$(ICONDIR)/$(i).svg)
 
-.PHONY: all build demo test man install install-bin install-data uninstall list-installed help
+# Packaging tools, installed on demand (crates.io, pinned) into target/tools/.
+TOOLS       := $(CURDIR)/target/tools
+CARGO_DEB_VERSION          := 3.8.0
+CARGO_GENERATE_RPM_VERSION := 0.21.1
+PKGROOT     := $(CURDIR)/target/pkgroot
+PKGDIR      := target/packages
+
+.PHONY: all build demo test man install install-bin install-data uninstall list-installed help \
+	deb rpm packages
 
 all: build
 
-build: $(BIN)
+build: $(BIN) $(TRAY_BIN)
 
-$(BIN): $(SOURCES)
+# One cargo build makes both binaries (the workspace's default members).
+$(BIN) $(TRAY_BIN): $(SOURCES) $(TRAY_SOURCES)
 	$(CARGO) build --locked --profile $(PROFILE)
 	@touch $@
 
 help:
-	@sed -n '3,8s/^# \{0,1\}//p' Makefile
+	@sed -n '3,9s/^# \{0,1\}//p' Makefile
 
 ## Demo: virtual cards, private bus, real notifications if you have a notification server.
 demo:
@@ -73,8 +102,9 @@ man: $(BIN)
 
 install: install-bin install-data
 
-install-bin: $(BIN)
-	install -Dm755 $(BIN) $(DESTDIR)$(INSTALLED_BIN)
+install-bin: $(BIN) $(TRAY_BIN)
+	install -Dm755 $(BIN) $(DESTDIR)$(BINDIR)/mynawatch
+	install -Dm755 $(TRAY_BIN) $(DESTDIR)$(BINDIR)/mynawatch-tray
 
 # The unit and the activation file name the binary by its installed path.
 install-data:
@@ -89,19 +119,52 @@ install-data:
 	$(GEN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/mynawatch
 	$(GEN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_mynawatch
 	$(GEN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/mynawatch.fish
-	chmod 644 $(addprefix $(DESTDIR),$(filter-out %.rules,$(INSTALLED_DATA)))
-ifneq ($(UDEVRULESDIR),)
-	install -Dm644 udev/70-mynawatch.rules $(DESTDIR)$(UDEVRULESDIR)/70-mynawatch.rules
-endif
+	install -d $(DESTDIR)$(AUTOSTARTDIR) $(DESTDIR)$(ICONDIR)
+	sed 's|/usr/bin/mynawatch-tray|$(BINDIR)/mynawatch-tray|' data/mynawatch-tray.desktop \
+		> $(DESTDIR)$(AUTOSTARTDIR)/mynawatch-tray.desktop
+	$(foreach i,$(ICONS),install -m644 data/icons/hicolor/scalable/status/$(i).svg $(DESTDIR)$(ICONDIR)/ &&) true
+	chmod 644 $(addprefix $(DESTDIR),$(INSTALLED_DATA))
 ifeq ($(DESTDIR),)
+	@rm -f $(OBSOLETE) 2>/dev/null || true
 	@echo
+	@# A theme's icon cache hides icons newer than it: refresh it where one exists.
+	@if [ -f $(DATADIR)/icons/hicolor/icon-theme.cache ]; then gtk-update-icon-cache -q $(DATADIR)/icons/hicolor 2>/dev/null || true; fi
 	@echo "Installed. Next:  systemctl --user daemon-reload && systemctl --user enable --now mynawatch"
-	@$(if $(UDEVRULESDIR),echo "Reader plug-in start: sudo udevadm control --reload",echo "No udev rule for a per-user install; enabling the unit still starts it via smartcard.target.")
+	@echo "(it then starts at every login and when a card reader is plugged in)"
+	@echo "The tray starts at the next login (or now: mynawatch-tray &)."
 endif
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED_BIN) $(INSTALLED_DATA))
+ifeq ($(DESTDIR),)
+	@rm -f $(OBSOLETE) 2>/dev/null || true
+endif
 
 ## One installed path per line (for packagers and tests).
 list-installed:
 	@printf '%s\n' $(INSTALLED_BIN) $(INSTALLED_DATA)
+
+## Packages: one build with the shipping profile, staged by `make install PREFIX=/usr` (so the packages
+## hold exactly what it installs, with each distribution's zsh path), then packed. The file lists the
+## packages add (copyright, changelog, RPM preset) are in Cargo.toml; scripts/package-test.sh checks them.
+packages: deb rpm
+
+deb: $(TOOLS)/.cargo-deb-$(CARGO_DEB_VERSION)
+	rm -rf $(PKGROOT)/deb
+	$(MAKE) --no-print-directory install DESTDIR=$(PKGROOT)/deb PREFIX=/usr \
+		ZSHCOMPDIR=/usr/share/zsh/vendor-completions PROFILE=$(PKG_PROFILE)
+	PATH="$(TOOLS)/bin:$$PATH" $(CARGO) deb --no-build --output $(PKGDIR)/
+
+rpm: $(TOOLS)/.cargo-generate-rpm-$(CARGO_GENERATE_RPM_VERSION)
+	rm -rf $(PKGROOT)/rpm
+	$(MAKE) --no-print-directory install DESTDIR=$(PKGROOT)/rpm PREFIX=/usr \
+		ZSHCOMPDIR=/usr/share/zsh/site-functions PROFILE=$(PKG_PROFILE)
+	PATH="$(TOOLS)/bin:$$PATH" $(CARGO) generate-rpm --output $(PKGDIR)/
+
+$(TOOLS)/.cargo-deb-$(CARGO_DEB_VERSION):
+	$(CARGO) install --locked cargo-deb --version $(CARGO_DEB_VERSION) --root $(TOOLS)
+	@touch $@
+
+$(TOOLS)/.cargo-generate-rpm-$(CARGO_GENERATE_RPM_VERSION):
+	$(CARGO) install --locked cargo-generate-rpm --version $(CARGO_GENERATE_RPM_VERSION) --root $(TOOLS)
+	@touch $@

@@ -2,7 +2,7 @@
 # Daemon benchmark: builds the release daemon, then runs bench/daemon.rs inside the private
 # pcscd + vpcd namespace (scripts/e2e-env.sh) with a private session bus, and prints the machine,
 # the versions and one table (insertion → status on D-Bus split into pcscd / card I/O / our own
-# processing, idle CPU and wake-ups over 60 s, RSS, cold start, binary size). Run by hand; not a test.
+# processing, idle CPU and wake-ups over 130 s (fails unless 0), RSS, cold start, binary size). Run by hand; not a test.
 # MW_IDLE_SECS shortens the idle window.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -7,9 +7,13 @@ packages=(
   pkg-config libpcsclite-dev                      # build: the pcsc crate links libpcsclite
   pcscd vsmartcard-vpcd                           # tests/demo: real PC/SC daemon + virtual reader
   dbus libglib2.0-bin python3-dbusmock            # tests/demo: private session bus, gdbus, notification server
+  python3-icalendar                               # tests: an independent parser for `mynawatch calendar`
   opensc pcsc-tools                               # interoperability check of the virtual card, pcsc_scan
   iproute2 util-linux strace libnotify-bin systemd udev # ss/ip, unshare, idle syscall check, notify-send, systemd-analyze, udevadm
   make man-db zsh fish                            # make install/demo, man page lint, completion syntax checks
+  xvfb xfce4-panel xfconf imagemagick librsvg2-common adwaita-icon-theme # tray: a real SNI panel under Xvfb, screenshot, SVG icons
+  desktop-file-utils                              # tray: desktop-file-validate for the autostart entry
+  dpkg-dev lintian rpm cpio                       # scripts/package-test.sh: dpkg-shlibdeps (cargo-deb), .deb lint, .rpm inspection
 )
 
 missing=()

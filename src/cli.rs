@@ -29,12 +29,29 @@ pub enum Command {
     Status(commands::status::StatusArgs),
     /// Print the daemon's state, then every change and reminder signal as it happens.
     Watch(commands::watch::WatchArgs),
+    /// Name a card ("" removes the name); the name shows in status, notifications and the calendar.
+    Label(commands::cards::LabelArgs),
+    /// Say whether a card is registered for health-insurance use (yes, no or unknown).
+    Registered(commands::cards::RegisteredArgs),
+    /// Tell the card's own expiry printed on its face (YYYY-MM-DD), or --clear it.
+    CardExpires(commands::cards::CardExpiresArgs),
+    /// Forget a card: its record is deleted (it is remembered anew when read again).
+    Forget(commands::cards::ForgetArgs),
+    /// Re-read the cards in the readers and re-evaluate every remembered card for today.
+    Refresh(commands::cards::RefreshArgs),
+    /// Remember a card without a reader, from the dates on its face (or in マイナポータル).
+    Add(commands::add::AddArgs),
+    /// Write the cards' deadlines as an iCalendar (.ics) file, one all-day event with an alarm each.
+    Calendar(commands::calendar::CalendarArgs),
     /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
     SimCard(commands::sim_card::SimCardArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(commands::completions::CompletionsArgs),
     /// Print the manual page (roff) to stdout.
     Man(commands::man::ManArgs),
+    /// The CARD candidates for shell completion (called by the completion scripts).
+    #[command(name = "__complete-cards", hide = true)]
+    CompleteCards,
 }
 
 #[cfg(test)]

@@ -5,16 +5,20 @@
 //! publish (`dbus`, `notify`, `store`). The binary in `main.rs` only parses the command line and calls
 //! [`run`].
 
+pub mod calendar;
 pub mod card;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod daemon;
 pub mod dbus;
+pub mod exit;
 pub mod logging;
 pub mod notify;
 pub mod pcsc;
+pub mod readers;
 pub mod rules;
+pub mod state_dir;
 pub mod store;
 
 pub use commands::run;

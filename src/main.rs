@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use mynawatch::exit::Exit;
 
 fn main() -> ExitCode {
     let cli = mynawatch::cli::Cli::parse();
@@ -13,7 +14,11 @@ fn main() -> ExitCode {
         Err(err) if mynawatch::commands::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("mynawatch: {err:#}");
-            ExitCode::from(2)
+            let exit = match err.downcast_ref::<mynawatch::config::ConfigError>() {
+                Some(_) => Exit::Config,
+                None => Exit::BadInput,
+            };
+            exit.into()
         }
     }
 }

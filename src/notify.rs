@@ -53,6 +53,34 @@ pub fn compose(label: &str, a: &Assessment, lang: Lang) -> Notification {
     compose_for(label, a, Registration::Yes, lang)
 }
 
+/// The card typed in by hand (named `label`) was read in a reader: the two are now one card.
+pub fn merged(label: &str, lang: Lang) -> Notification {
+    let (summary, body) = match (lang, label.is_empty()) {
+        (Lang::Ja, true) => (
+            "入力したカードを読み取りました".to_string(),
+            "手で入力したカードと、いま読み取ったカードをひとつにまとめました。".to_string(),
+        ),
+        (Lang::Ja, false) => (
+            format!("{label}：入力したカードを読み取りました"),
+            format!("手で入力した「{label}」と、いま読み取ったカードをひとつにまとめました（名前と回答はそのままです）。"),
+        ),
+        (Lang::En, true) => (
+            "The card you typed in was read".to_string(),
+            "The card you typed in and the card just read are now one.".to_string(),
+        ),
+        (Lang::En, false) => (
+            format!("{label}: the card you typed in was read"),
+            format!("\"{label}\", typed in by hand, and the card just read are now one (name and answers kept)."),
+        ),
+    };
+    Notification {
+        summary,
+        body,
+        urgency: Urgency::Low,
+        actions: Vec::new(),
+    }
+}
+
 /// The notification for card `label`; asks "registered for insurance?" (actions
 /// `registered-yes`/`registered-no`) when `registered` is unknown.
 pub fn compose_for(
@@ -75,24 +103,33 @@ pub fn compose_for(
 
     let mut actions = Vec::new();
     if registered == Registration::Unknown && a.status != Status::NotAMyNumberCard {
-        let (yes, no) = match lang {
-            Lang::Ja => ("保険証利用登録済み", "まだ登録していない"),
-            Lang::En => ("Registered for insurance", "Not registered yet"),
-        };
+        let (yes, no) = registration_answers(lang);
         actions.push((ACTION_REGISTERED_YES.to_string(), yes.to_string()));
         actions.push((ACTION_REGISTERED_NO.to_string(), no.to_string()));
     }
-    let guide = match lang {
-        Lang::Ja => "案内を開く",
-        Lang::En => "Open guide",
-    };
-    actions.push((ACTION_OPEN_GUIDE.to_string(), guide.to_string()));
+    actions.push((ACTION_OPEN_GUIDE.to_string(), guide_label(lang).to_string()));
 
     Notification {
-        summary: summary(label, a.status, lang),
+        summary: summary(label, a, lang),
         body: body.join("\n"),
         urgency: urgency(a),
         actions,
+    }
+}
+
+/// The two answers to "registered for insurance?" (yes, not yet), as buttons and tray menu items.
+pub fn registration_answers(lang: Lang) -> (&'static str, &'static str) {
+    match lang {
+        Lang::Ja => ("保険証利用登録済み", "まだ登録していない"),
+        Lang::En => ("Registered for insurance", "Not registered yet"),
+    }
+}
+
+/// The label of the action that opens [`GUIDE_URL`].
+pub fn guide_label(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => "案内を開く",
+        Lang::En => "Open guide",
     }
 }
 
@@ -106,8 +143,63 @@ pub fn urgency(a: &Assessment) -> Urgency {
     }
 }
 
-fn summary(label: &str, status: Status, lang: Lang) -> String {
+/// The notification when a PIN has just locked or is one wrong entry from locking: the PIN steps
+/// from the rule core first, then the card's status and main step (it replaces the card's previous
+/// notification, so that must not be lost). `None` when no PIN is at risk.
+pub fn compose_pins(
+    label: &str,
+    a: &Assessment,
+    registered: Registration,
+    lang: Lang,
+) -> Option<Notification> {
+    let steps = a.pin_actions();
+    if steps.is_empty() {
+        return None;
+    }
+    let bullet = match lang {
+        Lang::Ja => "・",
+        Lang::En => "• ",
+    };
+    let what = match lang {
+        Lang::Ja => "暗証番号を確認してください",
+        Lang::En => "check your PINs",
+    };
+    let mut n = compose_for(label, a, registered, lang);
+    let mut body: Vec<String> = steps
+        .iter()
+        .map(|act| format!("{bullet}{}", act.text(lang)))
+        .collect();
+    body.extend(deadline_line(a, lang));
+    body.extend(
+        a.actions
+            .iter()
+            .find(|act| !steps.iter().any(|p| p.id == act.id))
+            .map(|act| format!("{bullet}{}", act.text(lang))),
+    );
+    n.summary = titled(label, a.status, what, lang);
+    n.body = body.join("\n");
+    n.urgency = n.urgency.max(Urgency::Normal);
+    Some(n)
+}
+
+fn summary(label: &str, a: &Assessment, lang: Lang) -> String {
+    let status = a.status;
+    let new_card = a.needs_new_card();
     let what = match (status, lang) {
+        (Status::RenewalOpen, Lang::Ja) if new_card => "新しいカードの申請時期です",
+        (Status::RenewalOpen, Lang::En) if new_card => "time to apply for a new card",
+        (Status::ExpiredGrace, Lang::Ja) if new_card => {
+            "カードの有効期限が切れています。新しいカードを申請してください"
+        }
+        (Status::ExpiredGrace, Lang::En) if new_card => {
+            "the card has expired: apply for a new card"
+        }
+        (Status::RegistrationLapsed, Lang::Ja) if new_card => {
+            "保険証利用登録が解除されました。新しいカードを申請してください"
+        }
+        (Status::RegistrationLapsed, Lang::En) if new_card => {
+            "health-insurance registration cancelled: apply for a new card"
+        }
         (Status::Valid, Lang::Ja) => "電子証明書は有効です",
         (Status::Valid, Lang::En) => "certificate valid",
         (Status::RenewalOpen, Lang::Ja) => "電子証明書の更新時期です",
@@ -119,6 +211,10 @@ fn summary(label: &str, status: Status, lang: Lang) -> String {
         (Status::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして確認できません",
         (Status::NotAMyNumberCard, Lang::En) => "not recognised as a My Number Card",
     };
+    titled(label, status, what, lang)
+}
+
+fn titled(label: &str, status: Status, what: &str, lang: Lang) -> String {
     let card = match (status, lang) {
         (Status::NotAMyNumberCard, Lang::Ja) => "カード",
         (Status::NotAMyNumberCard, Lang::En) => "Card",
@@ -463,6 +559,22 @@ impl Notifier {
         }
     }
 
+    /// Yields each time a notification server takes the name (NameOwnerChanged of
+    /// org.freedesktop.Notifications with a new owner): reminders that could not be shown are
+    /// offered again then.
+    pub async fn server_appeared(
+        &self,
+    ) -> Result<impl Stream<Item = ()> + Send + 'static, NotifyError> {
+        let dbus = zbus::fdo::DBusProxy::new(&self.conn).await?;
+        let stream = dbus
+            .receive_name_owner_changed_with_args(&[(0, SERVICE)])
+            .await?;
+        Ok(stream.filter_map(|sig| {
+            let appeared = sig.args().ok().is_some_and(|a| a.new_owner().is_some());
+            std::future::ready(appeared.then_some(()))
+        }))
+    }
+
     /// Clicks on our notifications' buttons, as (card, action id). Subscribes before returning, so
     /// nothing shown afterwards is missed. Ids from other programs' notifications are ignored.
     pub async fn action_stream(
@@ -502,6 +614,7 @@ mod tests {
         Assessment {
             status,
             certificate_expires: Some(d(2026, 5, 20)),
+            card_expires: None,
             renewal_opens: Some(d(2026, 2, 20)),
             insurance_usable_until: Some(d(2026, 8, 31)),
             days_left,

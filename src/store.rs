@@ -1,5 +1,6 @@
 //! The daemon's memory: what it knows about each card (dates, the user's answers, the last reminder),
-//! kept in `$XDG_STATE_HOME/mynawatch/state.json` next to the per-installation key salt.
+//! kept in `state.json` next to the per-installation key salt, in the directory `crate::state_dir`
+//! picks (`$STATE_DIRECTORY` under systemd, else `~/.local/state/mynawatch`).
 //!
 //! Only non-identifying data is stored: cards are keyed by a salted hash (`CardKey`) and the record
 //! types have no field for a certificate, its subject or its serial. Files are 0600 in a 0700 dir,
@@ -20,8 +21,8 @@ use crate::card::CardKey;
 use crate::rules::{CertValidity, Facts, Milestone, PinCounters, Registration, TokenKind};
 
 /// File names inside the state directory.
-const STATE_FILE: &str = "state.json";
-const SALT_FILE: &str = "salt";
+pub(crate) const STATE_FILE: &str = "state.json";
+pub(crate) const SALT_FILE: &str = "salt";
 /// Salt length in bytes (stored as 64 hex characters).
 const SALT_LEN: usize = 32;
 /// The state file format version this code writes and reads.
@@ -43,11 +44,39 @@ pub struct CardRecord {
     pub registered: Registration,
     #[serde(default)]
     pub pins: PinCounters,
-    /// The last reminder milestone a notification was shown for.
+    /// The last reminder milestone delivered: its notification shown (or, with notifications off,
+    /// its signal emitted).
     #[serde(default)]
     pub last_notified: Option<Milestone>,
+    /// A milestone whose signal went out but whose notification could not be shown yet: shown when
+    /// a notification server appears (also after a restart), then it becomes `last_notified`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending_reminder: Option<Milestone>,
     #[serde(default)]
     pub last_seen: Option<DateTime<Utc>>,
+    /// Read from a card, or typed in by the user from the card's face (`mynawatch add`).
+    #[serde(default)]
+    pub origin: Origin,
+}
+
+/// Where a remembered card came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Origin {
+    /// Read in a reader: keyed by the salted hash of its certificate.
+    #[default]
+    Read,
+    /// Typed in from the dates on its face: keyed by a random id (there is no serial to hash).
+    Typed,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Read => "read",
+            Origin::Typed => "typed",
+        }
+    }
 }
 
 impl CardRecord {
@@ -61,7 +90,28 @@ impl CardRecord {
             registered: Registration::Unknown,
             pins: PinCounters::default(),
             last_notified: None,
+            pending_reminder: None,
             last_seen: None,
+            origin: Origin::Read,
+        }
+    }
+
+    /// A card typed in from its face: a My Number Card whose certificate expires on `expires`.
+    /// The issue day is not on the face; the earliest day a certificate expiring on `expires` can
+    /// have been issued (5 years before, plus a day) stands in for it.
+    pub fn typed(expires: NaiveDate, card_expires: Option<NaiveDate>) -> Self {
+        let not_before = expires
+            .checked_sub_months(chrono::Months::new(60))
+            .and_then(|d| d.succ_opt())
+            .unwrap_or(expires);
+        CardRecord {
+            cert: Some(CertValidity {
+                not_before,
+                not_after: expires,
+            }),
+            card_expires,
+            origin: Origin::Typed,
+            ..CardRecord::new(TokenKind::MyNumberCard)
         }
     }
 
@@ -98,7 +148,7 @@ struct StateFileIn {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot find the state directory: neither $XDG_STATE_HOME nor $HOME is set")]
+    #[error("cannot find the state directory: none of $STATE_DIRECTORY, $XDG_STATE_HOME, $HOME is set to an absolute path")]
     NoStateDir,
     #[error("cannot create the state directory {}: {source}", path.display())]
     CreateDir { path: PathBuf, source: io::Error },
@@ -122,13 +172,6 @@ pub struct Store {
 }
 
 impl Store {
-    /// `$XDG_STATE_HOME/mynawatch` (default `~/.local/state/mynawatch`).
-    pub fn default_dir() -> Result<PathBuf, StoreError> {
-        let base = directories::BaseDirs::new().ok_or(StoreError::NoStateDir)?;
-        let state = base.state_dir().ok_or(StoreError::NoStateDir)?;
-        Ok(state.join("mynawatch"))
-    }
-
     /// Open (creating if needed) the store in `dir` and load the remembered state.
     ///
     /// A corrupt or unreadable state file is moved aside to `state.json.corrupt-<unix-ts>` (the
@@ -202,7 +245,7 @@ impl Store {
     }
 }
 
-fn parse_state(bytes: &[u8]) -> Result<State, String> {
+pub(crate) fn parse_state(bytes: &[u8]) -> Result<State, String> {
     let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
     let file: StateFileIn = serde_json::from_str(text).map_err(|e| e.to_string())?;
     if file.version != STATE_VERSION {
@@ -227,7 +270,7 @@ fn read_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
     }
 }
 
-fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
+pub(crate) fn create_private_dir(dir: &Path) -> Result<(), StoreError> {
     let err = |source| StoreError::CreateDir {
         path: dir.to_path_buf(),
         source,
@@ -273,7 +316,7 @@ fn load_or_create_salt(dir: &Path) -> Result<Vec<u8>, StoreError> {
     Ok(salt)
 }
 
-fn parse_salt(bytes: &[u8]) -> Option<Vec<u8>> {
+pub(crate) fn parse_salt(bytes: &[u8]) -> Option<Vec<u8>> {
     let text = std::str::from_utf8(bytes).ok()?.trim();
     let salt = hex::decode(text).ok()?;
     (salt.len() == SALT_LEN).then_some(salt)
@@ -296,7 +339,7 @@ fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
 }
 
 /// Write `dir/name` as a new 0600 file via a temp file in the same dir, fsync, rename, dir fsync.
-fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
+pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), StoreError> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let target = dir.join(name);
     let tmp = dir.join(format!(

@@ -92,6 +92,60 @@ fn reads_dates_and_counters_through_pcscd_without_sending_a_pin() {
     assert_eq!(card.remove(), Some(0));
 }
 
+/// A certificate renewed early (span > 5 years) on the virtual card: `read` says new card, never
+/// renew; a PIN with one try left and the J-LIS CA served as the certificate are handled too.
+#[ignore = "e2e: run by scripts/test.sh"]
+#[test]
+fn read_tells_an_early_renewal_and_a_pins_last_try() {
+    require();
+    let _slots = slots();
+    let card = SimCard::start(
+        SLOT0,
+        &[
+            "--issued",
+            "2021-04-01",
+            "--expires",
+            "2026-06-20",
+            "--auth-tries",
+            "1",
+        ],
+    );
+    let (code, out, err) = read_cli(&["--json", "--today", "2026-04-01"]);
+    assert_eq!(code, Some(0), "stderr: {err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = v["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids[0], "apply-new-card", "{ids:?}");
+    assert!(ids.contains(&"pin-last-try"), "{ids:?}");
+    assert!(!ids.contains(&"renew-certificate"), "{ids:?}");
+    assert_eq!(v["card_expires"]["source"], "certificate-span");
+    assert_eq!(v["card_expires"]["date"], "2026-06-20");
+    let (code, text, _) = read_cli(&["--today", "2026-04-01", "--lang", "ja"]);
+    assert_eq!(code, Some(0));
+    assert!(text.contains("新しいカードを申請してください"), "{text}");
+    assert!(text.contains("あと1回間違えるとロック"), "{text}");
+    assert_eq!(card.remove(), Some(0));
+
+    // The J-LIS CA certificate on a card is not a user-authentication certificate: no status.
+    let ca = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/jpki/auth_ca_2023.pem"
+    );
+    let card = SimCard::start(SLOT0, &["--cert", ca]);
+    let (code, out, err) = read_cli(&["--today", "2026-04-01"]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        err.contains("not the user-authentication certificate of a My Number Card"),
+        "{err}"
+    );
+    assert!(!out.contains("valid"), "{out}");
+    assert_eq!(card.remove(), Some(0));
+}
+
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn card_in_the_second_slot_is_found() {

@@ -233,8 +233,8 @@ fn human_output_for_every_status_in_both_languages() {
         (
             "2026-09-25",
             "expired-grace",
-            "マイナ保険証は2026年12月31日まで資格確認のみ使えます（あと97日）",
-            "works for eligibility checks only until 2026-12-31 (97 days left)",
+            "マイナ保険証は長くて2026年12月31日まで資格確認のみ、あと97日）",
+            "works for eligibility checks only, at the latest until 2026-12-31; 97 days left)",
         ),
         (
             "2027-01-01",
@@ -354,11 +354,189 @@ fn registration_and_card_expiry_change_the_next_steps() {
         ]
         .concat(),
     ));
-    assert_eq!(action_ids(&v), ["apply-new-card"]);
+    assert_eq!(action_ids(&v), ["apply-new-card", "new-card-insurance"]);
     assert!(v["actions"][0]["en"]
         .as_str()
         .unwrap()
         .contains("1–2 months"));
+}
+
+/// The certificate's span, through `check --expires … --issued …` (the same cases as the rule core's
+/// table): (issued, expires, today, status, first action, card expiry source or null).
+type SpanCase = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+const SPAN: &[SpanCase] = &[
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2025-01-01",
+        "valid",
+        "check-registration",
+        Some("certificate-span"),
+    ),
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2026-04-01",
+        "renewal-open",
+        "apply-new-card",
+        Some("certificate-span"),
+    ),
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2026-07-15",
+        "expired-grace",
+        "apply-new-card",
+        Some("certificate-span"),
+    ),
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2027-06-01",
+        "registration-lapsed",
+        "apply-new-card",
+        Some("certificate-span"),
+    ),
+    (
+        "2026-11-01",
+        "2032-01-15",
+        "2026-12-01",
+        "valid",
+        "check-registration",
+        Some("certificate-span"),
+    ),
+    (
+        "2021-06-21",
+        "2026-06-20",
+        "2026-04-01",
+        "renewal-open",
+        "renew-certificate",
+        None,
+    ),
+    (
+        "2021-06-20",
+        "2026-06-20",
+        "2026-04-01",
+        "renewal-open",
+        "renew-certificate",
+        None,
+    ),
+];
+
+#[test]
+fn the_certificates_span_through_check() {
+    for &(issued, expires, today, status, first, source) in SPAN {
+        let case = format!("{issued}..{expires} on {today}");
+        let v = json(&check(&[
+            "--issued",
+            issued,
+            "--expires",
+            expires,
+            "--today",
+            today,
+            "--json",
+        ]));
+        assert_eq!(v["status"], status, "{case}");
+        let ids = action_ids(&v);
+        assert_eq!(ids[0], first, "{case}: {ids:?}");
+        assert_eq!(
+            v["card_expires"]["source"].as_str(),
+            source,
+            "{case}: {}",
+            v["card_expires"]
+        );
+        let renews = ids
+            .iter()
+            .any(|i| i == "renew-certificate" || i == "renew-later");
+        assert_eq!(renews, source.is_none(), "{case}: {ids:?}");
+        if source.is_some() {
+            assert_eq!(v["card_expires"]["date"], expires, "{case}");
+            assert!(
+                ids.iter()
+                    .any(|i| i == "apply-new-card" || i == "new-card-later"),
+                "{case}: {ids:?}"
+            );
+        }
+    }
+    // The user's card expiry wins over the inference.
+    let v = json(&check(&[
+        "--issued",
+        "2021-04-01",
+        "--expires",
+        "2026-06-20",
+        "--card-expires",
+        "2031-06-20",
+        "--today",
+        "2026-04-01",
+        "--json",
+    ]));
+    assert_eq!(action_ids(&v)[0], "renew-certificate");
+    assert_eq!(v["card_expires"]["source"], "user");
+    // The human output says the card date was inferred, and when to apply.
+    let o = check(&[
+        "--issued",
+        "2021-04-01",
+        "--expires",
+        "2026-06-20",
+        "--today",
+        "2026-03-01",
+        "--lang",
+        "ja",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("カードの有効期限：2026年6月20日（電子証明書の有効期間から推定）"),
+        "{text}"
+    );
+    assert!(
+        text.contains("新しいカードの申請：2026年3月21日ごろから（2026年4月21日ごろまでに）"),
+        "{text}"
+    );
+    let o = check(&[
+        "--issued",
+        "2021-04-01",
+        "--expires",
+        "2026-06-20",
+        "--today",
+        "2026-03-01",
+        "--lang",
+        "en",
+    ]);
+    let text = stdout(&o);
+    assert!(
+        text.contains("Card expires: 2026-06-20 (inferred from the certificate)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("New card applications: from about 2026-03-21 (apply by about 2026-04-21)"),
+        "{text}"
+    );
+}
+
+/// The extended measure: shown on 2026-05-01, gone on 2026-08-01.
+#[test]
+fn the_expired_insurance_card_measure_ran_until_2026_07_31() {
+    let id = "measure-expired-insurance-card-until-2026-03-31";
+    let at = |today| {
+        let v = json(&check(&[
+            "--expires",
+            "2025-10-31",
+            "--today",
+            today,
+            "--json",
+        ]));
+        action_ids(&v)
+    };
+    assert!(at("2026-05-01").iter().any(|i| i == id));
+    assert!(at("2026-07-31").iter().any(|i| i == id));
+    assert!(!at("2026-08-01").iter().any(|i| i == id));
 }
 
 fn write_cert(dir: &Path, name: &str, not_before: &str, not_after: &str, pem: bool) -> String {
@@ -373,11 +551,24 @@ fn write_cert(dir: &Path, name: &str, not_before: &str, not_after: &str, pem: bo
         rcgen::date_time_ymd(y as i32, m as u8, d as u8)
             + std::time::Duration::from_secs(secs.parse().unwrap())
     };
-    let mut params = rcgen::CertificateParams::new(vec!["mynawatch.test".to_owned()]).unwrap();
+    // Shaped like a JPKI user-authentication certificate (issuer, digitalSignature, not a CA), since
+    // `check --cert` refuses anything else.
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut ca = rcgen::CertificateParams::default();
+    ca.distinguished_name.push(rcgen::DnType::CountryName, "JP");
+    ca.distinguished_name
+        .push(rcgen::DnType::OrganizationName, "JPKI");
+    ca.distinguished_name.push(
+        rcgen::DnType::OrganizationalUnitName,
+        "JPKI for user authentication",
+    );
+    ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let issuer = rcgen::Issuer::new(ca, &key);
+    let mut params = rcgen::CertificateParams::default();
     params.not_before = at(not_before);
     params.not_after = at(not_after);
-    let key = rcgen::KeyPair::generate().unwrap();
-    let cert = params.self_signed(&key).unwrap();
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
+    let cert = params.signed_by(&key, &issuer).unwrap();
     let path = dir.join(name);
     if pem {
         std::fs::write(&path, cert.pem()).unwrap();
@@ -504,6 +695,54 @@ fn bad_certificate_files_are_one_line_and_exit_2() {
         assert_bad_input(&o, needle);
         assert!(stderr(&o).contains(p), "names the file: {}", stderr(&o));
     }
+    // Well-formed certificates that are not a card holder's user-authentication certificate.
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/jpki");
+    for (name, needle) in [
+        ("auth_ca_2023.pem", "it is a CA certificate"),
+        ("auth_ca_2015.pem", "it is a CA certificate"),
+        ("sign_ca_2023.pem", "it is a CA certificate"),
+        (
+            "non-jpki-leaf.pem",
+            "its issuer is not the J-LIS user-authentication CA",
+        ),
+    ] {
+        let p = format!("{fixtures}/{name}");
+        let o = check(&["--cert", &p, "--today", "2026-01-01"]);
+        assert_bad_input(&o, needle);
+        assert!(
+            stderr(&o).contains("is not the user-authentication certificate of a My Number Card"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!stdout(&o).contains("valid"), "{}", stdout(&o));
+    }
+    // Two certificates in one file: which one is meant is unknowable, so neither is used.
+    let pem = std::fs::read_to_string(write_cert(
+        dir.path(),
+        "one.pem",
+        "2021-09-23T54000",
+        "2026-09-24T53999",
+        true,
+    ))
+    .unwrap();
+    let two = dir.path().join("two.pem");
+    std::fs::write(&two, format!("{pem}{pem}")).unwrap();
+    assert_bad_input(
+        &check(&["--cert", two.to_str().unwrap(), "--today", "2026-01-01"]),
+        "more than one certificate",
+    );
+    // notBefore after notAfter: broken, never judged.
+    let backwards = write_cert(
+        dir.path(),
+        "backwards.der",
+        "2026-09-24T53999",
+        "2021-09-23T54000",
+        false,
+    );
+    assert_bad_input(
+        &check(&["--cert", &backwards, "--today", "2026-01-01"]),
+        "notBefore is after notAfter",
+    );
     // A directory is not a certificate file either.
     assert_bad_input(
         &check(&["--cert", dir.path().to_str().unwrap()]),

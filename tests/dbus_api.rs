@@ -1,18 +1,34 @@
-//! The D-Bus API over real connections: a p2p socket pair for properties, methods, signals, errors and
-//! the ObjectManager; a private dbus-daemon for the bus name; the documented introspection XML
-//! checked against the live objects so docs/ cannot drift.
+//! The D-Bus API of the real daemon loop (`daemon::run_with`), run in-process over real connections:
+//! a p2p socket pair for properties, methods, signals, errors and the ObjectManager; a private
+//! dbus-daemon for the bus name, `status` and `watch`; the documented introspection XML checked
+//! against the live objects so docs/ cannot drift. Only what lies outside the project is faked:
+//! pcscd (reader events and reads go to the project's own virtual card, in-process) and the clock.
 
 mod support;
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
+use chrono::NaiveDate;
 use futures_util::StreamExt;
-use mynawatch::card::{CardIdentity, CardKey};
-use mynawatch::dbus::{
-    card_path, CardProxy, CardView, Error, ManagerProxy, Publisher, Request, BUS_NAME,
-    CARD_INTERFACE, MANAGER_INTERFACE, ROOT_PATH,
+use mynawatch::card::sim::{SimSpec, VirtualCard};
+use mynawatch::card::{
+    simcert, CardError, CardIdentity, CardKey, CardReport, CertRead, TransportError,
 };
-use tokio::sync::mpsc;
+use mynawatch::daemon::reads::CardReader;
+use mynawatch::daemon::scheduler::{Clock, FixedDay};
+use mynawatch::daemon::{self, DaemonError, Options, Sources};
+use mynawatch::dbus::{
+    card_path, key_from_path, CardProxy, Error, ManagerProxy, Publisher, BUS_NAME, CARD_INTERFACE,
+    MANAGER_INTERFACE, ROOT_PATH,
+};
+use mynawatch::pcsc::monitor::ReaderEvent;
+use mynawatch::rules::{Lang, Policy};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::timeout;
 use zbus::Connection;
 
@@ -28,92 +44,331 @@ async fn p2p_pair() -> (Connection, Connection) {
     tokio::try_join!(server, client).expect("p2p connections")
 }
 
-fn key(n: u8) -> CardKey {
-    CardIdentity::new(b"issuer", &[n]).key(b"test-salt")
+/// The key of the card `support::daemon::seed_state` writes.
+fn seeded_key() -> CardKey {
+    CardKey::try_from(support::daemon::SEEDED_KEY.to_string()).unwrap()
 }
 
-fn view(status: &str, days_left: i32) -> CardView {
-    CardView {
-        status: status.into(),
-        certificate_expires: "2026-06-20".into(),
-        renewal_opens: "2026-03-20".into(),
-        insurance_usable_until: "2026-09-30".into(),
-        days_left,
-        insurance_registered: "unknown".into(),
-        present: true,
-        label: String::new(),
-        actions: vec![(
-            "renew-certificate".into(),
-            "市区町村の窓口で更新してください".into(),
-            "Renew at your municipal office".into(),
-        )],
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+/// "Today" as the test sets it (noon, Japan time); the scheduler looks every 10 ms.
+struct TestDay(Arc<Mutex<NaiveDate>>);
+
+impl Clock for TestDay {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        FixedDay(*self.0.lock().unwrap()).now()
+    }
+    fn sleep(&self, d: Duration) -> Pin<Box<dyn Future<Output = ()> + Send + 'static>> {
+        Box::pin(tokio::time::sleep(d.min(Duration::from_millis(10))))
     }
 }
 
-/// A stand-in for the daemon loop: applies requests to the published view like the real loop does.
-fn fake_loop(
-    publisher: Publisher,
-    mut rx: mpsc::Receiver<Request>,
-) -> mpsc::Receiver<&'static str> {
-    let (seen_tx, seen_rx) = mpsc::channel(16);
-    tokio::spawn(async move {
-        while let Some(req) = rx.recv().await {
-            let (name, reply, result) = match req {
-                Request::Refresh { reply } => ("refresh", reply, Ok(())),
-                Request::SetLabel { card, label, reply } => {
-                    let mut v = publisher.card_view(&card).expect("card");
-                    v.label = label;
-                    publisher.publish_card(&card, v).await.unwrap();
-                    ("set-label", reply, Ok(()))
-                }
-                Request::SetRegistered {
-                    card,
-                    registered,
-                    reply,
-                } => {
-                    let mut v = publisher.card_view(&card).expect("card");
-                    v.insurance_registered = registered.to_string();
-                    publisher.publish_card(&card, v).await.unwrap();
-                    ("set-registered", reply, Ok(()))
-                }
-                Request::SetCardExpires { reply, date, .. } => {
-                    let r = match date {
-                        Some(_) => Ok(()),
-                        None => Err(Error::Failed("nothing to forget".into())),
-                    };
-                    ("set-card-expires", reply, r)
-                }
-                Request::Forget { card, reply } => {
-                    let r = if publisher.remove_card(&card).await.unwrap() {
-                        Ok(())
-                    } else {
-                        Err(Error::UnknownCard(card.to_string()))
-                    };
-                    ("forget", reply, r)
-                }
-            };
-            let _ = reply.send(result);
-            let _ = seen_tx.send(name).await;
-        }
-    });
-    seen_rx
+/// What a fake reader holds: the project's own virtual card (pcscd and vpcd are what is faked).
+#[derive(Default)]
+struct FakeSlot {
+    card: Option<SimSpec>,
+    /// While `Some(false)`, reads of this reader wait (a slow or hung card).
+    open: Option<bool>,
+    /// Fail this many reads with this error before reading the card.
+    failures: Option<(u32, TransportError)>,
 }
 
+/// pcscd replaced by in-process virtual cards; reads really run JPKI against them.
+#[derive(Default)]
+struct FakeCards {
+    slots: Mutex<HashMap<String, FakeSlot>>,
+    changed: Condvar,
+}
+
+impl FakeCards {
+    fn put(&self, reader: &str, card: Option<SimSpec>) {
+        self.slots
+            .lock()
+            .unwrap()
+            .entry(reader.into())
+            .or_default()
+            .card = card;
+    }
+    /// Hold reads of `reader` (`false`) or let them go (`true`).
+    fn gate(&self, reader: &str, open: bool) {
+        self.slots
+            .lock()
+            .unwrap()
+            .entry(reader.into())
+            .or_default()
+            .open = Some(open);
+        self.changed.notify_all();
+    }
+    fn fail(&self, reader: &str, times: u32, e: TransportError) {
+        self.slots
+            .lock()
+            .unwrap()
+            .entry(reader.into())
+            .or_default()
+            .failures = Some((times, e));
+    }
+}
+
+impl CardReader for FakeCards {
+    fn read(
+        &self,
+        reader: &str,
+        stop: &AtomicBool,
+        on_cert: &mut dyn FnMut(&CertRead),
+    ) -> Result<CardReport, CardError> {
+        let mut slots = self.slots.lock().unwrap();
+        // The card as it was when the read started: one re-inserted meanwhile is another read.
+        let spec = slots.get(reader).and_then(|s| s.card.clone());
+        while slots.get(reader).is_some_and(|s| s.open == Some(false)) {
+            if stop.load(Ordering::Relaxed) {
+                return Err(CardError::Transport(TransportError::NoAnswer));
+            }
+            slots = self
+                .changed
+                .wait_timeout(slots, Duration::from_millis(10))
+                .unwrap()
+                .0;
+        }
+        if let Some(slot) = slots.get_mut(reader) {
+            if let Some((n, e)) = &mut slot.failures {
+                if *n > 0 {
+                    *n -= 1;
+                    return Err(CardError::Transport(e.clone()));
+                }
+            }
+        }
+        drop(slots);
+        let spec = spec.ok_or(CardError::NoCard)?;
+        let mut card = VirtualCard::new(&spec);
+        card.power_on();
+        mynawatch::card::read_card(&mut card, on_cert)
+    }
+
+    fn readers_with_card(&self) -> Result<Vec<String>, CardError> {
+        let slots = self.slots.lock().unwrap();
+        let mut r: Vec<String> = slots
+            .iter()
+            .filter(|(_, s)| s.card.is_some())
+            .map(|(n, _)| n.clone())
+            .collect();
+        r.sort();
+        Ok(r)
+    }
+}
+
+/// A virtual My Number Card whose certificate expires on `expires`.
+fn sim(expires: &str, serial: u64) -> SimSpec {
+    let certs = simcert::generate(&simcert::CertSpec::expiring(d(expires), serial)).unwrap();
+    SimSpec::new(certs.cert)
+}
+
+const R0: &str = "Virtual PCD 00 00";
+const R1: &str = "Virtual PCD 00 01";
+
+/// The real daemon loop (`daemon::run_with`) serving on one end of a connection, its reader events,
+/// card reads and clock in the test's hands.
 struct Setup {
-    publisher: Publisher,
     client: Connection,
-    seen: mpsc::Receiver<&'static str>,
+    events: mpsc::Sender<ReaderEvent>,
+    cards: Arc<FakeCards>,
+    today: Arc<Mutex<NaiveDate>>,
+    dir: tempfile::TempDir,
+    stop: Option<oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<Result<(), DaemonError>>,
+}
+
+struct Start<'a> {
+    today: &'a str,
+    /// Seed the state with `support::daemon::seed_state`'s card expiring then.
+    seeded: Option<&'a str>,
+    read_deadline: Duration,
+}
+
+impl Default for Start<'_> {
+    fn default() -> Self {
+        Start {
+            today: "2026-04-01",
+            seeded: Some("2026-06-20"),
+            read_deadline: daemon::READ_DEADLINE,
+        }
+    }
+}
+
+/// Run the loop on `server`; `client` is the other end (p2p) or another bus connection.
+async fn start_on(server: Connection, client: Connection, how: Start<'_>) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    if let Some(expires) = how.seeded {
+        support::daemon::seed_state(dir.path(), expires);
+    }
+    let today = Arc::new(Mutex::new(d(how.today)));
+    let cards = Arc::new(FakeCards::default());
+    let (events, reader_events) = mpsc::channel(8);
+    let opts = Options {
+        policy: Policy::default(),
+        lang: Lang::En,
+        notify: false,
+        clock: Arc::new(TestDay(today.clone())),
+        state_dir: dir.path().to_path_buf(),
+        read_deadline: how.read_deadline,
+    };
+    let (stop, stopped) = oneshot::channel::<()>();
+    let sources = Sources {
+        reader_events,
+        cards: cards.clone(),
+    };
+    let task = tokio::spawn(daemon::run_with(server, opts, sources, async move {
+        let _ = stopped.await;
+    }));
+    let s = Setup {
+        client,
+        events,
+        cards,
+        today,
+        dir,
+        stop: Some(stop),
+        task,
+    };
+    // Served: the Manager answers.
+    let m = ManagerProxy::new(&s.client).await.unwrap();
+    timeout(WAIT, async {
+        while m.version().await.is_err() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    })
+    .await
+    .expect("the loop serves");
+    s
+}
+
+async fn setup_with(how: Start<'_>) -> Setup {
+    let (server, client) = p2p_pair().await;
+    start_on(server, client, how).await
 }
 
 async fn setup() -> Setup {
-    let (server, client) = p2p_pair().await;
-    let (tx, rx) = mpsc::channel(8);
-    let publisher = Publisher::serve(&server, tx).await.expect("serve");
-    let seen = fake_loop(publisher.clone(), rx);
-    Setup {
-        publisher,
-        client,
-        seen,
+    setup_with(Start::default()).await
+}
+
+impl Setup {
+    async fn event(&self, ev: ReaderEvent) {
+        self.events.send(ev).await.unwrap();
+    }
+
+    /// Readers R0 and R1 exist; `card` goes into `reader`.
+    async fn insert(&self, reader: &str, card: SimSpec) {
+        self.cards.put(reader, Some(card));
+        self.event(ReaderEvent::Readers(vec![R0.into(), R1.into()]))
+            .await;
+        self.event(ReaderEvent::CardInserted {
+            reader: reader.into(),
+        })
+        .await;
+    }
+
+    async fn remove(&self, reader: &str) {
+        self.cards.put(reader, None);
+        self.event(ReaderEvent::CardRemoved {
+            reader: reader.into(),
+        })
+        .await;
+    }
+
+    fn set_today(&self, day: &str) {
+        *self.today.lock().unwrap() = d(day);
+    }
+
+    async fn reader_states(&self) -> Vec<(String, String, String)> {
+        ManagerProxy::builder(&self.client)
+            .cache_properties(zbus::proxy::CacheProperties::No)
+            .build()
+            .await
+            .unwrap()
+            .reader_states()
+            .await
+            .unwrap()
+    }
+
+    /// Wait until `reader` is in `state` (with `reason`, if given).
+    async fn wait_reader(&self, reader: &str, state: &str, reason: Option<&str>) {
+        let found = timeout(WAIT, async {
+            loop {
+                let states = self.reader_states().await;
+                if states
+                    .iter()
+                    .any(|(r, s, why)| r == reader && s == state && reason.is_none_or(|x| x == why))
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await;
+        assert!(
+            found.is_ok(),
+            "{reader} never {state} {reason:?}: {:?}",
+            self.reader_states().await
+        );
+    }
+
+    /// The card objects now (paths), from the ObjectManager.
+    async fn card_paths(&self) -> Vec<String> {
+        let om = zbus::fdo::ObjectManagerProxy::builder(&self.client)
+            .destination(BUS_NAME)
+            .path(ROOT_PATH)
+            .build()
+            .await
+            .unwrap();
+        let mut paths: Vec<String> = om
+            .get_managed_objects()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|(_, ifaces)| ifaces.keys().any(|n| n.as_str() == CARD_INTERFACE))
+            .map(|(p, _)| p.to_string())
+            .collect();
+        paths.sort();
+        paths
+    }
+
+    /// Wait for a card object other than the seeded one; its key.
+    async fn wait_new_card(&self) -> CardKey {
+        let seeded = card_path(&seeded_key()).to_string();
+        timeout(WAIT, async {
+            loop {
+                if let Some(p) = self.card_paths().await.into_iter().find(|p| *p != seeded) {
+                    return key_from_path(&p).unwrap();
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .expect("a new card object")
+    }
+
+    fn state_file(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("state.json")).unwrap_or_default()
+    }
+
+    /// Make every later save fail: the state directory is replaced by a plain file.
+    fn break_the_disk(&self) {
+        std::fs::rename(self.dir.path(), self.dir.path().with_extension("moved")).unwrap();
+        std::fs::write(self.dir.path(), "not a directory").unwrap();
+    }
+
+    fn repair_the_disk(&self) {
+        std::fs::remove_file(self.dir.path()).unwrap();
+        std::fs::rename(self.dir.path().with_extension("moved"), self.dir.path()).unwrap();
+    }
+
+    /// Stop the loop (as SIGTERM would) and return its result.
+    async fn stop(mut self) -> Result<(), DaemonError> {
+        let _ = self.stop.take().unwrap().send(());
+        timeout(WAIT, &mut self.task)
+            .await
+            .expect("the loop stops")
+            .unwrap()
     }
 }
 
@@ -141,56 +396,61 @@ async fn card_proxy(client: &Connection, key: &CardKey) -> CardProxy<'static> {
 
 #[tokio::test]
 async fn card_properties_and_methods() {
-    let mut s = setup().await;
-    let k = key(1);
-    s.publisher
-        .publish_card(&k, view("renewal-open", 80))
-        .await
-        .unwrap();
+    let s = setup().await;
+    let k = seeded_key();
     let card = card_proxy(&s.client, &k).await;
     assert_eq!(card.status().await.unwrap(), "renewal-open");
     assert_eq!(card.certificate_expires().await.unwrap(), "2026-06-20");
-    assert_eq!(card.renewal_opens().await.unwrap(), "2026-03-20");
+    assert_eq!(card.renewal_opens().await.unwrap(), "2026-03-21");
     assert_eq!(card.insurance_usable_until().await.unwrap(), "2026-09-30");
     assert_eq!(card.days_left().await.unwrap(), 80);
     assert_eq!(card.insurance_registered().await.unwrap(), "unknown");
-    assert!(card.present().await.unwrap());
-    assert_eq!(card.label().await.unwrap(), "");
+    assert!(!card.present().await.unwrap());
+    assert_eq!(card.label().await.unwrap(), "母");
     let actions = card.actions().await.unwrap();
-    assert_eq!(actions.len(), 1);
+    assert!(!actions.is_empty());
     assert_eq!(actions[0].0, "renew-certificate");
 
     // Subscribe first; the property stream yields the current value first.
     let mut labels = card.receive_label_changed().await;
     let first = timeout(WAIT, labels.next()).await.unwrap().unwrap();
-    assert_eq!(first.get().await.unwrap(), "");
+    assert_eq!(first.get().await.unwrap(), "母");
     card.set_label("家族のカード".into()).await.unwrap();
-    assert_eq!(s.seen.recv().await, Some("set-label"));
     let changed = timeout(WAIT, labels.next()).await.unwrap().unwrap();
     assert_eq!(changed.get().await.unwrap(), "家族のカード");
     assert_eq!(card.label().await.unwrap(), "家族のカード");
+    assert!(
+        s.state_file().contains("家族のカード"),
+        "saved before the reply"
+    );
 
     card.set_insurance_registered(false).await.unwrap();
-    assert_eq!(s.seen.recv().await, Some("set-registered"));
     assert_eq!(card.insurance_registered().await.unwrap(), "no");
 
     card.set_card_expires("2031-02-28".into()).await.unwrap();
-    assert_eq!(s.seen.recv().await, Some("set-card-expires"));
-    // An error from the daemon loop reaches the caller by name.
-    match card.set_card_expires(String::new()).await {
-        Err(Error::Failed(msg)) => assert_eq!(msg, "nothing to forget"),
+    assert!(s.state_file().contains("2031-02-28"));
+    // "" forgets the printed expiry (docs/dbus-api.md), as the real loop does.
+    card.set_card_expires(String::new()).await.unwrap();
+    assert!(!s.state_file().contains("2031-02-28"));
+    // An error from the daemon loop reaches the caller by name, and nothing changes.
+    s.break_the_disk();
+    match card.set_label("not saved".into()).await {
+        Err(Error::Failed(msg)) => assert!(msg.contains("cannot save the state"), "{msg}"),
         other => panic!("expected Failed, got {other:?}"),
     }
+    assert_eq!(card.label().await.unwrap(), "家族のカード");
+    s.repair_the_disk();
+    s.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn bad_arguments_get_named_errors_and_the_service_keeps_running() {
-    let s = setup().await;
-    let k = key(2);
-    s.publisher
-        .publish_card(&k, view("valid", 400))
-        .await
-        .unwrap();
+    let s = setup_with(Start {
+        seeded: Some("2031-06-20"),
+        ..Start::default()
+    })
+    .await;
+    let k = seeded_key();
     let card = card_proxy(&s.client, &k).await;
     for bad in ["2031-02-30", "2031-2-28", "tomorrow"] {
         match card.set_card_expires(bad.into()).await {
@@ -241,55 +501,71 @@ async fn bad_arguments_get_named_errors_and_the_service_keeps_running() {
         "{reply:?}"
     );
     // Unknown object.
-    let ghost = card_proxy(&s.client, &key(99)).await;
+    let ghost = card_proxy(&s.client, &CardIdentity::new(b"i", b"99").key(b"x")).await;
     assert!(ghost.forget().await.is_err());
     // Still serving.
     assert_eq!(card.status().await.unwrap(), "valid");
+    assert_eq!(card.label().await.unwrap(), "母");
+    s.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn property_changes_and_signals_reach_subscribers() {
-    let s = setup().await;
-    let k = key(3);
-    s.publisher
-        .publish_card(&k, view("valid", 100))
-        .await
-        .unwrap();
+    let s = setup_with(Start {
+        today: "2026-03-01",
+        ..Start::default()
+    })
+    .await;
+    let k = seeded_key();
     let card = card_proxy(&s.client, &k).await;
     let mut status = card.receive_status_changed().await;
     let mut days = card.receive_days_left_changed().await;
     let mut renewal = card.receive_renewal_needed().await.unwrap();
     let mut rereg = card.receive_re_registration_needed().await.unwrap();
+    let props = zbus::fdo::PropertiesProxy::builder(&s.client)
+        .destination(BUS_NAME)
+        .path(card_path(&k))
+        .build()
+        .await
+        .unwrap();
+    let mut raw = props.receive_properties_changed().await.unwrap();
     assert_eq!(next_change(&mut status).await, "valid");
-    assert_eq!(next_change(&mut days).await, 100);
+    assert_eq!(next_change(&mut days).await, 111);
 
-    s.publisher
-        .publish_card(&k, view("renewal-open", 90))
-        .await
-        .unwrap();
-    s.publisher
-        .renewal_needed(&k, "renewal-open", "2026-06-20")
-        .await
-        .unwrap();
-    s.publisher
-        .re_registration_needed(&k, "2026-09-30")
-        .await
-        .unwrap();
+    // 87 days before expiry: the 90-day threshold.
+    s.set_today("2026-03-25");
     assert_eq!(next_change(&mut status).await, "renewal-open");
-    assert_eq!(next_change(&mut days).await, 90);
+    assert_eq!(next_change(&mut days).await, 87);
     let sig = timeout(WAIT, renewal.next()).await.unwrap().unwrap();
     let args = sig.args().unwrap();
     assert_eq!(
         (args.status(), args.deadline()),
         (&"renewal-open", &"2026-06-20")
     );
+    // One PropertiesChanged carried the whole change (not one per property).
+    let sig = timeout(WAIT, raw.next()).await.unwrap().unwrap();
+    let args = sig.args().unwrap();
+    assert_eq!(args.interface_name().as_str(), CARD_INTERFACE);
+    let changed: Vec<&str> = args.changed_properties().keys().copied().collect();
+    for name in ["Status", "DaysLeft", "Actions"] {
+        assert!(changed.contains(&name), "{name} not in {changed:?}");
+    }
+
+    // Past the insurance grace period.
+    s.set_today("2026-10-01");
     let sig = timeout(WAIT, rereg.next()).await.unwrap().unwrap();
     assert_eq!(sig.args().unwrap().deadline(), &"2026-09-30");
+    assert_eq!(card.status().await.unwrap(), "registration-lapsed");
+    s.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn object_manager_lists_adds_and_removes_cards() {
-    let mut s = setup().await;
+    let s = setup_with(Start {
+        seeded: None,
+        ..Start::default()
+    })
+    .await;
     let om = zbus::fdo::ObjectManagerProxy::builder(&s.client)
         .destination(BUS_NAME)
         .path(ROOT_PATH)
@@ -300,14 +576,11 @@ async fn object_manager_lists_adds_and_removes_cards() {
     let mut removed = om.receive_interfaces_removed().await.unwrap();
     assert!(om.get_managed_objects().await.unwrap().is_empty());
 
-    let k = key(4);
-    s.publisher
-        .publish_card(&k, view("expired-grace", 30))
-        .await
-        .unwrap();
+    // 2026-04-01 is in the grace period of a certificate that expired on 2026-03-02.
+    s.insert(R0, sim("2026-03-02", 4)).await;
     let sig = timeout(WAIT, added.next()).await.unwrap().unwrap();
     let args = sig.args().unwrap();
-    assert_eq!(args.object_path().as_str(), card_path(&k).as_str());
+    let k = key_from_path(args.object_path().as_str()).expect("a card path");
     let props = args
         .interfaces_and_properties()
         .get(CARD_INTERFACE)
@@ -347,35 +620,165 @@ async fn object_manager_lists_adds_and_removes_cards() {
     ] {
         assert!(props.contains_key(name), "{name} missing");
     }
-    assert_eq!(s.publisher.card_keys(), vec![k.clone()]);
+    s.wait_reader(R0, "read", Some("")).await;
 
     let card = card_proxy(&s.client, &k).await;
     card.forget().await.unwrap();
-    assert_eq!(s.seen.recv().await, Some("forget"));
     let sig = timeout(WAIT, removed.next()).await.unwrap().unwrap();
     assert_eq!(
         sig.args().unwrap().object_path().as_str(),
         card_path(&k).as_str()
     );
     assert!(cards(om.get_managed_objects().await.unwrap()).is_empty());
-    assert!(s.publisher.card_keys().is_empty());
-    assert!(!s.publisher.remove_card(&k).await.unwrap());
+    assert!(
+        !s.state_file().contains(k.as_str()),
+        "forgotten on disk too"
+    );
+    // A second Forget: the object is gone.
+    assert!(card.forget().await.is_err());
+    s.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn manager_version_readers_and_refresh() {
-    let mut s = setup().await;
+    let s = setup().await;
     let m = ManagerProxy::new(&s.client).await.unwrap();
     assert_eq!(m.version().await.unwrap(), env!("CARGO_PKG_VERSION"));
     assert!(m.readers().await.unwrap().is_empty());
     let mut readers = m.receive_readers_changed().await;
     timeout(WAIT, readers.next()).await.unwrap().unwrap();
-    let list = vec!["Virtual PCD 00 00".to_string(), "Virtual PCD 00 01".into()];
-    s.publisher.set_readers(list.clone()).await.unwrap();
+    let list = vec![R0.to_string(), R1.into()];
+    s.event(ReaderEvent::Readers(list.clone())).await;
     let got = timeout(WAIT, readers.next()).await.unwrap().unwrap();
     assert_eq!(got.get().await.unwrap(), list);
+    assert_eq!(
+        s.reader_states().await,
+        vec![
+            (R0.to_string(), "empty".to_string(), String::new()),
+            (R1.to_string(), "empty".to_string(), String::new())
+        ]
+    );
+    // A card the monitor has not reported yet is found by Refresh, which returns once it is read.
+    s.cards.put(R1, Some(sim("2031-06-20", 5)));
     m.refresh().await.unwrap();
-    assert_eq!(s.seen.recv().await, Some("refresh"));
+    assert_eq!(s.card_paths().await.len(), 2);
+    s.wait_reader(R1, "read", None).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_slow_read_leaves_the_api_free_and_its_late_result_is_dropped() {
+    let s = setup().await;
+    let seeded = card_proxy(&s.client, &seeded_key()).await;
+    // A card that does not answer yet.
+    s.cards.gate(R0, false);
+    s.insert(R0, sim("2031-06-20", 6)).await;
+    s.wait_reader(R0, "reading", None).await;
+    // The loop answers another card's setter while the read hangs.
+    timeout(
+        Duration::from_secs(2),
+        seeded.set_label("while reading".into()),
+    )
+    .await
+    .expect("SetLabel answered during the read")
+    .unwrap();
+    // The card is pulled and another one goes in before the first read returns.
+    s.remove(R0).await;
+    s.wait_reader(R0, "empty", None).await;
+    s.cards.put(R0, Some(sim("2031-06-20", 7)));
+    s.event(ReaderEvent::CardInserted { reader: R0.into() })
+        .await;
+    s.cards.gate(R0, true);
+    let k = s.wait_new_card().await;
+    s.wait_reader(R0, "read", None).await;
+    // Only the second card: the first read's answer was for a card no longer there.
+    assert_eq!(s.card_paths().await.len(), 2, "{:?}", s.card_paths().await);
+    assert!(card_proxy(&s.client, &k).await.present().await.unwrap());
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_card_that_does_not_answer_is_given_up_on_and_refresh_returns_in_time() {
+    let s = setup_with(Start {
+        read_deadline: Duration::from_millis(300),
+        ..Start::default()
+    })
+    .await;
+    s.cards.gate(R0, false);
+    s.insert(R0, sim("2031-06-20", 8)).await;
+    s.wait_reader(R0, "retrying", Some("no-answer")).await;
+    let m = ManagerProxy::new(&s.client).await.unwrap();
+    let t0 = std::time::Instant::now();
+    m.refresh().await.unwrap();
+    assert!(t0.elapsed() < Duration::from_secs(5), "{:?}", t0.elapsed());
+    // Answering again: the next retry reads it, without re-inserting.
+    s.cards.gate(R0, true);
+    s.wait_reader(R0, "read", None).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_read_is_retried_and_the_reader_state_says_why() {
+    let s = setup().await;
+    s.cards.fail(R1, 2, TransportError::InUse);
+    s.insert(R1, sim("2031-06-20", 9)).await;
+    s.wait_reader(R1, "retrying", Some("in-use")).await;
+    s.wait_new_card().await;
+    s.wait_reader(R1, "read", Some("")).await;
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn cards_that_are_not_usable_my_number_cards_are_named_by_the_reader() {
+    let s = setup().await;
+    let mut juki = sim("2031-06-20", 10);
+    juki.label = "JPKIAPICCTOKEN".into();
+    s.insert(R0, juki).await;
+    s.wait_reader(R0, "not-a-my-number-card", Some("juki-card"))
+        .await;
+    let mut phone = sim("2031-06-20", 11);
+    phone.label = "JPKIAPIOSTOKEN".into();
+    s.insert(R1, phone).await;
+    s.wait_reader(R1, "not-a-my-number-card", Some("smartphone"))
+        .await;
+    assert_eq!(s.card_paths().await.len(), 1, "only the seeded card");
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn forget_that_cannot_be_saved_fails_and_keeps_the_card() {
+    let s = setup().await;
+    let card = card_proxy(&s.client, &seeded_key()).await;
+    s.break_the_disk();
+    match card.forget().await {
+        Err(Error::Failed(msg)) => assert!(msg.contains("cannot save the state"), "{msg}"),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    assert_eq!(s.card_paths().await.len(), 1);
+    assert_eq!(card.label().await.unwrap(), "母");
+    s.repair_the_disk();
+    card.forget().await.unwrap();
+    assert!(s.card_paths().await.is_empty());
+    assert!(!s.state_file().contains(support::daemon::SEEDED_KEY));
+    s.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_loop_exits_with_an_error_when_the_reader_monitor_ends() {
+    let mut s = setup().await;
+    let (dead, _) = mpsc::channel(1);
+    // The only sender of reader events goes away, as when the monitor thread dies.
+    s.events = dead;
+    let r = timeout(WAIT, &mut s.task)
+        .await
+        .expect("the loop ends")
+        .unwrap();
+    assert!(
+        matches!(r, Err(DaemonError::HelperEnded("reader monitor"))),
+        "{r:?}"
+    );
+    // The state was saved on the way out.
+    assert!(s.state_file().contains("母"));
 }
 
 #[tokio::test]
@@ -430,11 +833,7 @@ fn interface_blocks(xml: &str, names: &[&str]) -> Vec<String> {
 #[tokio::test]
 async fn documented_api_matches_the_live_service() {
     let s = setup().await;
-    let k = key(5);
-    s.publisher
-        .publish_card(&k, view("valid", 1))
-        .await
-        .unwrap();
+    let k = seeded_key();
     let introspect = |path: String| {
         let client = s.client.clone();
         async move {
@@ -470,7 +869,7 @@ async fn documented_api_matches_the_live_service() {
             .unwrap()..];
         let cardx = &cardx[..cardx.find("</interface>").unwrap() + 12];
         let doc = format!(
-            "<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n \"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n<!-- Generated from the live service: MW_BLESS=1 cargo test --test dbus_api documented_api -->\n<node>\n  {manager}\n  {cardx}\n</node>\n"
+            "<!DOCTYPE node PUBLIC \"-//freedesktop//DTD D-BUS Object Introspection 1.0//EN\"\n \"http://www.freedesktop.org/standards/dbus/1.0/introspect.dtd\">\n<!-- Generated from the live service by the documented_api test in tests/dbus_api.rs (set MW_BLESS=1 to rewrite) -->\n<node>\n  {manager}\n  {cardx}\n</node>\n"
         );
         std::fs::write(doc_path, doc).unwrap();
     }
@@ -496,16 +895,18 @@ async fn documented_api_matches_the_live_service() {
     }
 }
 
-/// A Publisher that owns the bus name on a private bus, as the daemon would.
-async fn serve_on(bus: &support::bus::PrivateBus) -> (Publisher, mpsc::Receiver<&'static str>) {
-    let conn = zbus::connection::Builder::address(bus.address.as_str())
-        .build()
-        .await
-        .unwrap();
-    let (tx, rx) = mpsc::channel(8);
-    let publisher = Publisher::serve(&conn, tx).await.unwrap();
-    let seen = fake_loop(publisher.clone(), rx);
-    (publisher, seen)
+/// The real loop owning the bus name on a private bus, as the daemon would.
+async fn serve_on(bus: &support::bus::PrivateBus, how: Start<'_>) -> Setup {
+    let connect = || async {
+        zbus::connection::Builder::address(bus.address.as_str())
+            .build()
+            .await
+            .unwrap()
+    };
+    let (server, client) = (connect().await, connect().await);
+    let s = start_on(server, client, how).await;
+    bus.wait_for_name(BUS_NAME, WAIT);
+    s
 }
 
 #[tokio::test]
@@ -536,17 +937,10 @@ async fn status_without_a_daemon_says_so_and_exits_1() {
 #[tokio::test]
 async fn status_reads_the_published_cards() {
     let bus = support::bus::PrivateBus::start();
-    let (publisher, _seen) = serve_on(&bus).await;
-    let k = key(6);
-    publisher
-        .publish_card(&k, view("renewal-open", 80))
-        .await
-        .unwrap();
-    publisher
-        .set_readers(vec!["Virtual PCD 00 00".into()])
-        .await
-        .unwrap();
-    publisher.request_name().await.unwrap();
+    let s = serve_on(&bus, Start::default()).await;
+    let k = seeded_key();
+    s.event(ReaderEvent::Readers(vec![R0.into()])).await;
+    s.wait_reader(R0, "empty", None).await;
     // Not std's blocking output(): the service runs on this test's runtime.
     let out = tokio::process::Command::from(bus.command(support::bin()))
         .args(["status", "--json"])
@@ -555,7 +949,7 @@ async fn status_reads_the_published_cards() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["readers"], serde_json::json!(["Virtual PCD 00 00"]));
+    assert_eq!(v["readers"], serde_json::json!([R0]));
     assert_eq!(v["cards"][0]["key"], k.to_string());
     assert_eq!(v["cards"][0]["status"], "renewal-open");
     assert_eq!(v["cards"][0]["days_left"], 80);
@@ -571,14 +965,51 @@ async fn status_reads_the_published_cards() {
         text.contains("days: 80 days left until the certificate expires"),
         "{text}"
     );
+
+    // A card that cannot be used is named with its reader, in words.
+    let mut juki = sim("2031-06-20", 12);
+    juki.label = "JPKIAPICCTOKEN".into();
+    s.insert(R0, juki).await;
+    s.wait_reader(R0, "not-a-my-number-card", Some("juki-card"))
+        .await;
+    let out = tokio::process::Command::from(bus.command(support::bin()))
+        .args(["status", "--lang", "en"])
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(&format!(
+            "  {R0}: not a usable My Number Card (this is a Basic Resident Register card"
+        )),
+        "{text}"
+    );
+    let out = tokio::process::Command::from(bus.command(support::bin()))
+        .args(["status", "--json"])
+        .output()
+        .await
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["reader_states"][0],
+        serde_json::json!({"reader": R0, "state": "not-a-my-number-card", "reason": "juki-card"})
+    );
+    s.stop().await.unwrap();
 }
 
 #[tokio::test]
 async fn watch_prints_changes_and_signals_as_they_happen() {
     use tokio::io::AsyncBufReadExt;
     let bus = support::bus::PrivateBus::start();
-    let (publisher, _seen) = serve_on(&bus).await;
-    publisher.request_name().await.unwrap();
+    let s = serve_on(
+        &bus,
+        Start {
+            today: "2026-03-01",
+            seeded: None,
+            ..Start::default()
+        },
+    )
+    .await;
     let mut child = tokio::process::Command::from(bus.command(support::bin()))
         .args(["watch", "--json"])
         .stdout(std::process::Stdio::piped())
@@ -587,42 +1018,50 @@ async fn watch_prints_changes_and_signals_as_they_happen() {
         .unwrap();
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
     assert_eq!(next_json(&mut lines).await["event"], "snapshot");
-    let k = key(7);
-    publisher
-        .publish_card(&k, view("valid", 100))
-        .await
-        .unwrap();
-    let e = next_json(&mut lines).await;
-    assert_eq!(
-        (e["event"].as_str(), e["card"].as_str()),
-        (Some("card-added"), Some(k.as_str()))
-    );
-    publisher
-        .publish_card(&k, view("renewal-open", 90))
-        .await
-        .unwrap();
-    let e = next_json(&mut lines).await;
+    s.insert(R0, sim("2026-06-20", 13)).await;
+    let e = next_card_json(&mut lines).await;
+    assert_eq!(e["event"].as_str(), Some("card-added"));
+    let k = e["card"].as_str().unwrap().to_string();
+    // 87 days before expiry: one change event with every property that changed, then the signal.
+    s.set_today("2026-03-25");
+    // The read's own late properties (PIN counters, last seen) may come first.
+    let mut e = next_card_json(&mut lines).await;
+    while e["properties"]["Status"].is_null() {
+        e = next_card_json(&mut lines).await;
+    }
     assert_eq!(e["properties"]["Status"], "renewal-open");
-    let e = next_json(&mut lines).await;
-    assert_eq!(e["properties"]["DaysLeft"], 90);
-    publisher
-        .renewal_needed(&k, "renewal-open", "2026-06-20")
-        .await
-        .unwrap();
-    let e = next_json(&mut lines).await;
+    assert_eq!(e["properties"]["DaysLeft"], 87);
+    let e = next_card_json(&mut lines).await;
     assert_eq!(e["event"], "renewal-needed");
     assert_eq!(e["deadline"], "2026-06-20");
-    publisher
-        .re_registration_needed(&k, "2026-09-30")
-        .await
-        .unwrap();
-    assert_eq!(
-        next_json(&mut lines).await["event"],
-        "re-registration-needed"
-    );
-    publisher.remove_card(&k).await.unwrap();
-    assert_eq!(next_json(&mut lines).await["event"], "card-removed");
-    drop(publisher);
+    s.set_today("2026-10-01");
+    loop {
+        let e = next_card_json(&mut lines).await;
+        if e["event"] == "re-registration-needed" {
+            assert_eq!(e["deadline"], "2026-09-30");
+            break;
+        }
+    }
+    let card = card_proxy(&s.client, &CardKey::try_from(k).unwrap()).await;
+    card.forget().await.unwrap();
+    loop {
+        if next_card_json(&mut lines).await["event"] == "card-removed" {
+            break;
+        }
+    }
+    s.stop().await.unwrap();
+}
+
+/// The next `watch --json` line about a card (the readers' own changes are skipped).
+async fn next_card_json(
+    lines: &mut tokio::io::Lines<tokio::io::BufReader<tokio::process::ChildStdout>>,
+) -> serde_json::Value {
+    loop {
+        let e = next_json(lines).await;
+        if !e["card"].is_null() {
+            return e;
+        }
+    }
 }
 
 async fn next_json(

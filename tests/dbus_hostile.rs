@@ -419,6 +419,7 @@ async fn the_live_surface_is_exactly_the_reviewed_one() {
     ];
     let mut root: Vec<String> = standard.iter().map(|s| s.to_string()).collect();
     root.extend([
+        "io.github.mynawatch.MynaWatch1.Manager.AddCard(a{sv})".to_string(),
         "io.github.mynawatch.MynaWatch1.Manager.Refresh()".to_string(),
         "org.freedesktop.DBus.ObjectManager.GetManagedObjects()".to_string(),
     ]);
@@ -430,6 +431,7 @@ async fn the_live_surface_is_exactly_the_reviewed_one() {
             "SetCardExpires(s)",
             "SetInsuranceRegistered(b)",
             "SetLabel(s)",
+            "SetRegistration(s)",
         ]
         .map(|m| format!("{CARD}.{m}")),
     );

@@ -71,7 +71,7 @@ fn no_temp_files(dir: &Path) {
 
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
-fn a_read_only_state_dir_keeps_changes_in_memory_until_writable() {
+fn a_read_only_state_dir_fails_every_change_and_applies_none() {
     support::pcscd::require();
     let bus = PrivateBus::start();
     let top = tempfile::tempdir().unwrap();
@@ -79,49 +79,60 @@ fn a_read_only_state_dir_keeps_changes_in_memory_until_writable() {
     let fs = Tmpfs::mount(&dir, "1m");
     seed_state(&dir, "2031-06-20");
     let dir_s = dir.to_str().unwrap();
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let args = ["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s];
+    let mut d = DaemonProc::start(&bus, &args, &[]);
 
     fs.remount("ro");
     let before = state_file(&dir);
-    let (ok, err) = set_label(&bus, "kept-while-read-only");
+    let (ok, err) = set_label(&bus, "not-saved");
     assert!(!ok);
     assert!(err.contains("cannot save the state"), "{err}");
     assert!(err.contains("Read-only file system"), "{err}");
-    d.wait_log("cannot save the state; keeping the change in memory");
-    // Kept in memory and published; the file on disk untouched.
+    d.wait_log("cannot save the state; the change is not applied");
+    // Not applied: the bus shows the card as it was, the file is untouched.
+    // busctl prints 母 as octal escapes.
+    let mother = "s \"\\346\\257\\215\"";
+    assert_eq!(property(&bus, &seeded_path(), CARD, "Label"), mother);
+    for (method, arg) in [
+        ("SetInsuranceRegistered", &["b", "true"][..]),
+        ("SetCardExpires", &["s", "2034-01-31"][..]),
+        ("Forget", &[][..]),
+    ] {
+        let (ok, err) = call(&bus, &seeded_path(), CARD, method, arg);
+        assert!(!ok, "{method} succeeded on a read-only disk");
+        // busctl prints the message of the Error.Failed reply.
+        assert!(err.contains("cannot save the state"), "{method}: {err}");
+    }
     assert_eq!(
-        property(&bus, &seeded_path(), CARD, "Label"),
-        "s \"kept-while-read-only\""
+        property(&bus, &seeded_path(), CARD, "InsuranceRegistered"),
+        "s \"unknown\""
     );
+    assert_eq!(property(&bus, &seeded_path(), CARD, "Present"), "b false");
     assert_eq!(state_file(&dir), before);
     assert!(answers(&bus));
 
-    // Writable again: the next save (here: Refresh) writes what was kept.
+    // Writable again: changes work, and nothing refused earlier shows up.
     fs.remount("rw");
     assert!(call(&bus, ROOT, MANAGER, "Refresh", &[]).0);
-    assert!(state_file(&dir).contains("kept-while-read-only"));
+    let after = state_file(&dir);
+    assert!(
+        !after.contains("not-saved") && !after.contains("2034-01-31"),
+        "{after}"
+    );
+    assert!(set_label(&bus, "saved").0);
+    assert!(state_file(&dir).contains("saved"));
     no_temp_files(&dir);
     assert_eq!(d.stop().code(), Some(0));
 
-    // Read-only from the start: the daemon still serves what it remembers.
+    // Read-only from the start: the daemon still serves what it remembers, and the forgotten-
+    // that-was-refused card is still there after the restart.
     fs.remount("ro");
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
-    assert_eq!(
-        property(&bus, &seeded_path(), CARD, "Label"),
-        "s \"kept-while-read-only\""
-    );
+    let mut d = DaemonProc::start(&bus, &args, &[]);
+    assert_eq!(property(&bus, &seeded_path(), CARD, "Label"), "s \"saved\"");
     assert!(!set_label(&bus, "x").0);
     assert_eq!(d.stop().code(), Some(0));
     assert!(d.log().contains("cannot save the state"), "{}", d.log());
-    assert!(state_file(&dir).contains("kept-while-read-only"));
+    assert!(state_file(&dir).contains("saved"));
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
@@ -158,11 +169,17 @@ fn a_full_disk_fails_the_save_and_never_truncates_the_state_file() {
     let (ok, err) = set_label(&bus, &long);
     assert!(!ok);
     assert!(err.contains("No space left on device"), "{err}");
-    d.wait_log("cannot save the state; keeping the change in memory");
+    d.wait_log("cannot save the state; the change is not applied");
     assert_eq!(
         state_file(&dir),
         before,
         "the old state file must stay whole"
+    );
+    // Not applied on the bus either (it used to be published, then written at the next save).
+    assert_eq!(
+        property(&bus, &seeded_path(), CARD, "Label"),
+        "s \"\\346\\257\\215\"",
+        "the label is still 母"
     );
     no_temp_files(&dir);
     assert!(answers(&bus));
@@ -283,7 +300,7 @@ fn set_today(file: &Path, day: &str) {
 }
 
 #[test]
-fn the_notification_server_going_away_and_back_loses_no_later_reminder() {
+fn a_reminder_missed_while_the_notification_server_was_away_is_shown_when_it_is_back() {
     let bus = PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
     seed_state(dir.path(), "2026-06-20");
@@ -310,13 +327,80 @@ fn the_notification_server_going_away_and_back_loses_no_later_reminder() {
     set_today(&today, "2026-04-25"); // 56 days: the 60-day reminder, with no server to show it
     d.wait_log("the notification was not shown");
     assert!(d.is_running());
+    wait_for(
+        Duration::from_secs(5),
+        "the reminder kept as pending",
+        || {
+            state_file(dir.path())
+                .contains("pending_reminder")
+                .then_some(())
+        },
+    );
 
+    // The server is back: the missed reminder is shown at once, and once.
     let server = NotificationServer::start(&bus, Some("body actions"));
-    set_today(&today, "2026-05-25"); // 26 days: the 30-day reminder reaches the new server
     let shown = server.nth_call(0, Duration::from_secs(10));
+    assert!(shown.contains("56 days"), "{shown}");
+    wait_for(Duration::from_secs(5), "delivered", || {
+        (!state_file(dir.path()).contains("pending_reminder")).then_some(())
+    });
+    set_today(&today, "2026-05-25"); // 26 days: the 30-day reminder reaches the new server
+    let shown = server.nth_call(1, Duration::from_secs(10));
     assert!(shown.contains("26 days"), "{shown}");
     assert!(answers(&bus));
     assert_eq!(d.stop().code(), Some(0));
+    assert_eq!(
+        server.notify_calls().len(),
+        2,
+        "{:?}",
+        server.notify_calls()
+    );
+}
+
+#[test]
+fn a_reminder_not_shown_survives_a_restart_and_is_shown_once() {
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_state(dir.path(), "2026-06-20");
+    let dir_s = dir.path().to_str().unwrap();
+    // 87 days left: the 90-day reminder is due, and no notification server runs.
+    let args = [
+        "--lang",
+        "en",
+        "--state-dir",
+        dir_s,
+        "--today",
+        "2026-03-25",
+    ];
+    let mut d = DaemonProc::start(&bus, &args, &[]);
+    d.wait_log("the notification was not shown");
+    assert_eq!(d.stop().code(), Some(0));
+    let state = state_file(dir.path());
+    assert!(state.contains("pending_reminder"), "{state}");
+    assert!(
+        state.contains("\"last_notified\": null"),
+        "not delivered: {state}"
+    );
+
+    // Restarted, still without a server: nothing lost; then a server appears.
+    let mut d = DaemonProc::start(&bus, &args, &[]);
+    let server = NotificationServer::start(&bus, Some("body actions"));
+    let shown = server.nth_call(0, Duration::from_secs(10));
+    assert!(shown.contains("87 days"), "{shown}");
+    wait_for(Duration::from_secs(5), "delivered", || {
+        (!state_file(dir.path()).contains("pending_reminder")).then_some(())
+    });
+    assert_eq!(d.stop().code(), Some(0));
+    // And not again after another restart.
+    let mut d = DaemonProc::start(&bus, &args, &[]);
+    assert!(answers(&bus));
+    assert_eq!(d.stop().code(), Some(0));
+    assert_eq!(
+        server.notify_calls().len(),
+        1,
+        "{:?}",
+        server.notify_calls()
+    );
 }
 
 #[test]

@@ -22,6 +22,7 @@ fn notification(summary: &str, registered: Registration) -> Notification {
     let a = Assessment {
         status: Status::RenewalOpen,
         certificate_expires: chrono::NaiveDate::from_ymd_opt(2026, 5, 20),
+        card_expires: None,
         renewal_opens: None,
         insurance_usable_until: None,
         days_left: Some(30),

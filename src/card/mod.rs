@@ -31,6 +31,15 @@ pub trait Transport {
 pub enum TransportError {
     #[error("the card was removed")]
     Removed,
+    /// Another program holds the card exclusively (PC/SC sharing violation).
+    #[error("another program is using the card")]
+    InUse,
+    /// The reader and the card have no protocol in common (e.g. a T=1 card in a T=0-only reader).
+    #[error("the reader cannot talk to this card (protocol not supported)")]
+    UnsupportedProtocol,
+    /// The card does not answer (PC/SC timeout, unresponsive card, or the read's deadline).
+    #[error("the card does not answer")]
+    NoAnswer,
     #[error("reader error: {0}")]
     Reader(String),
 }
@@ -59,6 +68,8 @@ pub enum CardError {
     CertTruncated { expected: usize, got: usize },
     #[error("the certificate is not a valid X.509 certificate: {0}")]
     CertInvalid(String),
+    #[error("the certificate is not the user-authentication certificate of a My Number Card: {0}")]
+    NotUserAuth(cert::NotUserAuth),
     #[error("PC/SC service (pcscd) is not running")]
     ServiceUnavailable,
     #[error("no reader named {0:?}")]

@@ -200,14 +200,10 @@ pub fn generate(spec: &CertSpec) -> Result<SimCerts, SimCertError> {
     Ok(SimCerts { cert, ca: ca_der })
 }
 
-/// Load a certificate file, DER or PEM.
+/// Load a certificate file, DER or PEM (the one file decoder, [`super::cert::decode_file`]). The
+/// virtual card serves whatever certificate it is given, so this does not judge it.
 pub fn load_cert_file(bytes: &[u8]) -> Result<Vec<u8>, String> {
-    if bytes.starts_with(b"-----BEGIN") || bytes.iter().take(64).all(u8::is_ascii) {
-        let (_, pem) =
-            x509_parser::pem::parse_x509_pem(bytes).map_err(|e| format!("bad PEM: {e}"))?;
-        return Ok(pem.contents);
-    }
-    Ok(bytes.to_vec())
+    super::cert::decode_file(bytes).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

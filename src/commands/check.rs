@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde::Serialize;
 
+use crate::card::{cert, CardError};
 use crate::rules::{
-    self, dates, jst_date, Assessment, CertValidity, Facts, Lang, Registration, Status, TokenKind,
+    self, dates, jst_date, Assessment, CardExpirySource, CertValidity, Facts, Lang, Registration,
+    Status, TokenKind,
 };
 
 /// Judge a certificate file or an expiry date and print the status and next steps.
@@ -73,48 +75,47 @@ pub enum CertFileError {
     Empty { path: PathBuf },
     #[error("{} is not an X.509 certificate (DER or PEM): {reason}", path.display())]
     NotCertificate { path: PathBuf, reason: String },
+    #[error("{} is not the user-authentication certificate of a My Number Card: {why}", path.display())]
+    NotUserAuth {
+        path: PathBuf,
+        why: crate::card::cert::NotUserAuth,
+    },
 }
 
-/// Read a DER or PEM certificate and return its validity as Japanese dates.
+/// Read a DER or PEM certificate through the card's own parser (the same checks as a card read)
+/// and return its validity as Japanese dates.
 pub fn load_certificate(path: &Path) -> Result<CertValidity, CertFileError> {
-    let bytes = std::fs::read(path).map_err(|cause| CertFileError::Read {
+    use std::io::Read as _;
+    let read_error = |cause| CertFileError::Read {
         path: path.to_owned(),
         cause,
+    };
+    // Bounded: a certificate is a few KB, and `--cert /dev/zero` must not eat the memory.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| {
+            f.take(cert::MAX_FILE_LEN as u64 + 1)
+                .read_to_end(&mut bytes)
+        })
+        .map_err(read_error)?;
+    let not_cert = |reason: String| CertFileError::NotCertificate {
+        path: path.to_owned(),
+        reason: reason.replace('\n', " "),
+    };
+    let der = cert::decode_file(&bytes).map_err(|e| match e {
+        cert::FileError::Empty => CertFileError::Empty {
+            path: path.to_owned(),
+        },
+        e => not_cert(e.to_string()),
     })?;
-    parse_certificate(&bytes).map_err(|reason| match reason {
-        None => CertFileError::Empty {
+    match cert::parse(&der) {
+        Ok((validity, _)) => Ok(validity),
+        Err(CardError::NotUserAuth(why)) => Err(CertFileError::NotUserAuth {
             path: path.to_owned(),
-        },
-        Some(reason) => CertFileError::NotCertificate {
-            path: path.to_owned(),
-            reason,
-        },
-    })
-}
-
-/// `Err(None)`: empty input; `Err(Some(reason))`: not a certificate.
-fn parse_certificate(bytes: &[u8]) -> Result<CertValidity, Option<String>> {
-    let trimmed = bytes.trim_ascii_start();
-    if trimmed.is_empty() {
-        return Err(None);
+            why,
+        }),
+        Err(e) => Err(not_cert(e.to_string())),
     }
-    let one_line = |e: &dyn std::fmt::Display| Some(e.to_string().replace('\n', " "));
-    let validity = if trimmed.starts_with(b"-----BEGIN") {
-        let (_, pem) = x509_parser::pem::parse_x509_pem(trimmed).map_err(|e| one_line(&e))?;
-        let cert = pem.parse_x509().map_err(|e| one_line(&e))?;
-        cert.validity().clone()
-    } else {
-        let (_, cert) = x509_parser::parse_x509_certificate(bytes).map_err(|e| one_line(&e))?;
-        cert.validity().clone()
-    };
-    let instant = |t: x509_parser::time::ASN1Time| {
-        DateTime::<Utc>::from_timestamp(t.timestamp(), 0)
-            .ok_or_else(|| Some("certificate date out of range".to_owned()))
-    };
-    Ok(CertValidity::from_instants(
-        instant(validity.not_before)?,
-        instant(validity.not_after)?,
-    ))
 }
 
 fn parse_date(flag: &str, value: &str) -> anyhow::Result<NaiveDate> {
@@ -216,11 +217,51 @@ pub fn human(a: &Assessment, lang: Lang) -> String {
         };
         line(label, show(d));
     }
-    if let Some(d) = a.renewal_opens.filter(|_| a.status <= Status::RenewalOpen) {
-        if ja {
-            line("更新手続き", format!("{}ごろから", show(d)));
+    if let Some(card) = a.card_expires {
+        let how = match (card.source, ja) {
+            (CardExpirySource::User, true) => "（入力された日付）",
+            (CardExpirySource::User, false) => " (as you told mynawatch)",
+            (CardExpirySource::CertificateSpan, true) => "（電子証明書の有効期間から推定）",
+            (CardExpirySource::CertificateSpan, false) => " (inferred from the certificate)",
+        };
+        let label = if ja {
+            "カードの有効期限"
         } else {
-            line("Renewal possible", format!("from about {}", show(d)));
+            "Card expires"
+        };
+        line(label, format!("{}{how}", show(card.date)));
+    }
+    match a.card_expires.filter(|c| c.new_card_needed) {
+        Some(card) if a.status <= Status::RenewalOpen => {
+            if ja {
+                line(
+                    "新しいカードの申請",
+                    format!(
+                        "{}ごろから（{}ごろまでに）",
+                        show(card.applications_open),
+                        show(card.apply_by)
+                    ),
+                );
+            } else {
+                line(
+                    "New card applications",
+                    format!(
+                        "from about {} (apply by about {})",
+                        show(card.applications_open),
+                        show(card.apply_by)
+                    ),
+                );
+            }
+        }
+        Some(_) => {}
+        None => {
+            if let Some(d) = a.renewal_opens.filter(|_| a.status <= Status::RenewalOpen) {
+                if ja {
+                    line("更新手続き", format!("{}ごろから", show(d)));
+                } else {
+                    line("Renewal possible", format!("from about {}", show(d)));
+                }
+            }
         }
     }
     if let Some(d) = a.insurance_usable_until {
@@ -281,13 +322,31 @@ mod tests {
 
     #[test]
     fn empty_and_whitespace_input_is_empty_not_garbage() {
-        assert_eq!(parse_certificate(b""), Err(None));
-        assert_eq!(parse_certificate(b" \n\t"), Err(None));
-        assert!(matches!(parse_certificate(b"hello"), Err(Some(_))));
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, bytes: &[u8]| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, bytes).unwrap();
+            load_certificate(&p)
+        };
+        assert!(matches!(file("a", b""), Err(CertFileError::Empty { .. })));
         assert!(matches!(
-            parse_certificate(b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"),
-            Err(Some(_))
+            file("b", b" \n\t"),
+            Err(CertFileError::Empty { .. })
         ));
+        assert!(matches!(
+            file("c", b"hello"),
+            Err(CertFileError::NotCertificate { .. })
+        ));
+        assert!(matches!(
+            file(
+                "d",
+                b"-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n"
+            ),
+            Err(CertFileError::NotCertificate { .. })
+        ));
+        let huge = vec![0x30u8; cert::MAX_FILE_LEN + 10];
+        let e = file("e", &huge).unwrap_err().to_string();
+        assert!(e.contains("larger than a certificate"), "{e}");
     }
 
     #[test]

@@ -115,23 +115,25 @@ fn static_sections() -> Roff {
             "Optional configuration (language, notifications, reminder policy).",
         ),
         (
-            "$XDG_STATE_HOME/mynawatch/",
-            "Remembered cards: a random salt and, per card, a salted hash key, the certificate dates, the \
-             insurance registration answer and what was last notified. Never the certificate, its serial or \
-             a name.",
+            "$STATE_DIRECTORY, else $XDG_STATE_HOME/mynawatch/",
+            "Remembered cards (salt, state.json): a random salt and, per card, a salted hash key, the \
+             certificate dates, the insurance registration answer and what was last notified. Never the \
+             certificate, its serial or a name. Under systemd the unit's StateDirectory=: \
+             ~/.config/mynawatch/ on systemd 253 and older (next to config.toml), ~/.local/state/mynawatch/ \
+             on newer ones. The daemon carries the cards over from the other of the two when that one \
+             holds a newer memory (the other copy is left as it was; a replaced unrelated one is kept as \
+             state.json.replaced-TIME).",
         ),
         (
             "/usr/lib/systemd/user/mynawatch.service",
-            "The user service (Type=dbus). Enable with systemctl --user enable --now mynawatch.",
+            "The user service (Type=dbus). systemctl --user enable --now mynawatch starts it now, at \
+             every login (default.target) and when a card reader is plugged in (smartcard.target).",
         ),
         (
             "/usr/share/dbus-1/services/io.github.mynawatch.MynaWatch1.service",
             "D-Bus activation: a call to the bus name starts the service.",
         ),
-        (
-            "/usr/lib/udev/rules.d/70-mynawatch.rules",
-            "Starts the service when a USB CCID smart-card reader is plugged in.",
-        ),
+
     ] {
         r.control("TP", []).text([bold(path)]).text([roman(what)]);
     }
@@ -147,6 +149,16 @@ fn static_sections() -> Roff {
             "The session bus the daemon serves on and status/watch talk to.",
         ),
         (
+            "STATE_DIRECTORY",
+            "Set by systemd from the unit's StateDirectory=: where the daemon keeps its state (its first \
+             path); --state-dir overrides it.",
+        ),
+        (
+            "XDG_STATE_HOME, XDG_CONFIG_HOME",
+            "The state directory without systemd ($XDG_STATE_HOME/mynawatch, default ~/.local/state), the \
+             config file ($XDG_CONFIG_HOME/mynawatch/config.toml, default ~/.config).",
+        ),
+        (
             "LC_ALL, LC_MESSAGES, LANG",
             "Pick Japanese or English when neither --lang nor the config file says.",
         ),
@@ -154,9 +166,14 @@ fn static_sections() -> Roff {
         r.control("TP", []).text([bold(var)]).text([roman(what)]);
     }
     r.control("SH", ["EXIT STATUS"]);
-    r.text([roman(
-        "0 on success; 1 when the daemon is not running (status, watch) or already running (daemon); \
-         2 on bad input or any other error.",
+    for exit in crate::exit::Exit::ALL {
+        r.control("TP", [])
+            .text([bold(exit.code().to_string())])
+            .text([roman(exit.meaning())]);
+    }
+    r.control("PP", []).text([roman(
+        "The user service restarts after 75 or a crash, at most 5 starts in 2 minutes; after 1 to 4 it \
+         stays failed: see systemctl --user status mynawatch and journalctl --user -u mynawatch.",
     )]);
     r.control("SH", ["PRIVACY"]);
     r.text([roman(

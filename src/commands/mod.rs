@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
+pub mod add;
+pub mod calendar;
+pub mod cards;
 pub mod check;
 pub mod completions;
 pub mod daemon;
@@ -51,5 +54,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Daemon(args) => daemon::run(args),
         Command::Status(args) => status::run(args),
         Command::Watch(args) => watch::run(args),
+        Command::Label(args) => cards::run_label(args),
+        Command::Registered(args) => cards::run_registered(args),
+        Command::CardExpires(args) => cards::run_card_expires(args),
+        Command::Forget(args) => cards::run_forget(args),
+        Command::Refresh(args) => cards::run_refresh(args),
+        Command::Add(args) => add::run(args),
+        Command::Calendar(args) => calendar::run(args),
+        Command::CompleteCards => cards::run_complete_cards(),
     }
 }

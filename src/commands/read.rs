@@ -53,6 +53,9 @@ impl From<CardError> for Failure {
                     kind.as_str()
                 )
             }
+            CardError::NotUserAuth(why) => format!(
+                "this card's certificate is not the user-authentication certificate of a My Number Card ({why})"
+            ),
             CardError::NoJpkiApplet => {
                 "this card is not a My Number Card (it has no JPKI applet)".into()
             }
@@ -99,6 +102,7 @@ fn pick_reader(ctx: &Context, wanted: Option<&str>) -> Result<String, Failure> {
 fn pin_text(p: Option<PinState>, lang: Lang) -> String {
     match (p, lang) {
         (Some(PinState::Remaining(n)), Lang::Ja) => format!("残り{n}回"),
+        (Some(PinState::Remaining(1)), Lang::En) => "1 try left".into(),
         (Some(PinState::Remaining(n)), Lang::En) => format!("{n} tries left"),
         (Some(PinState::Blocked), Lang::Ja) => "ロック中".into(),
         (Some(PinState::Blocked), Lang::En) => "locked".into(),
@@ -222,4 +226,18 @@ fn print(
     writeln!(out)?;
     write!(out, "{}", super::check::human(&assessment, lang))?;
     out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_counts_read_right_in_english_and_japanese() {
+        let text = |n| pin_text(Some(PinState::Remaining(n)), Lang::En);
+        assert_eq!(text(1), "1 try left");
+        assert_eq!(text(3), "3 tries left");
+        assert_eq!(text(0), "0 tries left");
+        assert_eq!(pin_text(Some(PinState::Remaining(1)), Lang::Ja), "残り1回");
+    }
 }

@@ -70,6 +70,26 @@ pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// One line per reader whose card is being read or could not be used, in words: "which reader holds
+/// a card that could not be read, and why". Ids this build does not know are shown as they are.
+fn render_reader_problems(snap: &Snapshot, lang: Lang) -> String {
+    use crate::readers::{ReaderState, ReaderStatus};
+    let mut out = String::new();
+    for r in &snap.reader_states {
+        let wire = (r.reader.clone(), r.state.clone(), r.reason.clone());
+        let line = match ReaderStatus::from_wire(wire) {
+            Ok(s) if matches!(s.state, ReaderState::Empty | ReaderState::Read) => continue,
+            Ok(s) => s.describe(lang),
+            Err(_) if r.reason.is_empty() => format!("{}: {}", r.reader, r.state),
+            Err(_) => format!("{}: {} ({})", r.reader, r.state, r.reason),
+        };
+        out.push_str("  ");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 fn or_unknown(s: &str, lang: Lang) -> &str {
     match (s.is_empty(), lang) {
         (false, _) => s,
@@ -99,13 +119,10 @@ pub fn render(snap: &Snapshot, lang: Lang) -> String {
             snap.version
         )),
     }
+    out.push_str(&render_reader_problems(snap, lang));
     if snap.cards.is_empty() {
-        out.push_str(match lang {
-            Lang::Ja => {
-                "記憶しているカードはありません。マイナンバーカードをリーダーに入れてください。\n"
-            }
-            Lang::En => "No cards remembered yet. Put your My Number Card into a reader.\n",
-        });
+        out.push_str(no_cards_text(lang));
+        out.push('\n');
     }
     for c in &snap.cards {
         out.push('\n');
@@ -114,27 +131,43 @@ pub fn render(snap: &Snapshot, lang: Lang) -> String {
     out
 }
 
+/// What to do while no card is remembered.
+pub fn no_cards_text(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => {
+            "記憶しているカードはありません。マイナンバーカードをリーダーに入れてください。"
+        }
+        Lang::En => "No cards remembered yet. Put your My Number Card into a reader.",
+    }
+}
+
+/// The status in words ("有効" / "valid"), as `status`, `watch` and the tray show it.
+pub fn status_text(status: Status, lang: Lang) -> &'static str {
+    match (status, lang) {
+        (Status::Valid, Lang::Ja) => "有効",
+        (Status::Valid, Lang::En) => "valid",
+        (Status::RenewalOpen, Lang::Ja) => "更新手続きができます",
+        (Status::RenewalOpen, Lang::En) => "renewal open",
+        (Status::ExpiredGrace, Lang::Ja) => "有効期限切れ（猶予期間中）",
+        (Status::ExpiredGrace, Lang::En) => "expired, grace period",
+        (Status::RegistrationLapsed, Lang::Ja) => "保険証利用登録が解除されました",
+        (Status::RegistrationLapsed, Lang::En) => "insurance registration cancelled",
+        (Status::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして判定できません",
+        (Status::NotAMyNumberCard, Lang::En) => "not a My Number Card",
+    }
+}
+
 /// The status in words, with the machine name that scripts and the D-Bus API use.
 fn status_words(status: &str, lang: Lang) -> String {
-    let words = match (status.parse::<Status>(), lang) {
-        (Ok(Status::Valid), Lang::Ja) => "有効",
-        (Ok(Status::Valid), Lang::En) => "valid",
-        (Ok(Status::RenewalOpen), Lang::Ja) => "更新手続きができます",
-        (Ok(Status::RenewalOpen), Lang::En) => "renewal open",
-        (Ok(Status::ExpiredGrace), Lang::Ja) => "有効期限切れ（猶予期間中）",
-        (Ok(Status::ExpiredGrace), Lang::En) => "expired, grace period",
-        (Ok(Status::RegistrationLapsed), Lang::Ja) => "保険証利用登録が解除されました",
-        (Ok(Status::RegistrationLapsed), Lang::En) => "insurance registration cancelled",
-        (Ok(Status::NotAMyNumberCard), Lang::Ja) => "マイナンバーカードとして判定できません",
-        (Ok(Status::NotAMyNumberCard), Lang::En) => "not a My Number Card",
-        (Err(_), _) => return status.to_string(),
-    };
-    format!("{words} ({status})")
+    match status.parse::<Status>() {
+        Ok(st) => format!("{} ({status})", status_text(st, lang)),
+        Err(_) => status.to_string(),
+    }
 }
 
 /// What `DaysLeft` counts depends on the status (docs/dbus-api.md): to expiry, to the grace end,
 /// or (negative) since the grace end.
-fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+pub fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
     let days = c.days_left;
     let status = c.status.parse::<Status>().ok()?;
     Some(match (status, lang) {
@@ -152,17 +185,55 @@ fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
     })
 }
 
-fn render_card(c: &CardSnapshot, lang: Lang) -> String {
-    let name = if c.label.is_empty() {
+/// "auth 3, sign 5, card-info blocked" — only when the card reported any counter.
+fn pin_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+    if c.pin_counters.values().all(|p| p.state == "unknown") {
+        return None;
+    }
+    let ja = lang == Lang::Ja;
+    let parts: Vec<String> = [
+        ("auth", "利用者証明用"),
+        ("sign", "署名用"),
+        ("card-info", "券面事項入力補助用"),
+    ]
+    .iter()
+    .filter_map(|(id, ja_name)| {
+        let p = c.pin_counters.get(*id)?;
+        let name = if ja { *ja_name } else { *id };
+        let value = match (p.state.as_str(), p.tries, ja) {
+            ("remaining", Some(n), true) => format!("あと{n}回"),
+            ("remaining", Some(n), false) => n.to_string(),
+            ("blocked", _, true) => "ロック中".to_string(),
+            ("blocked", _, false) => "blocked".to_string(),
+            ("verified", _, true) => "照合済み（回数不明）".to_string(),
+            ("verified", _, false) => "verified (count unknown)".to_string(),
+            (_, _, true) => "不明".to_string(),
+            (_, _, false) => "unknown".to_string(),
+        };
+        Some(format!("{name} {value}"))
+    })
+    .collect();
+    Some(parts.join(", "))
+}
+
+/// The card's label, or the start of its key while it has none.
+pub fn card_name(c: &CardSnapshot) -> String {
+    if c.label.is_empty() {
         format!("{}…", &c.key[..c.key.len().min(8)])
     } else {
         c.label.clone()
-    };
+    }
+}
+
+fn render_card(c: &CardSnapshot, lang: Lang) -> String {
+    let name = card_name(c);
     let ja = lang == Lang::Ja;
-    let here = match (c.present, ja) {
-        (false, _) => "",
-        (true, true) => "（リーダー内）",
-        (true, false) => " (in a reader)",
+    let here = match (c.present, c.origin == "typed", ja) {
+        (true, _, true) => "（リーダー内）",
+        (true, _, false) => " (in a reader)",
+        (false, true, true) => "（手入力）",
+        (false, true, false) => " (typed in)",
+        (false, false, _) => "",
     };
     let mut s = if ja {
         format!("カード {name}{here}\n")
@@ -194,6 +265,21 @@ fn render_card(c: &CardSnapshot, lang: Lang) -> String {
         "registered for insurance",
         &c.insurance_registered,
     );
+    if !c.card_expires.is_empty() {
+        let source = match (c.card_expires_source.as_str(), ja) {
+            ("inferred", true) => "（証明書の日付から推定）",
+            ("inferred", false) => " (inferred from the certificate)",
+            _ => "",
+        };
+        line(
+            "カードの有効期限",
+            "card expires",
+            &format!("{}{source}", c.card_expires),
+        );
+    }
+    if let Some(pins) = pin_words(c, lang) {
+        line("暗証番号の残り回数", "PIN tries left", &pins);
+    }
     if !c.actions.is_empty() {
         s.push_str(if ja {
             "  次にすること:\n"
@@ -221,6 +307,7 @@ mod tests {
         let snap = Snapshot {
             version: "0.1.0".into(),
             readers: vec!["Virtual PCD 00 00".into()],
+            reader_states: Vec::new(),
             cards: vec![CardSnapshot {
                 key: "0123456789abcdef0123456789abcdef".into(),
                 status: "renewal-open".into(),
@@ -268,9 +355,53 @@ mod tests {
         assert!(grace.contains("猶予期間の終わりまで あと46日"), "{grace}");
         assert!(grace.contains("有効期限切れ（猶予期間中）"), "{grace}");
         let empty = render(&Snapshot::default(), Lang::En);
+        assert!(!empty.contains("  Virtual"), "{empty}");
         assert!(
             empty.contains("readers: none") && empty.contains("No cards"),
             "{empty}"
+        );
+    }
+
+    #[test]
+    fn readers_with_a_card_that_could_not_be_used_are_named_in_words() {
+        use crate::dbus::client::ReaderStateSnapshot;
+        let state = |reader: &str, state: &str, reason: &str| ReaderStateSnapshot {
+            reader: reader.into(),
+            state: state.into(),
+            reason: reason.into(),
+        };
+        let snap = Snapshot {
+            version: "0.1.0".into(),
+            readers: vec!["A".into(), "B".into(), "C".into(), "D".into()],
+            reader_states: vec![
+                state("A", "read", ""),
+                state("B", "retrying", "in-use"),
+                state("C", "not-a-my-number-card", "juki-card"),
+                state("D", "future-state", "future-reason"),
+            ],
+            cards: Vec::new(),
+        };
+        let en = render(&snap, Lang::En);
+        assert!(!en.contains("  A:"), "{en}");
+        assert!(
+            en.contains("  B: could not read the card; trying again (another program is using the card; close that program)\n"),
+            "{en}"
+        );
+        assert!(
+            en.contains("  C: not a usable My Number Card (this is a Basic Resident Register card"),
+            "{en}"
+        );
+        assert!(en.contains("  D: future-state (future-reason)\n"), "{en}");
+        let ja = render(&snap, Lang::Ja);
+        assert!(
+            ja.contains(
+                "  B: 読み取れませんでした。もう一度試します（ほかのアプリがカードを使用中です"
+            ),
+            "{ja}"
+        );
+        assert!(
+            ja.contains("  C: マイナンバーカードとして使えません（住民基本台帳カード"),
+            "{ja}"
         );
     }
 }

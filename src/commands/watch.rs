@@ -146,6 +146,12 @@ pub fn describe(m: &Message) -> Option<Value> {
                 json!({"event": "re-registration-needed", "card": card_of(&path), "deadline": deadline}),
             )
         }
+        (MANAGER_INTERFACE, "CardsMerged") => {
+            let (typed, card): (OwnedObjectPath, OwnedObjectPath) = body.deserialize().ok()?;
+            Some(
+                json!({"event": "cards-merged", "typed": card_of(typed.as_str()), "card": card_of(card.as_str())}),
+            )
+        }
         _ => None,
     }
 }
@@ -197,6 +203,13 @@ pub fn as_text(e: &Value) -> String {
         "re-registration-needed" => format!(
             "card {card} ReRegistrationNeeded deadline={}",
             e["deadline"].as_str().unwrap_or("")
+        ),
+        "cards-merged" => format!(
+            "card {card} was typed in as {} and is now read: merged",
+            e["typed"]
+                .as_str()
+                .map(|k| &k[..k.len().min(8)])
+                .unwrap_or("")
         ),
         other => other.to_string(),
     }

@@ -1,33 +1,47 @@
 //! The daemon: reader events → card read → rule core → publish on D-Bus, notify, remember; plus the
 //! reminder scheduler that re-evaluates remembered cards when the Japan date changes.
 //!
-//! [`run`] owns the loop (mini-redis style: the caller passes the shutdown trigger). Everything that
-//! changes state happens in the loop, one event at a time: reader events from the monitor thread,
-//! D-Bus requests, new Japan dates from the scheduler, and clicks on notification buttons.
+//! [`run`] owns the loop (mini-redis style: the caller passes the shutdown trigger); [`run_with`] is
+//! the same loop with its event sources injected (reader events, card reads; the clock is in
+//! [`Options`]), which the in-process tests drive. Everything that changes state happens in the
+//! loop, one event at a time: reader events from the monitor thread, D-Bus requests, new Japan dates
+//! from the scheduler, card reads finishing, notifications shown, and clicks on notification buttons.
+//! Nothing slow runs in the loop itself: card reads run on blocking threads and come back as events
+//! ([`reads`]), notifications are shown from tasks, the state is written by the [`writer`] task.
 
+pub mod reads;
 pub mod reminders;
 pub mod scheduler;
+pub mod writer;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use zbus::Connection;
 
-use crate::card::{CardError, CardKey, CardReport, CertRead};
-use crate::dbus::{CardView, Error as BusError, Publisher, Request, BUS_NAME};
+use crate::card::{CardError, CardKey, CertRead};
+use crate::dbus::{CardView, Error as BusError, Publisher, Reply, Request, BUS_NAME};
 use crate::notify::{self, Notifier};
 use crate::pcsc::monitor::{self, ReaderEvent};
-use crate::rules::{jst_date, Lang, PinCounters, Policy, Registration};
-use crate::store::{CardRecord, State, Store, StoreError};
+use crate::readers::{ReadProblem, ReaderState, ReaderStatus};
+use crate::rules::{jst_date, Lang, Milestone, PinCounters, Policy, Registration};
+use crate::store::{CardRecord, Origin, State, Store, StoreError};
+use reads::{CardReader, PcscCards, ReadEvent, ReadId, ReadOutcome, Reading};
 use reminders::{evaluate, Reminder};
 use scheduler::Clock;
+use writer::Writer;
+
+/// How long one card read may take before the daemon gives up on it (and retries). A real read
+/// takes one to two seconds; this also bounds how long `Refresh` waits.
+pub const READ_DEADLINE: Duration = Duration::from_secs(15);
 
 /// How the daemon runs (from the command line and the config file).
 #[derive(Clone)]
@@ -39,6 +53,14 @@ pub struct Options {
     pub clock: Arc<dyn Clock>,
     /// Where cards are remembered.
     pub state_dir: PathBuf,
+    /// See [`READ_DEADLINE`].
+    pub read_deadline: Duration,
+}
+
+/// Where the loop's events come from besides D-Bus and the clock: the reader monitor and the cards.
+pub struct Sources {
+    pub reader_events: mpsc::Receiver<ReaderEvent>,
+    pub cards: Arc<dyn CardReader>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,54 +76,84 @@ pub enum DaemonError {
     /// The session bus went away (e.g. dbus-daemon restarted): exit so the service manager restarts us.
     #[error("lost the connection to the session bus")]
     BusLost,
+    /// A part the loop depends on ended (a panic, or a bug): exit so the service manager restarts
+    /// us rather than run on deaf to readers or dates.
+    #[error("the {0} stopped")]
+    HelperEnded(&'static str),
 }
 
 type Actions = Pin<Box<dyn Stream<Item = (CardKey, String)> + Send>>;
+type Appeared = Pin<Box<dyn Stream<Item = ()> + Send>>;
 
-/// Serve on `conn`, take the bus name, and handle events until `shutdown` resolves; then stop the
-/// monitor, save the state and release the name.
+/// Serve on `conn`, take the bus name, and handle events from the real reader monitor and pcscd
+/// until `shutdown` resolves; then save the state and release the name.
 pub async fn run(
     conn: Connection,
     opts: Options,
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
+    let (ev_tx, reader_events) = mpsc::channel(32);
+    let monitor = monitor::spawn(ev_tx)?;
+    let sources = Sources {
+        reader_events,
+        cards: Arc::new(PcscCards),
+    };
+    let outcome = run_with(conn, opts, sources, shutdown).await;
+    if let Err(e) = tokio::task::spawn_blocking(move || monitor.shutdown()).await {
+        tracing::warn!(error = %e, "stopping the reader monitor");
+    }
+    outcome
+}
+
+/// The loop of [`run`] with its sources injected. On a peer-to-peer connection (tests) there is no
+/// bus name to take.
+pub async fn run_with(
+    conn: Connection,
+    opts: Options,
+    sources: Sources,
+    shutdown: impl Future<Output = ()>,
+) -> Result<(), DaemonError> {
     let (store, state) = Store::open(&opts.state_dir)?;
     let (req_tx, mut requests) = mpsc::channel(16);
     let publisher = Publisher::serve(&conn, req_tx).await?;
-    let today = jst_date(opts.clock.now());
-    let notifier = opts.notify.then(|| Notifier::new(conn.clone()));
-    let mut daemon = Daemon {
-        publisher,
-        opts,
-        today,
-        state,
-        store: Some(store),
-        present: BTreeSet::new(),
-        in_reader: BTreeMap::new(),
-        notifier,
-    };
+    let (mut daemon, mut loop_events) = Daemon::new(publisher, opts, store, state, sources.cards);
     // Remembered cards are on the bus before the name is, so a client never sees a partial list.
     // Reminders are not checked yet: the scheduler's first date does that, once.
-    daemon.publish_all(false).await;
-    daemon.publisher.request_name().await.map_err(|e| match e {
-        zbus::Error::NameTaken => DaemonError::AlreadyRunning,
-        e => DaemonError::Bus(e),
-    })?;
+    daemon.publish_all(Remind::Never).await;
+    if conn.unique_name().is_some() {
+        daemon.publisher.request_name().await.map_err(|e| match e {
+            zbus::Error::NameTaken => DaemonError::AlreadyRunning,
+            e => DaemonError::Bus(e),
+        })?;
+    }
     tracing::info!(
         name = BUS_NAME,
         cards = daemon.state.cards.len(),
         "serving on the session bus"
     );
 
-    let mut actions: Actions = match &daemon.notifier {
-        Some(n) => match n.action_stream().await {
-            Ok(s) => Box::pin(s),
-            Err(e) => {
-                tracing::info!(error = %e, "notification buttons unavailable");
-                Box::pin(futures_util::stream::pending())
-            }
-        },
-        None => Box::pin(futures_util::stream::pending()),
+    let (mut actions, mut appeared): (Actions, Appeared) = match &daemon.notifier {
+        Some(n) => {
+            let actions: Actions = match n.action_stream().await {
+                Ok(s) => Box::pin(s),
+                Err(e) => {
+                    tracing::info!(error = %e, "notification buttons unavailable");
+                    Box::pin(futures_util::stream::pending())
+                }
+            };
+            let appeared: Appeared = match n.server_appeared().await {
+                Ok(s) => Box::pin(s),
+                Err(e) => {
+                    tracing::info!(error = %e, "cannot follow the notification server");
+                    Box::pin(futures_util::stream::pending())
+                }
+            };
+            (actions, appeared)
+        }
+        None => (
+            Box::pin(futures_util::stream::pending()),
+            Box::pin(futures_util::stream::pending()),
+        ),
     };
     let stop = CancellationToken::new();
     let (day_tx, mut days) = mpsc::channel(4);
@@ -110,8 +162,7 @@ pub async fn run(
         day_tx,
         stop.child_token(),
     ));
-    let (ev_tx, mut events) = mpsc::channel(32);
-    let monitor = monitor::spawn(ev_tx)?;
+    let mut reader_events = sources.reader_events;
 
     tokio::pin!(shutdown);
     let bus_closed = conn.closed();
@@ -127,20 +178,44 @@ pub async fn run(
                 outcome = Err(DaemonError::BusLost);
                 break;
             }
-            Some(ev) = events.recv() => daemon.reader_event(ev).await,
-            Some(day) = days.recv() => daemon.new_day(day).await,
+            ev = reader_events.recv() => match ev {
+                Some(ev) => daemon.reader_event(ev).await,
+                None => {
+                    tracing::error!("the reader monitor stopped; saving and exiting so the service manager restarts the daemon");
+                    outcome = Err(DaemonError::HelperEnded("reader monitor"));
+                    break;
+                }
+            },
+            day = days.recv() => match day {
+                Some(day) => daemon.new_day(day).await,
+                None => {
+                    tracing::error!("the reminder scheduler stopped; saving and exiting so the service manager restarts the daemon");
+                    outcome = Err(DaemonError::HelperEnded("reminder scheduler"));
+                    break;
+                }
+            },
             Some(req) = requests.recv() => daemon.handle(req).await,
+            Some(ev) = loop_events.reads.recv() => daemon.read_event(ev).await,
+            Some(shown) = loop_events.shown.recv() => daemon.shown(shown),
             Some((card, action)) = actions.next() => daemon.action(card, action).await,
+            Some(()) = appeared.next() => daemon.notification_server_appeared().await,
         }
     }
     tracing::info!("shutting down");
+    // A read in flight is told to stop and abandoned: its thread may sit in a PC/SC transmit that
+    // nothing can interrupt, and it ends with the process.
+    for slot in daemon.slots.values_mut() {
+        if let Some(r) = slot.reading.take() {
+            r.cancel();
+        }
+    }
     stop.cancel();
     let _ = scheduler.await;
-    if let Err(e) = tokio::task::spawn_blocking(move || monitor.shutdown()).await {
-        tracing::warn!(error = %e, "stopping the reader monitor");
+    if let Err(e) = daemon.writer.save_now(daemon.state.clone()).await {
+        tracing::error!(error = %e, "cannot save the state");
     }
-    daemon.save();
-    if outcome.is_ok() {
+    daemon.writer.close().await;
+    if outcome.is_ok() && conn.unique_name().is_some() {
         if let Err(e) = conn.release_name(BUS_NAME).await {
             tracing::debug!(error = %e, "releasing the bus name");
         }
@@ -148,34 +223,66 @@ pub async fn run(
     outcome
 }
 
-/// One reader's read, done on a blocking thread.
-type ReadOutcome = Result<CardReport, CardError>;
-
-/// Read the card in `reader` with a fresh PC/SC context (an old one never recovers from a pcscd
-/// restart). The certificate goes to `certs` as soon as it is parsed, before the PIN counters.
-/// Blocking: run it with `spawn_blocking`.
-fn read_one(reader: &str, certs: &mpsc::UnboundedSender<CertRead>) -> ReadOutcome {
-    let started = std::time::Instant::now();
-    let ctx = pcsc::Context::establish(pcsc::Scope::User)
-        .map_err(|e| crate::pcsc::transport::reader_error(e, reader))?;
-    let connecting = std::time::Instant::now();
-    crate::pcsc::transport::read_reader(&ctx, reader, &mut |cert| {
-        // Timing for bench/daemon.rs: PC/SC context, then connect → certificate parsed (card I/O).
-        tracing::debug!(
-            reader,
-            establish_us = (connecting - started).as_micros() as u64,
-            io_us = connecting.elapsed().as_micros() as u64,
-            "certificate read"
-        );
-        let _ = certs.send(cert.clone());
-    })
+/// Whether publishing a card may emit and show a due reminder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Remind {
+    IfDue,
+    Never,
 }
 
-/// The readers holding a card now (for Refresh), with a fresh context. Blocking.
-fn present_readers() -> Result<Vec<String>, CardError> {
-    let ctx = pcsc::Context::establish(pcsc::Scope::User)
-        .map_err(|e| crate::pcsc::transport::reader_error(e, ""))?;
-    crate::pcsc::transport::readers_with_card(&ctx)
+/// A notification task's result: was `milestone`'s reminder for `card` shown?
+#[derive(Debug)]
+pub struct Shown {
+    card: CardKey,
+    milestone: Milestone,
+    ok: bool,
+}
+
+/// The loop's own event channels (senders live in [`Daemon`]).
+struct LoopEvents {
+    reads: mpsc::UnboundedReceiver<ReadEvent>,
+    shown: mpsc::UnboundedReceiver<Shown>,
+}
+
+/// One reader as the loop tracks it.
+#[derive(Debug)]
+struct Slot {
+    /// Bumped at every insertion and removal: a retry scheduled for an earlier card is dropped.
+    generation: u64,
+    /// The card last read in this reader (while it stays there).
+    card: Option<CardKey>,
+    state: ReaderState,
+    problem: Option<ReadProblem>,
+    reading: Option<Reading>,
+    /// Failed reads of this insertion.
+    attempts: u32,
+}
+
+impl Slot {
+    fn empty() -> Slot {
+        Slot {
+            generation: 0,
+            card: None,
+            state: ReaderState::Empty,
+            problem: None,
+            reading: None,
+            attempts: 0,
+        }
+    }
+
+    fn cancel_read(&mut self) {
+        if let Some(r) = self.reading.take() {
+            r.cancel();
+        }
+    }
+}
+
+/// A `Refresh` waiting for its reads.
+struct PendingRefresh {
+    id: u64,
+    reply: Reply,
+    /// `None` while the readers are being listed.
+    waiting: Option<BTreeSet<ReadId>>,
 }
 
 /// The loop's state: everything is changed from here, one event at a time.
@@ -184,25 +291,98 @@ pub struct Daemon {
     opts: Options,
     today: NaiveDate,
     state: State,
-    /// `None` only in unit tests (nothing is written).
-    store: Option<Store>,
-    /// Cards in a reader now.
-    present: BTreeSet<CardKey>,
-    /// Which card is in which reader (for CardRemoved).
-    in_reader: BTreeMap<String, CardKey>,
+    salt: Vec<u8>,
+    writer: Writer,
+    cards: Arc<dyn CardReader>,
+    slots: BTreeMap<String, Slot>,
+    next_id: u64,
+    reads_tx: mpsc::UnboundedSender<ReadEvent>,
+    refreshes: Vec<PendingRefresh>,
     notifier: Option<Notifier>,
+    shown_tx: mpsc::UnboundedSender<Shown>,
+    /// Cards whose notification is being shown now (one at a time per card).
+    showing: BTreeSet<CardKey>,
 }
 
 impl Daemon {
-    fn salt(&self) -> &[u8] {
-        self.store.as_ref().map(Store::salt).unwrap_or(b"no store")
+    fn new(
+        publisher: Publisher,
+        opts: Options,
+        store: Store,
+        state: State,
+        cards: Arc<dyn CardReader>,
+    ) -> (Daemon, LoopEvents) {
+        let (reads_tx, reads) = mpsc::unbounded_channel();
+        let (shown_tx, shown) = mpsc::unbounded_channel();
+        let notifier = opts
+            .notify
+            .then(|| Notifier::new(publisher.connection().clone()));
+        let daemon = Daemon {
+            today: jst_date(opts.clock.now()),
+            salt: store.salt().to_vec(),
+            writer: Writer::spawn(store),
+            publisher,
+            opts,
+            state,
+            cards,
+            slots: BTreeMap::new(),
+            next_id: 0,
+            reads_tx,
+            refreshes: Vec::new(),
+            notifier,
+            shown_tx,
+            showing: BTreeSet::new(),
+        };
+        (daemon, LoopEvents { reads, shown })
     }
 
-    fn save(&self) {
-        if let Some(store) = &self.store {
-            if let Err(e) = store.save(&self.state) {
-                tracing::error!(error = %e, "cannot save the state");
+    fn salt(&self) -> &[u8] {
+        &self.salt
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Write the state soon (coalesced; a failure is logged and the next write carries it).
+    fn save_later(&self) {
+        self.writer.save_later(self.state.clone());
+    }
+
+    /// Apply a change to a copy of the state, write the copy, and only then make it ours: a change
+    /// that cannot be saved is not applied.
+    async fn commit(&mut self, next: State) -> Result<(), BusError> {
+        match self.writer.save_now(next.clone()).await {
+            Ok(()) => {
+                self.state = next;
+                Ok(())
             }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot save the state; the change is not applied");
+                Err(BusError::Failed(format!("cannot save the state: {e}")))
+            }
+        }
+    }
+
+    fn is_present(&self, key: &CardKey) -> bool {
+        self.slots.values().any(|s| s.card.as_ref() == Some(key))
+    }
+
+    /// Publish the Manager's `Readers` and `ReaderStates` (one PropertiesChanged if either changed).
+    async fn publish_readers(&self) {
+        let names: Vec<String> = self.slots.keys().cloned().collect();
+        let states: Vec<ReaderStatus> = self
+            .slots
+            .iter()
+            .map(|(reader, s)| ReaderStatus {
+                reader: reader.clone(),
+                state: s.state,
+                problem: s.problem,
+            })
+            .collect();
+        if let Err(e) = self.publisher.set_readers(names, &states).await {
+            tracing::warn!(error = %e, "publishing the readers failed");
         }
     }
 
@@ -210,73 +390,121 @@ impl Daemon {
         match ev {
             ReaderEvent::Readers(list) => {
                 tracing::debug!(readers = list.len(), "reader list");
-                if let Err(e) = self.publisher.set_readers(list).await {
-                    tracing::warn!(error = %e, "publishing the readers failed");
+                let gone: Vec<String> = self
+                    .slots
+                    .keys()
+                    .filter(|r| !list.contains(r))
+                    .cloned()
+                    .collect();
+                for reader in gone {
+                    self.card_removed(&reader).await;
+                    self.slots.remove(&reader);
+                }
+                for reader in list {
+                    self.slots.entry(reader).or_insert_with(Slot::empty);
                 }
             }
-            ReaderEvent::CardInserted { reader } => self.read_reader(reader).await,
+            ReaderEvent::CardInserted { reader } => {
+                let slot = self.slots.entry(reader.clone()).or_insert_with(Slot::empty);
+                slot.generation += 1;
+                slot.attempts = 0;
+                slot.cancel_read();
+                if let Some(key) = slot.card.take() {
+                    if !self.is_present(&key) {
+                        self.publish(&key, Remind::Never).await;
+                    }
+                }
+                self.start_read(&reader);
+            }
             ReaderEvent::CardRemoved { reader } => self.card_removed(&reader).await,
             ReaderEvent::ServiceDown => {
                 tracing::info!("pcscd is not available; waiting for it");
-                if let Err(e) = self.publisher.set_readers(Vec::new()).await {
-                    tracing::warn!(error = %e, "publishing the readers failed");
-                }
-                let readers: Vec<String> = self.in_reader.keys().cloned().collect();
+                let readers: Vec<String> = self.slots.keys().cloned().collect();
                 for r in readers {
                     self.card_removed(&r).await;
                 }
+                self.slots.clear();
             }
+        }
+        self.publish_readers().await;
+    }
+
+    /// Start reading the card in `reader` beside the loop.
+    fn start_read(&mut self, reader: &str) {
+        let id = ReadId(self.next_id());
+        let reading = reads::spawn_read(
+            &self.cards,
+            reader.to_string(),
+            id,
+            self.opts.read_deadline,
+            &self.reads_tx,
+        );
+        let slot = self
+            .slots
+            .entry(reader.to_string())
+            .or_insert_with(Slot::empty);
+        slot.cancel_read();
+        slot.reading = Some(reading);
+        slot.state = ReaderState::Reading;
+        slot.problem = None;
+        tracing::debug!(reader, read = id.0, "reading the card");
+    }
+
+    async fn read_event(&mut self, ev: ReadEvent) {
+        match ev {
+            ReadEvent::Cert { reader, id, cert } => {
+                if self.is_current(&reader, id) {
+                    self.cert_known(reader, &cert, None).await;
+                }
+            }
+            ReadEvent::Done {
+                reader,
+                id,
+                outcome,
+            } => {
+                let current = self.is_current(&reader, id);
+                if current {
+                    if let Some(slot) = self.slots.get_mut(&reader) {
+                        slot.reading = None;
+                    }
+                    self.card_read(reader, outcome).await;
+                    self.publish_readers().await;
+                } else {
+                    tracing::debug!(reader = %reader, read = id.0, "dropped the result of a read no longer waited for");
+                }
+                for r in &mut self.refreshes {
+                    if let Some(w) = &mut r.waiting {
+                        w.remove(&id);
+                    }
+                }
+                self.finish_refreshes().await;
+            }
+            ReadEvent::Retry { reader, generation } => {
+                let due = self.slots.get(&reader).is_some_and(|s| {
+                    s.generation == generation
+                        && s.reading.is_none()
+                        && s.state == ReaderState::Retrying
+                });
+                if due {
+                    self.start_read(&reader);
+                    self.publish_readers().await;
+                }
+            }
+            ReadEvent::Listed { refresh, readers } => self.listed(refresh, readers).await,
         }
     }
 
-    /// Read the card in `reader` and publish what it says: the certificate status as soon as it is
-    /// known, then the PIN counters.
-    async fn read_reader(&mut self, reader: String) {
-        let (cert_tx, mut certs) = mpsc::unbounded_channel();
-        let r = reader.clone();
-        let mut job = tokio::task::spawn_blocking(move || read_one(&r, &cert_tx));
-        let outcome = loop {
-            tokio::select! {
-                Some(cert) = certs.recv() => self.cert_known(reader.clone(), &cert, None).await,
-                r = &mut job => break r,
-            }
-        };
-        match outcome {
-            Ok(report) => self.card_read(reader, report).await,
-            Err(e) => tracing::error!(error = %e, "the card reading thread failed"),
-        }
+    /// Is `id` the read the loop waits for in `reader`?
+    fn is_current(&self, reader: &str, id: ReadId) -> bool {
+        self.slots
+            .get(reader)
+            .and_then(|s| s.reading.as_ref())
+            .is_some_and(|r| r.id == id)
     }
 
-    /// Re-read every card in a reader now.
-    async fn reread_present(&mut self) {
-        let readers = match tokio::task::spawn_blocking(present_readers).await {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "cannot list the cards in the readers");
-                return;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "the card reading thread failed");
-                return;
-            }
-        };
-        let gone: Vec<String> = self
-            .in_reader
-            .keys()
-            .filter(|r| !readers.contains(r))
-            .cloned()
-            .collect();
-        for reader in gone {
-            self.card_removed(&reader).await;
-        }
-        for reader in readers {
-            self.read_reader(reader).await;
-        }
-    }
-
-    /// The outcome of reading the card in `reader`.
-    pub async fn card_read(&mut self, reader: String, report: ReadOutcome) {
-        match report {
+    /// The outcome of the current read of `reader`.
+    async fn card_read(&mut self, reader: String, outcome: ReadOutcome) {
+        let failure = match outcome {
             Ok(report) => {
                 let pins = match report.pins {
                     Ok(pins) => Some(pins),
@@ -285,15 +513,51 @@ impl Daemon {
                         None
                     }
                 };
-                self.cert_known(reader, &report.cert, pins).await;
+                self.cert_known(reader.clone(), &report.cert, pins).await;
+                if let Some(slot) = self.slots.get_mut(&reader) {
+                    slot.state = ReaderState::Read;
+                    slot.problem = None;
+                    slot.attempts = 0;
+                }
+                return;
             }
-            Err(CardError::NotMyNumberCard(kind)) => {
-                tracing::info!(reader = %reader, token = kind.as_str(), "not a My Number Card; ignored");
+            Err(e) => e,
+        };
+        let Some(slot) = self.slots.get_mut(&reader) else {
+            return;
+        };
+        match ReadProblem::of(&failure) {
+            // No card, no reader, no pcscd: the monitor's events say so and settle the slot.
+            None => {
+                tracing::debug!(reader = %reader, error = %failure, "no card to read");
+                slot.state = ReaderState::Empty;
+                slot.problem = None;
             }
-            Err(e) if e.is_removed() => {
-                tracing::debug!(reader = %reader, "card removed during the read");
+            Some(problem) if problem.is_about_the_card() => {
+                match &failure {
+                    CardError::NotMyNumberCard(kind) => {
+                        tracing::info!(reader = %reader, token = kind.as_str(), "not a My Number Card");
+                    }
+                    e => {
+                        tracing::warn!(reader = %reader, error = %e, "not a usable My Number Card")
+                    }
+                }
+                slot.state = ReaderState::NotAMyNumberCard;
+                slot.problem = Some(problem);
             }
-            Err(e) => tracing::warn!(reader = %reader, error = %e, "cannot read the card"),
+            Some(problem) => {
+                slot.attempts += 1;
+                slot.problem = Some(problem);
+                if slot.attempts < reads::MAX_ATTEMPTS {
+                    let delay = reads::backoff(slot.attempts - 1);
+                    tracing::info!(reader = %reader, error = %failure, attempt = slot.attempts, ?delay, "cannot read the card; trying again");
+                    slot.state = ReaderState::Retrying;
+                    reads::spawn_retry(reader.clone(), slot.generation, delay, &self.reads_tx);
+                } else {
+                    tracing::warn!(reader = %reader, error = %failure, attempts = slot.attempts, "cannot read the card; giving up until it is re-inserted");
+                    slot.state = ReaderState::Failed;
+                }
+            }
         }
     }
 
@@ -301,6 +565,9 @@ impl Daemon {
     async fn cert_known(&mut self, reader: String, cert: &CertRead, pins: Option<PinCounters>) {
         let started = std::time::Instant::now();
         let key = cert.identity.key(self.salt());
+        if !self.state.cards.contains_key(&key) {
+            self.merge_typed(&key, cert).await;
+        }
         let record = self
             .state
             .cards
@@ -308,32 +575,129 @@ impl Daemon {
             .or_insert_with(|| CardRecord::new(cert.token));
         record.token = cert.token;
         record.cert = Some(cert.validity);
+        // A PIN that has just locked, or is one wrong entry from locking, is news once (the rule
+        // core's `pin-last-try` / `reset-pin-*` steps); unchanged counters on the next read are not.
+        let pin_news = pins.is_some_and(|p| p.newly_at_risk(&record.pins));
         if let Some(pins) = pins {
             record.pins = pins;
         }
-        record.last_seen = Some(Utc::now());
+        record.last_seen = Some(self.opts.clock.now());
         tracing::debug!(reader = %reader, card = %key, pins = pins.is_some(), "card read");
-        self.in_reader.insert(reader, key.clone());
-        self.present.insert(key.clone());
-        self.publish(&key, true).await;
+        self.slots.entry(reader).or_insert_with(Slot::empty).card = Some(key.clone());
+        self.publish(&key, Remind::IfDue).await;
+        if pin_news {
+            self.notify_pins(&key).await;
+        }
         // Timing for bench/daemon.rs: our own work from the certificate to the bus.
         tracing::debug!(
             card = %key,
             publish_us = started.elapsed().as_micros() as u64,
             "card published"
         );
-        self.save();
+        self.save_later();
+    }
+
+    /// Show the PIN notification for a card whose PIN counters just got worse.
+    async fn notify_pins(&mut self, key: &CardKey) {
+        let Some(record) = self.state.cards.get(key) else {
+            return;
+        };
+        let a = crate::rules::assess(&record.facts(), self.today, &self.opts.policy);
+        tracing::info!(card = %key, "a PIN is locked or has one try left");
+        let (Some(n), Some(shown)) = (
+            &self.notifier,
+            notify::compose_pins(&record.label, &a, record.registered, self.opts.lang),
+        ) else {
+            return;
+        };
+        if let Err(err) = n.show(key, &shown).await {
+            tracing::warn!(card = %key, error = %err, "the notification was not shown");
+        }
+    }
+
+    /// A card read for the first time may be one the user typed in (`mynawatch add`): if exactly one
+    /// typed card has the same certificate expiry, its record (label, answers, last reminder) becomes
+    /// this card's, its object goes, and the user is told (log, `CardsMerged`, a notification).
+    async fn merge_typed(&mut self, key: &CardKey, cert: &CertRead) {
+        if cert.token != crate::rules::TokenKind::MyNumberCard {
+            return;
+        }
+        let same: Vec<CardKey> = self
+            .state
+            .cards
+            .iter()
+            .filter(|(_, r)| {
+                r.origin == Origin::Typed
+                    && r.cert.map(|c| c.not_after) == Some(cert.validity.not_after)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        let typed = match same.as_slice() {
+            [] => return,
+            [one] => one.clone(),
+            _ => {
+                // Two typed cards with the same expiry (twins?): guessing could swap their answers.
+                tracing::info!(
+                    card = %key,
+                    candidates = same.len(),
+                    "several typed-in cards match this card; not merging (forget the wrong one)"
+                );
+                return;
+            }
+        };
+        let Some(mut record) = self.state.cards.remove(&typed) else {
+            return;
+        };
+        record.origin = Origin::Read;
+        record.cert = Some(cert.validity);
+        self.state.cards.insert(key.clone(), record.clone());
+        if let Err(e) = self.publisher.remove_card(&typed).await {
+            tracing::warn!(card = %typed, error = %e, "removing the typed-in card's object failed");
+        }
+        tracing::info!(typed = %typed, card = %key, "the card typed in by hand was read; merged the two");
+        if let Err(e) = self.publisher.cards_merged(&typed, key).await {
+            tracing::warn!(error = %e, "emitting CardsMerged failed");
+        }
+        if let Some(n) = &self.notifier {
+            let shown = notify::merged(&record.label, self.opts.lang);
+            // Under the typed card's slot, so the read card's own reminder does not replace it.
+            if let Err(e) = n.show(&typed, &shown).await {
+                tracing::warn!(card = %key, error = %e, "the notification was not shown");
+            }
+        }
+    }
+
+    /// Remember a card typed in by hand. Saved before it is published: a card that cannot be saved
+    /// is not added.
+    async fn add_typed(&mut self, card: crate::dbus::NewCard) -> Result<CardKey, BusError> {
+        let key = CardKey::random()
+            .map_err(|e| BusError::Failed(format!("cannot get random bytes for the key: {e}")))?;
+        let mut record = CardRecord::typed(card.certificate_expires, card.card_expires);
+        record.label = card.label;
+        record.registered = card.registered;
+        let mut next = self.state.clone();
+        next.cards.insert(key.clone(), record);
+        self.commit(next).await?;
+        tracing::info!(card = %key, "card typed in by hand");
+        self.publish(&key, Remind::IfDue).await;
+        Ok(key)
     }
 
     /// The card left `reader`: it stays remembered, `Present` goes false.
-    pub async fn card_removed(&mut self, reader: &str) {
-        let Some(key) = self.in_reader.remove(reader) else {
+    async fn card_removed(&mut self, reader: &str) {
+        let Some(slot) = self.slots.get_mut(reader) else {
             return;
         };
-        if !self.in_reader.values().any(|k| *k == key) {
-            self.present.remove(&key);
+        slot.generation += 1;
+        slot.cancel_read();
+        slot.state = ReaderState::Empty;
+        slot.problem = None;
+        slot.attempts = 0;
+        if let Some(key) = slot.card.take() {
+            if !self.is_present(&key) {
+                self.publish(&key, Remind::Never).await;
+            }
         }
-        self.publish(&key, false).await;
     }
 
     async fn new_day(&mut self, day: NaiveDate) {
@@ -345,11 +709,11 @@ impl Daemon {
         }
         tracing::debug!(%day, "re-evaluating all cards");
         self.today = day;
-        self.publish_all(true).await;
-        self.save();
+        self.publish_all(Remind::IfDue).await;
+        self.save_later();
     }
 
-    async fn publish_all(&mut self, remind: bool) {
+    async fn publish_all(&mut self, remind: Remind) {
         let keys: Vec<_> = self.state.cards.keys().cloned().collect();
         for key in keys {
             self.publish(&key, remind).await;
@@ -357,8 +721,12 @@ impl Daemon {
     }
 
     /// Judge one card for today, update its object, and (if `remind`) emit and show a due reminder.
-    async fn publish(&mut self, key: &CardKey, remind: bool) {
-        let present = self.present.contains(key);
+    ///
+    /// At least once: a milestone counts as delivered only once its notification was shown (or,
+    /// with notifications off, once the signal went out). Until then it is `pending_reminder`,
+    /// saved, and shown again when a notification server appears or at the next evaluation.
+    async fn publish(&mut self, key: &CardKey, remind: Remind) {
+        let present = self.is_present(key);
         let Some(record) = self.state.cards.get_mut(key) else {
             return;
         };
@@ -368,46 +736,112 @@ impl Daemon {
             &self.opts.policy,
             record.last_notified.as_ref(),
         );
-        let view = CardView::new(&e.assessment, record.registered, present, &record.label);
+        let view = CardView::new(&e.assessment, record.registered, present, &record.label)
+            .with_record(record);
         if let Err(err) = self.publisher.publish_card(key, view).await {
             tracing::warn!(card = %key, error = %err, "publishing the card failed");
         }
-        let Some((milestone, reminder)) = e.due.filter(|_| remind) else {
+        let Some((milestone, reminder)) = e.due.filter(|_| remind == Remind::IfDue) else {
             return;
         };
-        record.last_notified = Some(milestone);
-        let (label, registered) = (record.label.clone(), record.registered);
-        let sent = match reminder {
-            Reminder::RenewalNeeded { status, deadline } => {
-                self.publisher
-                    .renewal_needed(key, status.as_str(), &deadline.to_string())
-                    .await
+        // The signal goes out once per milestone; only the notification is offered again.
+        if record.pending_reminder != Some(milestone) {
+            let sent = match reminder {
+                Reminder::RenewalNeeded { status, deadline } => {
+                    self.publisher
+                        .renewal_needed(key, status.as_str(), &deadline.to_string())
+                        .await
+                }
+                Reminder::ReRegistrationNeeded { deadline } => {
+                    self.publisher
+                        .re_registration_needed(key, &deadline.to_string())
+                        .await
+                }
+            };
+            if let Err(err) = sent {
+                tracing::warn!(card = %key, error = %err, "emitting the reminder failed; trying again at the next evaluation");
+                return;
             }
-            Reminder::ReRegistrationNeeded { deadline } => {
-                self.publisher
-                    .re_registration_needed(key, &deadline.to_string())
-                    .await
-            }
-        };
-        if let Err(err) = sent {
-            tracing::warn!(card = %key, error = %err, "emitting the reminder failed");
+            tracing::info!(card = %key, status = %e.assessment.status, "reminder due");
         }
-        tracing::info!(card = %key, status = %e.assessment.status, "reminder due");
-        if let Some(n) = &self.notifier {
-            let shown = notify::compose_for(&label, &e.assessment, registered, self.opts.lang);
-            if let Err(err) = n.show(key, &shown).await {
-                tracing::warn!(card = %key, error = %err, "the notification was not shown");
-            }
+        let Some(n) = self.notifier.clone() else {
+            record.last_notified = Some(milestone);
+            record.pending_reminder = None;
+            self.save_later();
+            return;
+        };
+        let newly_pending = record.pending_reminder != Some(milestone);
+        record.pending_reminder = Some(milestone);
+        let shown = notify::compose_for(
+            &record.label,
+            &e.assessment,
+            record.registered,
+            self.opts.lang,
+        );
+        if newly_pending {
+            self.save_later();
+        }
+        if !self.showing.insert(key.clone()) {
+            return;
+        }
+        let (card, tx) = (key.clone(), self.shown_tx.clone());
+        tokio::spawn(async move {
+            let ok = match n.show(&card, &shown).await {
+                Ok(_) => true,
+                Err(err) => {
+                    tracing::warn!(card = %card, error = %err, "the notification was not shown; showing it when a notification server appears");
+                    false
+                }
+            };
+            let _ = tx.send(Shown {
+                card,
+                milestone,
+                ok,
+            });
+        });
+    }
+
+    /// A notification task ended: a shown reminder is delivered.
+    fn shown(&mut self, s: Shown) {
+        self.showing.remove(&s.card);
+        if !s.ok {
+            return;
+        }
+        let Some(record) = self.state.cards.get_mut(&s.card) else {
+            return;
+        };
+        if record.pending_reminder == Some(s.milestone) {
+            record.pending_reminder = None;
+            record.last_notified = Some(s.milestone);
+            self.save_later();
+        }
+    }
+
+    /// A notification server (re)appeared: show the reminders it missed.
+    async fn notification_server_appeared(&mut self) {
+        let pending: Vec<CardKey> = self
+            .state
+            .cards
+            .iter()
+            .filter(|(_, r)| r.pending_reminder.is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
+        tracing::info!(pending = pending.len(), "a notification server appeared");
+        for key in pending {
+            self.publish(&key, Remind::IfDue).await;
         }
     }
 
     async fn handle(&mut self, req: Request) {
         match req {
             Request::Refresh { reply } => {
-                self.reread_present().await;
-                self.publish_all(true).await;
-                self.save();
-                let _ = reply.send(Ok(()));
+                let id = self.next_id();
+                self.refreshes.push(PendingRefresh {
+                    id,
+                    reply,
+                    waiting: None,
+                });
+                reads::spawn_list(&self.cards, id, self.opts.read_deadline, &self.reads_tx);
             }
             Request::SetLabel { card, label, reply } => {
                 let r = self.update(&card, |c| c.label = label).await;
@@ -425,44 +859,113 @@ impl Daemon {
                 let r = self.update(&card, |c| c.card_expires = date).await;
                 let _ = reply.send(r);
             }
+            Request::AddCard { card, reply } => {
+                let r = self.add_typed(card).await;
+                let _ = reply.send(r);
+            }
             Request::Forget { card, reply } => {
-                let r = if self.state.cards.remove(&card).is_some() {
-                    self.present.remove(&card);
-                    self.in_reader.retain(|_, k| *k != card);
-                    self.save();
-                    self.publisher
-                        .remove_card(&card)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| BusError::Failed(e.to_string()))
-                } else {
-                    Err(BusError::UnknownCard(format!("no card {card}")))
-                };
+                let r = self.forget(&card).await;
                 let _ = reply.send(r);
             }
         }
     }
 
+    /// The readers holding a card are known: (re)read each of them; the Refresh answers when all
+    /// those reads ended (each has a deadline).
+    async fn listed(&mut self, refresh: u64, readers: Result<Vec<String>, CardError>) {
+        let mut waiting = BTreeSet::new();
+        match readers {
+            Ok(readers) => {
+                let gone: Vec<String> = self
+                    .slots
+                    .iter()
+                    .filter(|(r, s)| !readers.contains(r) && s.state != ReaderState::Empty)
+                    .map(|(r, _)| r.clone())
+                    .collect();
+                for reader in gone {
+                    self.card_removed(&reader).await;
+                }
+                for reader in readers {
+                    let busy = self.slots.get(&reader).is_some_and(|s| s.reading.is_some());
+                    if !busy {
+                        if let Some(slot) = self.slots.get_mut(&reader) {
+                            slot.attempts = 0;
+                        }
+                        self.start_read(&reader);
+                    }
+                    if let Some(r) = self.slots.get(&reader).and_then(|s| s.reading.as_ref()) {
+                        waiting.insert(r.id);
+                    }
+                }
+                self.publish_readers().await;
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot list the cards in the readers"),
+        }
+        if let Some(r) = self.refreshes.iter_mut().find(|r| r.id == refresh) {
+            r.waiting = Some(waiting);
+        }
+        self.finish_refreshes().await;
+    }
+
+    /// Answer every Refresh whose reads have all ended.
+    async fn finish_refreshes(&mut self) {
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.refreshes)
+            .into_iter()
+            .partition(|r| r.waiting.as_ref().is_some_and(BTreeSet::is_empty));
+        self.refreshes = waiting;
+        if done.is_empty() {
+            return;
+        }
+        self.publish_all(Remind::IfDue).await;
+        self.save_later();
+        for r in done {
+            let _ = r.reply.send(Ok(()));
+        }
+    }
+
+    /// Change one card's record: saved first, then applied and published.
     async fn update(
         &mut self,
         key: &CardKey,
         f: impl FnOnce(&mut CardRecord),
     ) -> Result<(), BusError> {
-        let record = self
-            .state
+        let mut next = self.state.clone();
+        let record = next
             .cards
             .get_mut(key)
             .ok_or_else(|| BusError::UnknownCard(format!("no card {key}")))?;
         f(record);
-        self.publish(key, true).await;
-        match &self.store {
-            Some(store) => store.save(&self.state).map_err(|e| {
-                // The change stays in memory (and on the bus); the next successful save writes it.
-                tracing::error!(error = %e, "cannot save the state; keeping the change in memory");
-                BusError::Failed(format!("cannot save the state: {e}"))
-            }),
-            None => Ok(()),
+        self.commit(next).await?;
+        self.publish(key, Remind::IfDue).await;
+        Ok(())
+    }
+
+    /// Forget a card: saved first; then its object goes and its notification is closed.
+    async fn forget(&mut self, key: &CardKey) -> Result<(), BusError> {
+        let mut next = self.state.clone();
+        if next.cards.remove(key).is_none() {
+            return Err(BusError::UnknownCard(format!("no card {key}")));
         }
+        self.commit(next).await?;
+        for slot in self.slots.values_mut() {
+            if slot.card.as_ref() == Some(key) {
+                slot.card = None;
+            }
+        }
+        self.showing.remove(key);
+        if let Some(n) = &self.notifier {
+            let (n, card) = (n.clone(), key.clone());
+            tokio::spawn(async move {
+                if let Err(e) = n.close(&card).await {
+                    tracing::info!(card = %card, error = %e, "cannot close the notification of a forgotten card");
+                }
+            });
+        }
+        self.publisher
+            .remove_card(key)
+            .await
+            .map(|_| ())
+            .map_err(|e| BusError::Failed(e.to_string()))
     }
 
     /// A click on a notification button.
@@ -478,7 +981,7 @@ impl Daemon {
             _ => return,
         };
         if let Err(e) = self.update(&card, |c| c.registered = registered).await {
-            tracing::info!(card = %card, error = %e, "notification action for a forgotten card");
+            tracing::info!(card = %card, error = %e, "notification action not applied");
         }
     }
 }
@@ -534,27 +1037,40 @@ mod tests {
         }
     }
 
-    async fn daemon_on(conn: &Connection, today: &str) -> (Daemon, mpsc::Receiver<Request>) {
+    /// Never called: these tests drive the loop's methods directly.
+    struct NoCards;
+    impl CardReader for NoCards {
+        fn read(
+            &self,
+            _: &str,
+            _: &std::sync::atomic::AtomicBool,
+            _: &mut dyn FnMut(&CertRead),
+        ) -> ReadOutcome {
+            Err(CardError::NoCard)
+        }
+        fn readers_with_card(&self) -> Result<Vec<String>, CardError> {
+            Ok(Vec::new())
+        }
+    }
+
+    async fn daemon_on(
+        conn: &Connection,
+        today: &str,
+    ) -> (Daemon, mpsc::Receiver<Request>, tempfile::TempDir) {
         let (tx, rx) = mpsc::channel(4);
         let publisher = Publisher::serve(conn, tx).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
         let opts = Options {
             policy: Policy::default(),
             lang: Lang::En,
             notify: false,
             clock: Arc::new(FixedDay(d(today))),
-            state_dir: PathBuf::new(),
+            state_dir: dir.path().to_path_buf(),
+            read_deadline: READ_DEADLINE,
         };
-        let daemon = Daemon {
-            publisher,
-            opts,
-            today: d(today),
-            state: State::default(),
-            store: None,
-            present: BTreeSet::new(),
-            in_reader: BTreeMap::new(),
-            notifier: None,
-        };
-        (daemon, rx)
+        let (store, state) = Store::open(dir.path()).unwrap();
+        let (daemon, _events) = Daemon::new(publisher, opts, store, state, Arc::new(NoCards));
+        (daemon, rx, dir)
     }
 
     /// A proxy that reads the live values, not a cache that PropertiesChanged updates later.
@@ -570,7 +1086,7 @@ mod tests {
     #[tokio::test]
     async fn a_card_is_published_reminded_once_and_follows_the_users_answers() {
         let (server, client) = p2p_pair().await;
-        let (mut daemon, mut requests) = daemon_on(&server, "2026-04-01").await;
+        let (mut daemon, mut requests, _dir) = daemon_on(&server, "2026-04-01").await;
         let card = cert(b"s", "2021-06-20", "2026-06-20");
         let key = card.identity.key(daemon.salt());
         let proxy = live_card_proxy(&client, &key).await;
@@ -644,7 +1160,7 @@ mod tests {
     #[tokio::test]
     async fn past_grace_emits_re_registration_needed() {
         let (server, client) = p2p_pair().await;
-        let (mut daemon, _requests) = daemon_on(&server, "2026-07-01").await;
+        let (mut daemon, _requests, _dir) = daemon_on(&server, "2026-07-01").await;
         let card = cert(b"t", "2021-02-10", "2026-02-10");
         let key = card.identity.key(daemon.salt());
         let proxy = live_card_proxy(&client, &key).await;

@@ -40,7 +40,11 @@ pub fn evaluate(
 fn reminder_for(m: &Milestone, a: &Assessment) -> Option<Reminder> {
     let grace_end = a.insurance_usable_until;
     match m.kind {
-        MilestoneKind::BeforeExpiry(_) => Some(Reminder::RenewalNeeded {
+        // The new-card milestones say "apply now" (the notification text comes from the actions);
+        // the deadline is the day the card, and with it the certificate, expires.
+        MilestoneKind::BeforeExpiry(_)
+        | MilestoneKind::NewCardApplicationsOpen
+        | MilestoneKind::NewCardApplyBy => Some(Reminder::RenewalNeeded {
             status: a.status,
             deadline: a.certificate_expires?,
         }),

@@ -99,21 +99,23 @@ impl Clock for FileDay {
     }
 }
 
-/// The first instant after `now` at which the Japan date changes (00:00 JST = 15:00 UTC).
-pub fn next_jst_midnight(now: DateTime<Utc>) -> DateTime<Utc> {
-    let tomorrow = jst_date(now).succ_opt().expect("date in range");
+/// The first instant after `now` at which the Japan date changes (00:00 JST = 15:00 UTC); `None`
+/// on the last day chrono can represent (a clock set absurdly far ahead).
+pub fn next_jst_midnight(now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    let tomorrow = jst_date(now).succ_opt()?;
     tomorrow
-        .and_hms_opt(0, 0, 0)
-        .expect("midnight exists")
+        .and_hms_opt(0, 0, 0)?
         .and_local_timezone(jst())
         .single()
-        .expect("JST has no gaps")
-        .with_timezone(&Utc)
+        .map(|t| t.with_timezone(&Utc))
 }
 
 /// How long to sleep at `now`: until the next Japan midnight, but never more than [`MAX_NAP`].
 pub fn nap(now: DateTime<Utc>) -> Duration {
-    let until = next_jst_midnight(now) - now;
+    let Some(midnight) = next_jst_midnight(now) else {
+        return MAX_NAP;
+    };
+    let until = midnight - now;
     // A nap of zero would spin; the boundary is at most a millisecond away then.
     let until = until
         .max(TimeDelta::milliseconds(1))
@@ -206,11 +208,13 @@ mod tests {
     fn naps_end_at_japan_midnight_and_are_bounded() {
         assert_eq!(
             next_jst_midnight(jst_at(2026, 3, 1, 10, 0, 0)),
-            jst_at(2026, 3, 2, 0, 0, 0)
+            Some(jst_at(2026, 3, 2, 0, 0, 0))
         );
         // 00:00 JST is 15:00 UTC the day before.
         assert_eq!(
-            next_jst_midnight(jst_at(2026, 3, 1, 10, 0, 0)).to_rfc3339(),
+            next_jst_midnight(jst_at(2026, 3, 1, 10, 0, 0))
+                .unwrap()
+                .to_rfc3339(),
             "2026-03-01T15:00:00+00:00"
         );
         assert_eq!(nap(jst_at(2026, 3, 1, 23, 59, 59)), Duration::from_secs(1));
@@ -219,6 +223,22 @@ mod tests {
             nap(jst_at(2026, 12, 31, 23, 45, 0)),
             Duration::from_secs(15 * 60)
         );
+    }
+
+    /// `daemon --today=+262142-12-31` (chrono's last day) used to panic the scheduler task.
+    #[tokio::test(start_paused = true)]
+    async fn the_last_representable_day_does_not_panic_the_scheduler() {
+        let last = NaiveDate::MAX;
+        assert_eq!(next_jst_midnight(super::FixedDay(last).now()), None);
+        assert_eq!(nap(super::FixedDay(last).now()), MAX_NAP);
+        let (tx, mut rx) = mpsc::channel(4);
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(run(Arc::new(super::FixedDay(last)), tx, stop.clone()));
+        assert_eq!(rx.recv().await, Some(last));
+        tokio::time::sleep(MAX_NAP * 3).await;
+        assert!(!task.is_finished(), "the scheduler ended");
+        stop.cancel();
+        task.await.expect("no panic");
     }
 
     #[tokio::test(start_paused = true)]

@@ -1,7 +1,7 @@
 //! The client side, used by `mynawatch status` and `watch`: find the daemon on the session bus, take
 //! a snapshot of every card, and turn bus values into JSON.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use zbus::{Connection, OwnedVariant, Variant};
@@ -49,6 +49,23 @@ pub struct CardSnapshot {
     pub insurance_registered: String,
     pub present: bool,
     pub actions: Vec<ActionSnapshot>,
+    pub card_expires: String,
+    pub card_expires_source: String,
+    /// "read" or "typed".
+    pub origin: String,
+    pub kind: String,
+    /// PIN → (state, tries), as the Card's PinCounters property.
+    pub pin_counters: BTreeMap<String, PinSnapshot>,
+    pub last_seen: String,
+}
+
+/// One PIN's retry counter: state "remaining" (tries left), "blocked", "verified" or "unknown".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PinSnapshot {
+    pub state: String,
+    /// Tries left when `state` is "remaining" (0 when blocked), else absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tries: Option<i32>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -63,7 +80,18 @@ pub struct ActionSnapshot {
 pub struct Snapshot {
     pub version: String,
     pub readers: Vec<String>,
+    /// What the daemon knows about each reader (empty from a daemon without `ReaderStates`).
+    pub reader_states: Vec<ReaderStateSnapshot>,
     pub cards: Vec<CardSnapshot>,
+}
+
+/// One entry of the Manager's `ReaderStates`, ids as the daemon sent them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ReaderStateSnapshot {
+    pub reader: String,
+    pub state: String,
+    /// "" when nothing is wrong.
+    pub reason: String,
 }
 
 fn prop<T>(props: &HashMap<String, OwnedVariant>, name: &str) -> Option<T>
@@ -91,8 +119,153 @@ impl CardSnapshot {
                 .into_iter()
                 .map(|(id, ja, en)| ActionSnapshot { id, ja, en })
                 .collect(),
+            card_expires: prop(props, "CardExpires").unwrap_or_default(),
+            card_expires_source: prop(props, "CardExpiresSource").unwrap_or_default(),
+            origin: prop(props, "Origin").unwrap_or_default(),
+            kind: prop(props, "Kind").unwrap_or_default(),
+            pin_counters: prop::<HashMap<String, (String, i32)>>(props, "PinCounters")
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(pin, (state, tries))| {
+                    let tries = (tries >= 0).then_some(tries);
+                    (pin, PinSnapshot { state, tries })
+                })
+                .collect(),
+            last_seen: prop(props, "LastSeen").unwrap_or_default(),
         }
     }
+
+    /// How `status` names the card: its label, or the first 8 characters of its key.
+    pub fn short_name(&self) -> String {
+        if self.label.is_empty() {
+            self.short_key()
+        } else {
+            self.label.clone()
+        }
+    }
+
+    /// The key prefix `status` prints (`0123abcd…`).
+    pub fn short_key(&self) -> String {
+        format!("{}…", &self.key[..self.key.len().min(8)])
+    }
+}
+
+/// Why a CARD argument names no single card.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FindError {
+    /// Nothing matches; `candidates` are all remembered cards (may be empty).
+    Unknown {
+        query: String,
+        candidates: Vec<String>,
+    },
+    /// Several cards match.
+    Ambiguous {
+        query: String,
+        candidates: Vec<String>,
+    },
+}
+
+impl FindError {
+    /// The message for the user, with one candidate per line.
+    pub fn message(&self, lang: crate::rules::Lang) -> String {
+        use crate::rules::Lang;
+        let (head, candidates) = match (self, lang) {
+            (FindError::Unknown { query, candidates }, Lang::Ja) if candidates.is_empty() => {
+                return format!("カード {query:?} はありません（記憶しているカードがありません）")
+            }
+            (FindError::Unknown { query, candidates }, Lang::En) if candidates.is_empty() => {
+                return format!("no card {query:?} (no cards are remembered)")
+            }
+            (FindError::Unknown { query, candidates }, Lang::Ja) => (
+                format!("カード {query:?} はありません。記憶しているカード:"),
+                candidates,
+            ),
+            (FindError::Unknown { query, candidates }, Lang::En) => {
+                (format!("no card {query:?}; remembered cards:"), candidates)
+            }
+            (FindError::Ambiguous { query, candidates }, Lang::Ja) => (
+                format!("{query:?} に当てはまるカードが複数あります。キーの先頭をもっと長く指定してください:"),
+                candidates,
+            ),
+            (FindError::Ambiguous { query, candidates }, Lang::En) => (
+                format!("{query:?} matches several cards; give more of the key:"),
+                candidates,
+            ),
+        };
+        let mut s = head;
+        for c in candidates {
+            s.push_str("\n  ");
+            s.push_str(c);
+        }
+        s
+    }
+}
+
+/// One line per card for error messages and completions: key prefix, label.
+fn candidate(c: &CardSnapshot) -> String {
+    if c.label.is_empty() {
+        c.short_key()
+    } else {
+        format!("{}  {}", c.short_key(), c.label)
+    }
+}
+
+/// The card a CARD argument names: a label (exactly), or a key prefix as `status` prints it (the
+/// trailing `…` may be kept or dropped, any case). A label wins over a key prefix, so a card
+/// labelled "cafe" is not shadowed by keys starting with "cafe".
+pub fn find_card<'a>(
+    cards: &'a [CardSnapshot],
+    query: &str,
+) -> Result<&'a CardSnapshot, FindError> {
+    let shown: String = query.chars().take(80).collect();
+    let pick = |matches: Vec<&'a CardSnapshot>| match matches.as_slice() {
+        [one] => Ok(*one),
+        _ => Err(FindError::Ambiguous {
+            query: shown.clone(),
+            candidates: matches.iter().map(|c| candidate(c)).collect(),
+        }),
+    };
+    let by_label: Vec<_> = cards
+        .iter()
+        .filter(|c| !c.label.is_empty() && c.label == query)
+        .collect();
+    if !by_label.is_empty() {
+        return pick(by_label);
+    }
+    let prefix = query
+        .trim_end_matches('…')
+        .trim_end_matches("...")
+        .to_ascii_lowercase();
+    if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let by_key: Vec<_> = cards
+            .iter()
+            .filter(|c| c.key.starts_with(&prefix))
+            .collect();
+        if !by_key.is_empty() {
+            return pick(by_key);
+        }
+    }
+    Err(FindError::Unknown {
+        query: shown,
+        candidates: cards.iter().map(candidate).collect(),
+    })
+}
+
+/// What the completion scripts offer for CARD: per card its label (when it has one) and its key
+/// prefix, each as `VALUE<TAB>DESCRIPTION`.
+pub fn completion_candidates(cards: &[CardSnapshot]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in cards {
+        let key = &c.key[..c.key.len().min(8)];
+        let one_line = !c.label.is_empty() && !c.label.contains(['\t', '\n']);
+        if one_line {
+            out.push(format!("{}\t{key} {}", c.label, c.status));
+            out.push(format!("{key}\t{} {}", c.label, c.status));
+        } else {
+            out.push(format!("{key}\t{}", c.status));
+        }
+    }
+    out
 }
 
 /// Read the Manager and every card object in one go (GetManagedObjects).
@@ -116,6 +289,18 @@ pub async fn snapshot(conn: &Connection) -> Result<Snapshot, ClientError> {
     Ok(Snapshot {
         version: manager.version().await?,
         readers: manager.readers().await?,
+        // An older daemon has no ReaderStates: show what it has.
+        reader_states: manager
+            .reader_states()
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(reader, state, reason)| ReaderStateSnapshot {
+                reader,
+                state,
+                reason,
+            })
+            .collect(),
         cards,
     })
 }

@@ -6,13 +6,25 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use zbus::interface;
 
-use super::{ask, Error, Request};
+use std::collections::HashMap;
+
+use zbus::object_server::SignalEmitter;
+use zbus::{ObjectPath, OwnedObjectPath, OwnedVariant};
+
+use super::{ask, card_path, parse_new_card, Error, Request};
 
 /// A thin handle over shared state: one clone is served, the daemon's [`super::Publisher`] keeps another.
 #[derive(Clone)]
 pub struct Manager {
-    pub(super) readers: Arc<Mutex<Vec<String>>>,
+    pub(super) readers: Arc<Mutex<Readers>>,
     pub(super) requests: mpsc::Sender<Request>,
+}
+
+/// The two reader properties, changed together.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(super) struct Readers {
+    pub names: Vec<String>,
+    pub states: Vec<(String, String, String)>,
 }
 
 impl Manager {
@@ -41,11 +53,45 @@ impl Manager {
     /// Names of the smart-card readers pcscd currently reports (empty when pcscd is down).
     #[zbus(property)]
     fn readers(&self) -> Vec<String> {
-        self.readers.lock().expect("readers lock").clone()
+        self.readers.lock().expect("readers lock").names.clone()
+    }
+
+    /// What the daemon knows about each reader: (reader name, state, reason). State is one of
+    /// empty, reading, read, retrying, failed, not-a-my-number-card; reason is "" or says why a
+    /// card could not be used (see docs/dbus-api.md).
+    #[zbus(property)]
+    fn reader_states(&self) -> Vec<(String, String, String)> {
+        self.readers.lock().expect("readers lock").states.clone()
     }
 
     /// Re-read every card that is in a reader now and re-evaluate all remembered cards for today.
     async fn refresh(&self) -> Result<(), Error> {
         ask(&self.requests, |reply| Request::Refresh { reply }).await
     }
+
+    /// Remember a card typed in from the dates on its face (no reader needed): `CertificateExpires`
+    /// (required), `CardExpires`, `Label`, `InsuranceRegistered` (all strings). Returns its object.
+    async fn add_card(
+        &self,
+        properties: HashMap<String, OwnedVariant>,
+    ) -> Result<OwnedObjectPath, Error> {
+        let card = parse_new_card(&properties)?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let gone = || Error::ShuttingDown("the daemon is shutting down".into());
+        self.requests
+            .send(Request::AddCard { card, reply: tx })
+            .await
+            .map_err(|_| gone())?;
+        let key = rx.await.map_err(|_| gone())??;
+        Ok(card_path(&key))
+    }
+
+    /// A card typed in by hand (`typed`, now gone) was read in a reader and is now `card`: its label
+    /// and answers were kept.
+    #[zbus(signal)]
+    pub async fn cards_merged(
+        emitter: &SignalEmitter<'_>,
+        typed: ObjectPath<'_>,
+        card: ObjectPath<'_>,
+    ) -> zbus::Result<()>;
 }

@@ -9,17 +9,19 @@ mod error;
 mod manager;
 mod strict;
 
-pub use card::{Card, CardProxy, CardView};
+pub use card::{pin_counters, Card, CardProxy, CardView};
 pub use error::Error;
 pub use manager::{Manager, ManagerProxy};
 pub use strict::Strict;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use tokio::sync::{mpsc, oneshot};
 use zbus::object_server::SignalEmitter;
+use zbus::zvariant::Variant;
 use zbus::{fdo, Connection, OwnedObjectPath};
 
 use crate::card::CardKey;
@@ -75,6 +77,98 @@ pub enum Request {
         card: CardKey,
         reply: Reply,
     },
+    /// Remember a card typed in from its face; answers with the new card's key.
+    AddCard {
+        card: NewCard,
+        reply: oneshot::Sender<Result<CardKey, Error>>,
+    },
+}
+
+/// A card typed in by hand (`Manager.AddCard`, `mynawatch add`), validated.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCard {
+    pub certificate_expires: NaiveDate,
+    pub card_expires: Option<NaiveDate>,
+    pub label: String,
+    pub registered: Registration,
+}
+
+/// Typed dates outside this range are typos (a My Number Card certificate is from 2016 on and
+/// valid for at most about 5 years; a card for at most 10).
+const TYPED_DATES: (&str, &str) = ("2016-01-01", "2099-12-31");
+
+/// The `a{sv}` of `AddCard`: `CertificateExpires` (required), `CardExpires`, `Label`,
+/// `InsuranceRegistered`, all strings. Anything else is an error, so a typo is not silently ignored.
+pub fn parse_new_card(props: &HashMap<String, zbus::OwnedVariant>) -> Result<NewCard, Error> {
+    let text = |name: &str| -> Result<Option<String>, Error> {
+        match props.get(name) {
+            None => Ok(None),
+            Some(v) => match &**v {
+                zbus::Variant::Str(s) => Ok(Some(s.to_string())),
+                other => Err(Error::invalid(format!(
+                    "{name} must be a string (s), got {}",
+                    other.value_signature()
+                ))),
+            },
+        }
+    };
+    for name in props.keys() {
+        if ![
+            "CertificateExpires",
+            "CardExpires",
+            "Label",
+            "InsuranceRegistered",
+        ]
+        .contains(&name.as_str())
+        {
+            let shown: String = name.chars().take(40).collect();
+            return Err(Error::invalid(format!(
+                "unknown property {shown:?}; expected CertificateExpires, CardExpires, Label, InsuranceRegistered"
+            )));
+        }
+    }
+    let in_range = |name: &str, d: NaiveDate| -> Result<NaiveDate, Error> {
+        let (lo, hi) = (
+            TYPED_DATES.0.parse().expect("valid"),
+            TYPED_DATES.1.parse().expect("valid"),
+        );
+        if d < lo || d > hi {
+            return Err(Error::invalid(format!(
+                "{name} {d} is not a plausible date (expected {} to {})",
+                TYPED_DATES.0, TYPED_DATES.1
+            )));
+        }
+        Ok(d)
+    };
+    let certificate_expires = match text("CertificateExpires")? {
+        Some(s) => parse_date_arg(&s)?
+            .ok_or_else(|| Error::invalid("CertificateExpires must not be empty"))?,
+        None => return Err(Error::invalid("CertificateExpires is required")),
+    };
+    let certificate_expires = in_range("CertificateExpires", certificate_expires)?;
+    let card_expires = match text("CardExpires")? {
+        Some(s) => parse_date_arg(&s)?
+            .map(|d| in_range("CardExpires", d))
+            .transpose()?,
+        None => None,
+    };
+    let label = validate_label(&text("Label")?.unwrap_or_default())?;
+    let registered = match text("InsuranceRegistered")?.as_deref() {
+        None | Some("unknown") => Registration::Unknown,
+        Some("yes") => Registration::Yes,
+        Some("no") => Registration::No,
+        Some(_) => {
+            return Err(Error::invalid(
+                "InsuranceRegistered must be yes, no or unknown",
+            ))
+        }
+    };
+    Ok(NewCard {
+        certificate_expires,
+        card_expires,
+        label,
+        registered,
+    })
 }
 
 /// Send a request to the daemon loop and wait for its answer.
@@ -165,18 +259,31 @@ impl Publisher {
         Ok(SignalEmitter::new(&self.conn, path.to_string())?.into_owned())
     }
 
-    /// Set the Manager's Readers (PropertiesChanged only when the list changed).
-    pub async fn set_readers(&self, readers: Vec<String>) -> zbus::Result<()> {
-        {
+    /// Set the Manager's `Readers` and `ReaderStates`: one PropertiesChanged with those that changed.
+    pub async fn set_readers(
+        &self,
+        names: Vec<String>,
+        states: &[crate::readers::ReaderStatus],
+    ) -> zbus::Result<()> {
+        let new = manager::Readers {
+            names,
+            states: states.iter().map(|s| s.to_wire()).collect(),
+        };
+        let old = {
             let mut current = self.manager.readers.lock().expect("readers lock");
-            if *current == readers {
+            if *current == new {
                 return Ok(());
             }
-            *current = readers;
+            std::mem::replace(&mut *current, new.clone())
+        };
+        let mut changed: HashMap<&str, Variant<'_>> = HashMap::new();
+        if old.names != new.names {
+            changed.insert("Readers", Variant::from(new.names));
         }
-        self.manager
-            .readers_changed(&self.emitter(ROOT_PATH)?)
-            .await
+        if old.states != new.states {
+            changed.insert("ReaderStates", Variant::from(new.states));
+        }
+        properties_changed(&self.emitter(ROOT_PATH)?, MANAGER_INTERFACE, changed).await
     }
 
     /// The keys of the card objects currently published.
@@ -198,7 +305,8 @@ impl Publisher {
         cards.get(key).map(|c| c.get_view())
     }
 
-    /// Add the card's object, or update it and emit PropertiesChanged for each property that changed.
+    /// Add the card's object, or update it and emit one PropertiesChanged carrying every property
+    /// that changed, so a client never sees half an update.
     pub async fn publish_card(&self, key: &CardKey, view: CardView) -> zbus::Result<()> {
         let path = card_path(key);
         let existing = self.cards.lock().expect("cards lock").get(key).cloned();
@@ -208,50 +316,31 @@ impl Publisher {
                 view: Arc::new(Mutex::new(view)),
                 requests: self.requests.clone(),
             };
+            // InterfacesAdded (with all properties) comes from the ObjectManager. The map says the
+            // object exists only once it does.
+            if let Some(_clash) = self
+                .conn
+                .object_server()
+                .at(&path, Strict::new(card.clone()))
+                .await?
+            {
+                tracing::warn!(card = %key, "card object already registered");
+            }
             self.cards
                 .lock()
                 .expect("cards lock")
-                .insert(key.clone(), card.clone());
-            // InterfacesAdded (with all properties) comes from the ObjectManager.
-            let served = Strict::new(card);
-            if let Some(_clash) = self.conn.object_server().at(&path, served).await? {
-                tracing::warn!(card = %key, "card object already registered");
-            }
+                .insert(key.clone(), card);
             return Ok(());
         };
         let old = {
             let mut v = card.view.lock().expect("card view lock");
             std::mem::replace(&mut *v, view.clone())
         };
-        let e = self.emitter(path.as_str())?;
-        if old.status != view.status {
-            card.status_changed(&e).await?;
+        let changed = view.changed_since(&old);
+        if changed.is_empty() {
+            return Ok(());
         }
-        if old.certificate_expires != view.certificate_expires {
-            card.certificate_expires_changed(&e).await?;
-        }
-        if old.renewal_opens != view.renewal_opens {
-            card.renewal_opens_changed(&e).await?;
-        }
-        if old.insurance_usable_until != view.insurance_usable_until {
-            card.insurance_usable_until_changed(&e).await?;
-        }
-        if old.days_left != view.days_left {
-            card.days_left_changed(&e).await?;
-        }
-        if old.insurance_registered != view.insurance_registered {
-            card.insurance_registered_changed(&e).await?;
-        }
-        if old.present != view.present {
-            card.present_changed(&e).await?;
-        }
-        if old.label != view.label {
-            card.label_changed(&e).await?;
-        }
-        if old.actions != view.actions {
-            card.actions_changed(&e).await?;
-        }
-        Ok(())
+        properties_changed(&self.emitter(path.as_str())?, CARD_INTERFACE, changed).await
     }
 
     /// Remove a card's object (InterfacesRemoved comes from the ObjectManager). `false` if it had none.
@@ -264,6 +353,12 @@ impl Publisher {
             .remove::<Strict<Card>, _>(card_path(key))
             .await?;
         Ok(true)
+    }
+
+    /// Emit `CardsMerged(typed, card)` from the root: a typed-in card became the card that was read.
+    pub async fn cards_merged(&self, typed: &CardKey, card: &CardKey) -> zbus::Result<()> {
+        let e = self.emitter(ROOT_PATH)?;
+        Manager::cards_merged(&e, card_path(typed).into(), card_path(card).into()).await
     }
 
     /// Emit `RenewalNeeded(status, deadline)` from the card's object.
@@ -282,6 +377,16 @@ impl Publisher {
         let e = self.emitter(card_path(key).as_str())?;
         Card::re_registration_needed(&e, deadline).await
     }
+}
+
+/// Emit one `org.freedesktop.DBus.Properties.PropertiesChanged` for `interface` at the emitter's path.
+async fn properties_changed(
+    emitter: &SignalEmitter<'_>,
+    interface: &'static str,
+    changed: HashMap<&str, Variant<'_>>,
+) -> zbus::Result<()> {
+    let interface = zbus::names::InterfaceName::from_static_str(interface)?;
+    fdo::Properties::properties_changed(emitter, interface, changed, Cow::Borrowed(&[])).await
 }
 
 impl Card {
@@ -332,6 +437,84 @@ mod tests {
             panic!("huge string accepted")
         };
         assert!(msg.len() < 200, "error message echoes the whole argument");
+    }
+
+    #[test]
+    fn typed_cards_are_validated_like_every_other_input() {
+        use zbus::{OwnedVariant, Variant};
+        let props = |pairs: &[(&str, Variant<'_>)]| -> HashMap<String, OwnedVariant> {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), OwnedVariant::try_from(v.clone()).unwrap()))
+                .collect()
+        };
+        let ok = parse_new_card(&props(&[
+            ("CertificateExpires", "2031-06-20".into()),
+            ("CardExpires", "2034-06-20".into()),
+            ("Label", "母".into()),
+            ("InsuranceRegistered", "yes".into()),
+        ]))
+        .unwrap();
+        assert_eq!(
+            ok.certificate_expires,
+            NaiveDate::from_ymd_opt(2031, 6, 20).unwrap()
+        );
+        assert_eq!(ok.card_expires, NaiveDate::from_ymd_opt(2034, 6, 20));
+        assert_eq!(
+            (ok.label.as_str(), ok.registered),
+            ("母", Registration::Yes)
+        );
+        let minimal =
+            parse_new_card(&props(&[("CertificateExpires", "2027-01-31".into())])).unwrap();
+        assert_eq!(
+            (minimal.card_expires, minimal.registered),
+            (None, Registration::Unknown)
+        );
+        for (bad, why) in [
+            (props(&[]), "required"),
+            (
+                props(&[("CertificateExpires", "".into())]),
+                "must not be empty",
+            ),
+            (
+                props(&[("CertificateExpires", "2031-02-30".into())]),
+                "YYYY-MM-DD",
+            ),
+            (
+                props(&[("CertificateExpires", "0203-01-01".into())]),
+                "plausible",
+            ),
+            (
+                props(&[("CertificateExpires", 20310620u32.into())]),
+                "must be a string",
+            ),
+            (
+                props(&[
+                    ("CertificateExpires", "2031-06-20".into()),
+                    ("Expires", "x".into()),
+                ]),
+                "unknown property",
+            ),
+            (
+                props(&[
+                    ("CertificateExpires", "2031-06-20".into()),
+                    ("Label", "a\nb".into()),
+                ]),
+                "control characters",
+            ),
+            (
+                props(&[
+                    ("CertificateExpires", "2031-06-20".into()),
+                    ("InsuranceRegistered", "true".into()),
+                ]),
+                "yes, no or unknown",
+            ),
+        ] {
+            let Err(Error::InvalidArgument(msg)) = parse_new_card(&bad) else {
+                panic!("{bad:?} accepted")
+            };
+            assert!(msg.contains(why), "{msg} lacks {why}");
+        }
     }
 
     #[test]

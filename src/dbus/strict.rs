@@ -216,7 +216,7 @@ mod tests {
     fn the_signatures_are_those_of_the_introspection_data() {
         let (tx, _rx) = tokio::sync::mpsc::channel(1);
         let manager = Strict::new(Manager::new(tx.clone()));
-        assert_eq!(describe(&manager.inputs), ["Refresh()"]);
+        assert_eq!(describe(&manager.inputs), ["AddCard(a{sv})", "Refresh()"]);
         let card = Strict::new(Card {
             key: crate::card::CardKey::try_from("0".repeat(32)).unwrap(),
             view: Default::default(),
@@ -228,7 +228,8 @@ mod tests {
                 "Forget()",
                 "SetCardExpires(s)",
                 "SetInsuranceRegistered(b)",
-                "SetLabel(s)"
+                "SetLabel(s)",
+                "SetRegistration(s)"
             ]
         );
     }

@@ -3,6 +3,7 @@
 //! Blocking: call from a plain or `spawn_blocking` thread, never on the async runtime.
 
 use std::ffi::CString;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use pcsc::{Card, Context, Disposition, Protocols, ReaderState, ShareMode, State};
@@ -17,6 +18,14 @@ pub fn transport_error(e: pcsc::Error) -> TransportError {
     match e {
         pcsc::Error::RemovedCard | pcsc::Error::NoSmartcard | pcsc::Error::ResetCard => {
             TransportError::Removed
+        }
+        pcsc::Error::SharingViolation => TransportError::InUse,
+        pcsc::Error::ProtoMismatch
+        | pcsc::Error::UnsupportedCard
+        | pcsc::Error::CardUnsupported
+        | pcsc::Error::ReaderUnsupported => TransportError::UnsupportedProtocol,
+        pcsc::Error::Timeout | pcsc::Error::UnresponsiveCard | pcsc::Error::UnpoweredCard => {
+            TransportError::NoAnswer
         }
         e => TransportError::Reader(e.to_string()),
     }
@@ -39,16 +48,27 @@ pub fn reader_error(e: pcsc::Error, reader: &str) -> CardError {
 /// A connected card as a [`Transport`] (short APDUs: a 258-byte buffer is enough).
 pub struct PcscTransport<'a> {
     card: &'a Card,
+    stop: &'a AtomicBool,
 }
 
 impl<'a> PcscTransport<'a> {
     pub fn new(card: &'a Card) -> Self {
-        PcscTransport { card }
+        static NEVER: AtomicBool = AtomicBool::new(false);
+        PcscTransport { card, stop: &NEVER }
+    }
+
+    /// Like [`PcscTransport::new`], but every APDU after `stop` is set fails with `NoAnswer`: PC/SC
+    /// cannot interrupt a transmit in flight, so a read given up on ends at the next APDU.
+    pub fn with_stop(card: &'a Card, stop: &'a AtomicBool) -> Self {
+        PcscTransport { card, stop }
     }
 }
 
 impl Transport for PcscTransport<'_> {
     fn transmit(&mut self, apdu: &[u8]) -> Result<Response, TransportError> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Err(TransportError::NoAnswer);
+        }
         let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE];
         let raw = self
             .card
@@ -104,13 +124,24 @@ pub fn read_reader(
     reader: &str,
     on_cert: &mut dyn FnMut(&CertRead),
 ) -> Result<CardReport, CardError> {
+    static NEVER: AtomicBool = AtomicBool::new(false);
+    read_reader_until(ctx, reader, &NEVER, on_cert)
+}
+
+/// [`read_reader`] that gives up (`NoAnswer`) at the next APDU once `stop` is set.
+pub fn read_reader_until(
+    ctx: &Context,
+    reader: &str,
+    stop: &AtomicBool,
+    on_cert: &mut dyn FnMut(&CertRead),
+) -> Result<CardReport, CardError> {
     let name = CString::new(reader).map_err(|_| CardError::ReaderNotFound(reader.to_owned()))?;
     let mut card = ctx
         .connect(&name, ShareMode::Shared, Protocols::ANY)
         .map_err(|e| reader_error(e, reader))?;
     let outcome = match card.transaction() {
         Ok(tx) => {
-            let result = read_card(&mut PcscTransport::new(&tx), on_cert);
+            let result = read_card(&mut PcscTransport::with_stop(&tx, stop), on_cert);
             if let Err((_, e)) = tx.end(Disposition::LeaveCard) {
                 debug!(error = %e, "ending the transaction failed");
             }

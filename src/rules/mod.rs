@@ -33,6 +33,7 @@ pub(crate) struct Timeline {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct CardDates {
     pub expires: NaiveDate,
+    pub source: CardExpirySource,
     /// New-card applications open (the day after the date N months before the card's expiry).
     pub applications_open: NaiveDate,
     /// Apply by about this day to have the new card before the old one expires.
@@ -42,18 +43,60 @@ pub(crate) struct CardDates {
     pub replaces_renewal: bool,
 }
 
+impl CardDates {
+    pub fn public(&self) -> CardExpiry {
+        CardExpiry {
+            date: self.expires,
+            source: self.source,
+            applications_open: self.applications_open,
+            apply_by: self.apply_by,
+            new_card_needed: self.replaces_renewal,
+        }
+    }
+}
+
+/// The certificate runs longer than a first certificate can (more than `cert_validity_birthdays`
+/// years): it was renewed inside the window, so it runs to the card's own expiry (docs/rules.md,
+/// "The certificate's span"). Exactly five years is a first certificate issued on a birthday (a
+/// birthday on the issue day does not count), or one renewed on the expiry day itself: the span
+/// cannot tell those apart, so it says nothing. Next-generation certificates are left alone.
+pub(crate) fn renewed_early(cert: &CertValidity, policy: &Policy) -> bool {
+    use chrono::Datelike;
+    if policy
+        .next_generation_from
+        .is_some_and(|from| cert.not_before >= from)
+    {
+        return false;
+    }
+    let years = policy.cert_validity_birthdays.saturating_mul(12);
+    let mut longest_first = dates::add_months(cert.not_before, years);
+    // A Feb-29 birthday may be counted as Mar 1 in common years (rules-facts 9c is open), so a
+    // first certificate issued on Feb 29 may run to Mar 1 without being a renewal.
+    if (cert.not_before.month(), cert.not_before.day()) == (2, 29) {
+        longest_first = dates::add_days(longest_first, 1);
+    }
+    cert.not_after > longest_first
+}
+
 impl Timeline {
     pub fn new(facts: &Facts, policy: &Policy) -> Option<Timeline> {
         let cert = match (facts.token, facts.cert) {
             (TokenKind::MyNumberCard, Some(cert)) => cert,
             _ => return None,
         };
-        let expires = match facts.card_expires {
-            Some(card) => cert.not_after.min(card),
+        // What the user told us always wins over the inference.
+        let card_expires = match facts.card_expires {
+            Some(card) => Some((card, CardExpirySource::User)),
+            None => renewed_early(&cert, policy)
+                .then_some((cert.not_after, CardExpirySource::CertificateSpan)),
+        };
+        let expires = match card_expires {
+            Some((card, _)) => cert.not_after.min(card),
             None => cert.not_after,
         };
-        let card = facts.card_expires.map(|card| CardDates {
+        let card = card_expires.map(|(card, source)| CardDates {
             expires: card,
+            source,
             applications_open: dates::window_opens(card, policy.new_card_window_months),
             apply_by: dates::sub_days(card, policy.new_card_lead_days),
             replaces_renewal: card <= dates::add_months(expires, policy.new_card_window_months),
@@ -64,6 +107,11 @@ impl Timeline {
             grace_end: dates::grace_end(expires, policy.insurance_grace_months_after_expiry_month),
             card,
         })
+    }
+
+    /// The card dates when they make "apply for a new card" the action.
+    pub fn new_card(&self) -> Option<CardDates> {
+        self.card.filter(|c| c.replaces_renewal)
     }
 
     /// Exactly one status per day; it only moves forward as `today` advances.
@@ -86,6 +134,7 @@ pub fn assess(facts: &Facts, today: NaiveDate, policy: &Policy) -> Assessment {
         return Assessment {
             status: Status::NotAMyNumberCard,
             certificate_expires: None,
+            card_expires: None,
             renewal_opens: None,
             insurance_usable_until: None,
             days_left: None,
@@ -103,6 +152,7 @@ pub fn assess(facts: &Facts, today: NaiveDate, policy: &Policy) -> Assessment {
     Assessment {
         status,
         certificate_expires: Some(t.expires),
+        card_expires: t.card.map(|c| c.public()),
         renewal_opens: Some(t.renewal_opens),
         insurance_usable_until: Some(t.grace_end),
         days_left,
@@ -141,6 +191,16 @@ pub fn milestones(facts: &Facts, policy: &Policy) -> Vec<Milestone> {
         date: dates::add_days(t.grace_end, 1),
         kind: MilestoneKind::Lapsed,
     });
+    if let Some(card) = t.new_card() {
+        out.push(Milestone {
+            date: card.applications_open,
+            kind: MilestoneKind::NewCardApplicationsOpen,
+        });
+        out.push(Milestone {
+            date: card.apply_by,
+            kind: MilestoneKind::NewCardApplyBy,
+        });
+    }
     out.sort();
     out.dedup();
     out

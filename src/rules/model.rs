@@ -129,6 +129,8 @@ pub enum PinKind {
 }
 
 impl PinKind {
+    pub const ALL: [PinKind; 3] = [PinKind::Auth, PinKind::Sign, PinKind::CardInfo];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PinKind::Auth => "auth",
@@ -169,10 +171,33 @@ impl PinCounters {
 
     /// The PINs that are locked, in a stable order.
     pub fn blocked(&self) -> Vec<PinKind> {
-        [PinKind::Auth, PinKind::Sign, PinKind::CardInfo]
+        self.with(|s| s == Some(PinState::Blocked))
+    }
+
+    /// The PINs one wrong entry away from locking, in a stable order.
+    pub fn last_try(&self) -> Vec<PinKind> {
+        self.with(|s| s == Some(PinState::Remaining(1)))
+    }
+
+    fn with(&self, pred: impl Fn(Option<PinState>) -> bool) -> Vec<PinKind> {
+        PinKind::ALL
             .into_iter()
-            .filter(|k| self.get(*k) == Some(PinState::Blocked))
+            .filter(|k| pred(self.get(*k)))
             .collect()
+    }
+
+    /// Whether going from `before` to `self` put a PIN into a worse state worth telling the holder
+    /// about now (one try left, or locked). Unchanged or improving counters are not news, so a card
+    /// read again every day does not notify again.
+    pub fn newly_at_risk(&self, before: &PinCounters) -> bool {
+        let risk = |s: Option<PinState>| match s {
+            Some(PinState::Blocked) => 2,
+            Some(PinState::Remaining(1)) => 1,
+            _ => 0,
+        };
+        PinKind::ALL
+            .into_iter()
+            .any(|k| risk(self.get(k)) > risk(before.get(k)))
     }
 }
 
@@ -312,11 +337,37 @@ impl Action {
     }
 }
 
+/// How the rule core knows the card's own expiry (the date printed on the card face).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CardExpirySource {
+    /// The user told us (`SetCardExpires`, `card-expires`, `check --card-expires`). Always wins.
+    User,
+    /// Inferred: the certificate runs more than five years, so it was renewed inside the window and
+    /// ends with the card (docs/rules.md, "The certificate's span").
+    CertificateSpan,
+}
+
+/// The card's own expiry and the new-card dates that follow from it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardExpiry {
+    pub date: NaiveDate,
+    pub source: CardExpirySource,
+    /// New-card applications open (the day after the date 3 months before `date`).
+    pub applications_open: NaiveDate,
+    /// Apply by about this day to have the new card before the old one expires.
+    pub apply_by: NaiveDate,
+    /// The holder needs a new card rather than a certificate renewal.
+    pub new_card_needed: bool,
+}
+
 /// The rule core's conclusion for one card on one day.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Assessment {
     pub status: Status,
     pub certificate_expires: Option<NaiveDate>,
+    /// The card's own expiry when known (told by the user, or inferred from the certificate).
+    pub card_expires: Option<CardExpiry>,
     /// First day renewal is possible ("from about": see docs/rules.md).
     pub renewal_opens: Option<NaiveDate>,
     /// Last day マイナ保険証 works (eligibility only after certificate expiry).
@@ -340,12 +391,19 @@ pub enum MilestoneKind {
     BeforeGraceEnd(u32),
     /// Grace over: registration cancelled, register again.
     Lapsed,
+    /// New-card applications open (the card expires with, or soon after, the certificate).
+    NewCardApplicationsOpen,
+    /// Apply for the new card by about today to have it before the old one expires.
+    NewCardApplyBy,
 }
 
 impl MilestoneKind {
-    /// Phase first, then fewer days left = later.
+    /// Phase first, then fewer days left = later; the new-card milestones come before the expiry
+    /// ones of the same day (distinct ranks keep `Ord` consistent with `Eq`).
     fn rank(self) -> (u8, i64) {
         match self {
+            MilestoneKind::NewCardApplicationsOpen => (0, i64::MIN),
+            MilestoneKind::NewCardApplyBy => (0, i64::MIN + 1),
             MilestoneKind::BeforeExpiry(d) => (0, -i64::from(d)),
             MilestoneKind::Expired => (1, 0),
             MilestoneKind::BeforeGraceEnd(d) => (2, -i64::from(d)),

@@ -24,6 +24,11 @@ pub struct Policy {
     /// Getting a new card takes 1–2 months (rule 10a): advise applying at least this many days
     /// before the card expires.
     pub new_card_lead_days: u32,
+    /// Certificates issued on or after this day may be the next-generation card's (reported for
+    /// FY2028, 令和10年度, with a longer certificate; secondary sources only), so the span rule
+    /// (span > `cert_validity_birthdays` years ⇒ the card expires with the certificate) is not
+    /// applied to them. `None`: apply it to every certificate.
+    pub next_generation_from: Option<NaiveDate>,
     /// Reminder milestones: days before certificate expiry.
     pub reminder_days_before_expiry: Vec<u32>,
     /// Reminder milestones: days before the insurance grace period ends.
@@ -68,18 +73,21 @@ fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
 fn default_measures() -> Vec<DatedMeasure> {
     let lapsing = vec![Status::ExpiredGrace, Status::RegistrationLapsed];
     vec![
-        // Rule 6b (secondary sources only, hence "may").
+        // Rule 6b, extended on 2026-03-19 to 2026-07-31 with no further extension planned
+        // (secondary sources only, hence "may"). The id keeps its old date: ids never change.
         DatedMeasure {
             id: "measure-expired-insurance-card-until-2026-03-31".into(),
             valid_from: None,
-            valid_to: ymd(2026, 3, 31),
+            valid_to: ymd(2026, 7, 31),
             show_for: lapsing.clone(),
-            ja: "2026年3月31日までの暫定的な取扱いとして、医療機関がオンラインで資格を確認できれば、\
-                 有効期限切れの健康保険証や「資格情報のお知らせ」だけでも通常の負担割合で受診できる場合があります。"
+            ja: "暫定的な取扱いとして2026年7月31日まで（3月末から延長、再延長はしない方針）、医療機関がオンラインで\
+                 資格を確認できれば、有効期限切れの健康保険証や「資格情報のお知らせ」だけでも通常の負担割合で\
+                 受診できる場合があります。8月からはマイナ保険証か資格確認書が必要です。"
                 .into(),
-            en: "Until 2026-03-31, as a temporary measure, clinics may accept an expired insurance card, \
-                 or the 資格情報のお知らせ (eligibility notice) alone, at the normal co-payment if they can \
-                 confirm your eligibility online."
+            en: "Until 2026-07-31 (extended from the end of March; no further extension planned), as a \
+                 temporary measure, clinics may accept an expired insurance card, or the 資格情報のお知らせ \
+                 (eligibility notice) alone, at the normal co-payment if they can confirm your eligibility \
+                 online. From August, only マイナ保険証 or a 資格確認書 is accepted."
                 .into(),
         },
         // Rule 6c, up to 2026-07-31.
@@ -95,19 +103,21 @@ fn default_measures() -> Vec<DatedMeasure> {
                  certificate) automatically until 2026-07-31, with or without マイナ保険証."
                 .into(),
         },
-        // Rule 6c, from 2026-08-01.
+        // Rule 6c, from 2026-08-01. The sources cover one 資格確認書 year (8/1–7/31) only, so the
+        // measure ends on 2027-07-31 rather than promising what follows.
         DatedMeasure {
             id: "measure-koki-eligibility-certificate-from-2026-08-01".into(),
             valid_from: ymd(2026, 8, 1),
-            valid_to: None,
+            valid_to: ymd(2027, 7, 31),
             show_for: lapsing,
-            ja: "2026年8月1日からは、後期高齢者医療制度の方のうち85歳以上の方には引き続き資格確認書が送られ、\
-                 84歳以下の方にはマイナ保険証の有無に応じて資格確認書または「資格情報のお知らせ」が送られます\
-                 （資格確認書は申請でも受け取れます）。"
+            ja: "2026年8月1日から2027年7月31日までは、後期高齢者医療制度の方のうち85歳以上の方には引き続き\
+                 資格確認書が送られ、84歳以下の方にはマイナ保険証の有無に応じて資格確認書または\
+                 「資格情報のお知らせ」が送られます（資格確認書は申請でも受け取れます）。2027年8月以降の扱いは未定です。"
                 .into(),
-            en: "From 2026-08-01, in 後期高齢者医療, people aged 85 or older still receive a 資格確認書 \
-                 automatically; those aged 84 or younger receive a 資格確認書 or a 資格情報のお知らせ depending \
-                 on whether they use マイナ保険証 (you can still apply for a 資格確認書)."
+            en: "From 2026-08-01 to 2027-07-31, in 後期高齢者医療, people aged 85 or older still receive a \
+                 資格確認書 automatically; those aged 84 or younger receive a 資格確認書 or a 資格情報のお知らせ \
+                 depending on whether they use マイナ保険証 (you can still apply for a 資格確認書). What follows \
+                 from August 2027 has not been decided."
                 .into(),
         },
     ]
@@ -122,6 +132,7 @@ impl Default for Policy {
             early_renewal_birthdays: 6,
             new_card_window_months: 3,
             new_card_lead_days: 60,
+            next_generation_from: ymd(2028, 4, 1),
             reminder_days_before_expiry: vec![90, 60, 30, 14, 7, 3, 1],
             reminder_days_before_grace_end: vec![90, 60, 30, 14, 7, 3, 1],
             measures: default_measures(),
@@ -157,12 +168,14 @@ mod tests {
     #[test]
     fn a_measure_stops_showing_after_its_end_date() {
         let m = &Policy::default().measures[0];
-        let end = ymd(2026, 3, 31).unwrap();
+        let end = ymd(2026, 7, 31).unwrap();
         assert!(m.applies(end, Status::RegistrationLapsed));
         assert!(!m.applies(end.succ_opt().unwrap(), Status::RegistrationLapsed));
         assert!(!m.applies(end, Status::Valid));
         let from = &Policy::default().measures[2];
         assert!(!from.applies(ymd(2026, 7, 31).unwrap(), Status::ExpiredGrace));
         assert!(from.applies(ymd(2026, 8, 1).unwrap(), Status::ExpiredGrace));
+        assert!(from.applies(ymd(2027, 7, 31).unwrap(), Status::ExpiredGrace));
+        assert!(!from.applies(ymd(2027, 8, 1).unwrap(), Status::ExpiredGrace));
     }
 }

@@ -9,8 +9,11 @@ fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
 }
 
+/// A first certificate (issued about 4 years 11 months before it expires), nothing else known.
 fn facts(expires: &str) -> Facts {
-    Facts::for_expiry(d("2021-09-01"), d(expires))
+    let not_after = d(expires);
+    let not_before = dates::add_days(dates::sub_months(not_after, 60), 30);
+    Facts::for_expiry(not_before, not_after)
 }
 
 /// Action ids without the dated measures (those have their own test).
@@ -403,7 +406,7 @@ fn a_card_expiring_with_the_certificate_needs_a_new_card() {
     // Card and certificate expire together (the 10th birthday): new card, said early.
     let a = assess(&with("2027-09-24"), d("2027-06-25"), &policy);
     assert_eq!(a.status, Status::RenewalOpen);
-    assert_eq!(ids(&a), ["apply-new-card"]);
+    assert_eq!(ids(&a), ["apply-new-card", "new-card-insurance"]);
     assert!(
         a.actions[0].en.contains("1–2 months"),
         "{}",
@@ -421,7 +424,7 @@ fn a_card_expiring_with_the_certificate_needs_a_new_card() {
     assert_eq!(ids(&early), ["new-card-later"]);
     // Card two months after the certificate: still a new card, applications open later.
     let a = assess(&with("2027-11-24"), d("2027-07-01"), &policy);
-    assert_eq!(ids(&a), ["apply-new-card"]);
+    assert_eq!(ids(&a), ["apply-new-card", "new-card-insurance"]);
     assert!(
         a.actions[0].en.contains("from about 2027-08-25"),
         "{}",
@@ -440,6 +443,409 @@ fn a_card_expiring_with_the_certificate_needs_a_new_card() {
         "{}",
         a.actions[0].en
     );
+}
+
+/// The span cases: (issued, expires, today, status, actions without measures, card expiry inferred?)
+/// A card issued 2016-07-01 to someone born on June 20 expires on 2026-06-20 (10th birthday); its
+/// first certificate ran to 2021-06-20; renewed inside the window on 2021-04-01 the new one runs to
+/// the 6th birthday after renewal, capped by the card: 2026-06-20 — a span of more than five years.
+#[allow(clippy::type_complexity)]
+const SPAN: &[(&str, &str, &str, Status, &[&str], Option<CardExpirySource>)] = &[
+    // Renewed early, long before expiry: the "later" step already says a new card.
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2025-01-01",
+        Status::Valid,
+        &["check-registration", "new-card-later"],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    // … in the window: apply for a new card, never renew.
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2026-04-01",
+        Status::RenewalOpen,
+        &["apply-new-card", "new-card-insurance", "check-registration"],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2026-06-20",
+        Status::RenewalOpen,
+        &["apply-new-card", "new-card-insurance", "check-registration"],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    // … in the grace period.
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2026-07-15",
+        Status::ExpiredGrace,
+        &["apply-new-card", "new-card-insurance"],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    // … long past it.
+    (
+        "2021-04-01",
+        "2026-06-20",
+        "2027-06-01",
+        Status::RegistrationLapsed,
+        &[
+            "apply-new-card",
+            "re-register-insurance",
+            "new-card-insurance",
+        ],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    // … a certificate renewed early that expires far in the future.
+    (
+        "2026-11-01",
+        "2032-01-15",
+        "2026-12-01",
+        Status::Valid,
+        &["check-registration", "new-card-later"],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    // Renewed on the first day of the window (span 5 years 3 months).
+    (
+        "2021-03-21",
+        "2026-06-20",
+        "2026-04-01",
+        Status::RenewalOpen,
+        &["apply-new-card", "new-card-insurance", "check-registration"],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    // Span of 5 years and 1 day: the shortest early renewal.
+    (
+        "2021-06-19",
+        "2026-06-20",
+        "2026-04-01",
+        Status::RenewalOpen,
+        &["apply-new-card", "new-card-insurance", "check-registration"],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    // A first certificate issued the day after the birthday: < 5 years, cannot tell, renew.
+    (
+        "2021-06-21",
+        "2026-06-20",
+        "2026-04-01",
+        Status::RenewalOpen,
+        &["renew-certificate", "check-registration"],
+        None,
+    ),
+    // … issued on the birthday itself (it does not count): exactly 5 years, still a first one.
+    (
+        "2021-06-20",
+        "2026-06-20",
+        "2026-04-01",
+        Status::RenewalOpen,
+        &["renew-certificate", "check-registration"],
+        None,
+    ),
+    // A Feb-29 birthday counted as Mar 1: exactly "5 years" too.
+    (
+        "2024-02-29",
+        "2029-03-01",
+        "2029-01-15",
+        Status::RenewalOpen,
+        &["renew-certificate", "check-registration"],
+        None,
+    ),
+    (
+        "2024-02-29",
+        "2029-03-02",
+        "2029-01-15",
+        Status::RenewalOpen,
+        &["apply-new-card", "new-card-insurance", "check-registration"],
+        Some(CardExpirySource::CertificateSpan),
+    ),
+    // A next-generation certificate (FY2028 on, reported to run 10 years) is not judged by the span.
+    (
+        "2028-05-01",
+        "2038-04-30",
+        "2030-01-01",
+        Status::Valid,
+        &["check-registration", "renew-later"],
+        None,
+    ),
+];
+
+#[test]
+fn the_certificates_span_tells_an_early_renewal() {
+    let policy = Policy::default();
+    for &(issued, expires, today, status, want, source) in SPAN {
+        let f = Facts::for_expiry(d(issued), d(expires));
+        let a = assess(&f, d(today), &policy);
+        let case = format!("{issued}..{expires} on {today}");
+        assert_eq!(a.status, status, "{case}");
+        assert_eq!(ids(&a), want, "{case}");
+        assert_eq!(a.certificate_expires, Some(d(expires)), "{case}");
+        assert_eq!(a.card_expires.map(|c| c.source), source, "{case}");
+        let text = |lang| {
+            a.actions
+                .iter()
+                .map(|x| x.text(lang).to_owned())
+                .collect::<String>()
+        };
+        let (ja, en) = (text(Lang::Ja), text(Lang::En));
+        let renews = ["renew-certificate", "renew-later"]
+            .iter()
+            .any(|id| all_ids(&a).contains(id));
+        assert_eq!(renews, source.is_none(), "{case}");
+        match source {
+            Some(_) => {
+                assert_eq!(a.card_expires.unwrap().date, d(expires), "{case}");
+                assert!(a.card_expires.unwrap().new_card_needed, "{case}");
+                // Inferred, and how to correct it: the card face, the CLI, D-Bus.
+                assert_eq!(ja.matches("推定").count(), 1, "{case}: {ja}");
+                assert!(en.contains("inferred the card's expiry"), "{case}: {en}");
+                for needle in ["mynawatch card-expires", "SetCardExpires", "--card-expires"] {
+                    assert!(
+                        ja.contains(needle) && en.contains(needle),
+                        "{case}: {needle}"
+                    );
+                }
+                assert!(
+                    !ja.contains("と同じなら、更新ではなく新しいカード"),
+                    "{case}: {ja}"
+                );
+            }
+            None => {
+                assert_eq!(a.card_expires, None, "{case}");
+                // Said once, briefly: compare with the card face.
+                assert_eq!(
+                    ja.matches("と同じなら、更新ではなく新しいカード").count(),
+                    1,
+                    "{case}: {ja}"
+                );
+                assert_eq!(
+                    en.matches("expiry printed on your card").count(),
+                    1,
+                    "{case}"
+                );
+                for needle in ["18歳未満", "在留期間", "mynawatch card-expires"] {
+                    assert!(ja.contains(needle), "{case}: {needle} in {ja}");
+                }
+            }
+        }
+        // The grace end is the latest possible day, never a promise.
+        assert!(!en.to_lowercase().contains("safe"), "{case}: {en}");
+        assert!(!ja.contains("安心"), "{case}: {ja}");
+    }
+}
+
+#[test]
+fn the_user_given_card_expiry_wins_over_the_inference() {
+    let policy = Policy::default();
+    let renewed_early = Facts::for_expiry(d("2021-04-01"), d("2026-06-20"));
+    // The user says the card runs to 2031: a renewal is possible after all.
+    let told = Facts {
+        card_expires: Some(d("2031-06-20")),
+        ..renewed_early.clone()
+    };
+    let a = assess(&told, d("2026-04-01"), &policy);
+    assert_eq!(ids(&a), ["renew-certificate", "check-registration"]);
+    let card = a.card_expires.unwrap();
+    assert_eq!(
+        (card.date, card.source),
+        (d("2031-06-20"), CardExpirySource::User)
+    );
+    assert!(!card.new_card_needed);
+    assert!(!a.actions[0].ja.contains("推定"), "{}", a.actions[0].ja);
+    // Told the same day: a new card, but nothing "inferred" about it; the foreign-resident route
+    // (the card may end with a period of stay) is mentioned.
+    let same = Facts {
+        card_expires: Some(d("2026-06-20")),
+        ..renewed_early.clone()
+    };
+    let a = assess(&same, d("2026-04-01"), &policy);
+    assert_eq!(a.card_expires.unwrap().source, CardExpirySource::User);
+    assert_eq!(a.actions[0].id, "apply-new-card");
+    assert!(!a.actions[0].ja.contains("推定"));
+    assert!(a.actions[0].ja.contains("在留期間"), "{}", a.actions[0].ja);
+    // A short span and the user telling the card ends with it (e.g. a card applied for under 18).
+    let minor = Facts {
+        card_expires: Some(d("2026-06-20")),
+        ..Facts::for_expiry(d("2021-07-01"), d("2026-06-20"))
+    };
+    assert_eq!(
+        assess(&minor, d("2026-04-01"), &policy).actions[0].id,
+        "apply-new-card"
+    );
+}
+
+#[test]
+fn the_new_card_steps_carry_the_facts_of_a_card_expiry() {
+    let policy = Policy::default();
+    let f = Facts::for_expiry(d("2021-04-01"), d("2026-06-20"));
+    let a = assess(&f, d("2026-03-25"), &policy);
+    let apply = &a.actions[0];
+    assert_eq!(apply.id, "apply-new-card");
+    for needle in [
+        "交付申請書",
+        "スマートフォン",
+        "証明写真機",
+        "郵送",
+        "1〜2か月",
+        "はがき",
+        "窓口で受け取ります",
+        "特急発行",
+        "予約",
+        "2026年4月21日ごろまでに",
+    ] {
+        assert!(apply.ja.contains(needle), "{needle}: {}", apply.ja);
+    }
+    for needle in [
+        "application form",
+        "photo booth",
+        "postcard",
+        "特急発行",
+        "book early",
+        "by about 2026-04-21",
+    ] {
+        assert!(apply.en.contains(needle), "{needle}: {}", apply.en);
+    }
+    let meanwhile = &a.actions[1];
+    assert_eq!(meanwhile.id, "new-card-insurance");
+    for needle in [
+        "資格確認書",
+        "申請",
+        "マイナポータル",
+        "登録済",
+        "2026年9月30日",
+    ] {
+        assert!(meanwhile.ja.contains(needle), "{needle}: {}", meanwhile.ja);
+    }
+    assert!(
+        meanwhile.en.contains("at the latest until 2026-09-30"),
+        "{}",
+        meanwhile.en
+    );
+    // Applications open on the day after the date 3 months before the card's expiry.
+    let card = a.card_expires.unwrap();
+    assert_eq!(card.applications_open, d("2026-03-21"));
+    assert_eq!(card.apply_by, d("2026-04-21"));
+    assert!(a.headline(Lang::En).contains("apply for a new card"));
+    assert!(a.headline(Lang::Ja).contains("新しいカード"));
+    let grace = assess(&f, d("2026-07-01"), &policy);
+    assert!(
+        grace.headline(Lang::En).contains("apply for a new card"),
+        "{}",
+        grace.headline(Lang::En)
+    );
+    assert!(grace
+        .headline(Lang::En)
+        .contains("at the latest until 2026-09-30"));
+    // Milestones: applications open, apply by — as well as the expiry ones.
+    use MilestoneKind::*;
+    let ms = milestones(&f, &policy);
+    assert!(
+        ms.contains(&mk("2026-03-21", NewCardApplicationsOpen)),
+        "{ms:?}"
+    );
+    assert!(ms.contains(&mk("2026-04-21", NewCardApplyBy)), "{ms:?}");
+    assert!(ms.contains(&mk("2026-06-19", BeforeExpiry(1))), "{ms:?}");
+    assert_eq!(
+        due_milestone(&f, d("2026-03-21"), &policy, None),
+        Some(mk("2026-03-21", NewCardApplicationsOpen))
+    );
+    // A first certificate has no new-card milestones.
+    let first = Facts::for_expiry(d("2021-07-01"), d("2026-06-20"));
+    assert!(!milestones(&first, &policy)
+        .iter()
+        .any(|m| matches!(m.kind, NewCardApplicationsOpen | NewCardApplyBy)));
+}
+
+#[test]
+fn renewal_and_new_card_steps_say_to_book_early() {
+    let policy = Policy::default();
+    for (f, today) in [
+        (facts("2026-09-24"), "2026-07-01"),
+        (facts("2026-09-24"), "2026-10-01"),
+        (facts("2026-09-24"), "2027-02-01"),
+        (
+            Facts::for_expiry(d("2021-04-01"), d("2026-06-20")),
+            "2026-04-01",
+        ),
+        (
+            Facts::for_expiry(d("2021-04-01"), d("2026-06-20")),
+            "2026-07-01",
+        ),
+    ] {
+        let a = assess(&f, d(today), &policy);
+        let first = &a.actions[0];
+        assert!(first.ja.contains("早めに予約"), "{today}: {}", first.ja);
+        assert!(first.en.contains("book early"), "{today}: {}", first.en);
+    }
+}
+
+#[test]
+fn a_pin_one_wrong_entry_from_locking_is_a_step() {
+    let policy = Policy::default();
+    let f = Facts {
+        registered: Registration::Yes,
+        pins: PinCounters {
+            auth: Some(PinState::Remaining(1)),
+            sign: Some(PinState::Remaining(1)),
+            card_info: Some(PinState::Remaining(2)),
+        },
+        ..facts("2027-09-24")
+    };
+    let a = assess(&f, d("2027-07-01"), &policy);
+    assert_eq!(ids(&a), ["renew-certificate", "pin-last-try"]);
+    let step = &a.actions[1];
+    assert!(
+        step.ja.contains("あと1回")
+            && step.ja.contains("利用者証明用")
+            && step.ja.contains("署名用")
+    );
+    assert!(!step.ja.contains("券面事項"), "{}", step.ja);
+    assert!(step.en.contains("municipal office"), "{}", step.en);
+    assert_eq!(a.pin_actions().len(), 1);
+    // Blocked and last-try together; the PIN steps come out in order.
+    let both = Facts {
+        pins: PinCounters {
+            auth: Some(PinState::Blocked),
+            sign: Some(PinState::Remaining(1)),
+            card_info: None,
+        },
+        ..f.clone()
+    };
+    let a = assess(&both, d("2027-01-01"), &policy);
+    let pin_ids: Vec<_> = a.pin_actions().iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(pin_ids, ["reset-pin-auth", "pin-last-try"]);
+    // Nothing to say with tries to spare.
+    let fine = Facts {
+        pins: PinCounters {
+            auth: Some(PinState::Remaining(3)),
+            sign: Some(PinState::Remaining(2)),
+            card_info: Some(PinState::Verified),
+        },
+        ..f
+    };
+    assert!(assess(&fine, d("2027-01-01"), &policy)
+        .pin_actions()
+        .is_empty());
+}
+
+#[test]
+fn a_pin_is_news_only_when_it_gets_worse() {
+    let pins = |auth, sign| PinCounters {
+        auth,
+        sign,
+        card_info: Some(PinState::Remaining(3)),
+    };
+    let r = |n| Some(PinState::Remaining(n));
+    let blocked = Some(PinState::Blocked);
+    assert!(pins(r(1), r(5)).newly_at_risk(&pins(r(3), r(5))));
+    assert!(pins(blocked, r(5)).newly_at_risk(&pins(r(1), r(5))));
+    assert!(pins(r(3), blocked).newly_at_risk(&PinCounters::default()));
+    assert!(!pins(r(1), r(5)).newly_at_risk(&pins(r(1), r(5))));
+    assert!(!pins(r(3), r(5)).newly_at_risk(&pins(blocked, r(5))));
+    assert!(!pins(r(2), r(4)).newly_at_risk(&pins(r(3), r(5))));
+    assert!(!PinCounters::default().newly_at_risk(&pins(blocked, blocked)));
 }
 
 #[test]
@@ -517,11 +923,24 @@ fn dated_measures_show_only_while_in_force() {
     let a = assess(&f, d("2026-03-31"), &policy);
     assert!(all_ids(&a).contains(&"measure-expired-insurance-card-until-2026-03-31"));
     assert!(all_ids(&a).contains(&"measure-koki-eligibility-certificate-until-2026-07-31"));
-    let a = assess(&f, d("2026-04-01"), &policy);
-    assert!(!all_ids(&a).contains(&"measure-expired-insurance-card-until-2026-03-31"));
+    // Extended on 2026-03-19 to 2026-07-31 (the id keeps its old date).
+    let a = assess(&f, d("2026-05-01"), &policy);
+    let measure = a
+        .actions
+        .iter()
+        .find(|a| a.id == "measure-expired-insurance-card-until-2026-03-31")
+        .expect("shown on 2026-05-01");
+    assert!(measure.ja.contains("2026年7月31日"), "{}", measure.ja);
+    assert!(measure.en.contains("2026-07-31"), "{}", measure.en);
+    let a = assess(&f, d("2026-07-31"), &policy);
+    assert!(all_ids(&a).contains(&"measure-expired-insurance-card-until-2026-03-31"));
     let a = assess(&f, d("2026-08-01"), &policy);
+    assert!(!all_ids(&a).contains(&"measure-expired-insurance-card-until-2026-03-31"));
     assert!(!all_ids(&a).contains(&"measure-koki-eligibility-certificate-until-2026-07-31"));
     assert!(all_ids(&a).contains(&"measure-koki-eligibility-certificate-from-2026-08-01"));
+    // The 後期 rule from 2026-08-01 is sourced for one year only.
+    let a = assess(&f, d("2027-08-01"), &policy);
+    assert!(!all_ids(&a).iter().any(|id| id.starts_with("measure-")));
     // Not shown to someone whose certificate is fine.
     let a = assess(&facts("2030-01-01"), d("2026-03-01"), &policy);
     assert!(!all_ids(&a).iter().any(|id| id.starts_with("measure-")));
@@ -632,8 +1051,9 @@ fn any_facts() -> impl Strategy<Value = Facts> {
             Just(Registration::Unknown)
         ],
         any::<[bool; 3]>(),
+        1400u64..2000,
     )
-        .prop_map(|(not_after, card, registered, blocked)| {
+        .prop_map(|(not_after, card, registered, blocked, span)| {
             let pin = |b: bool| {
                 Some(if b {
                     PinState::Blocked
@@ -644,7 +1064,7 @@ fn any_facts() -> impl Strategy<Value = Facts> {
             Facts {
                 token: TokenKind::MyNumberCard,
                 cert: Some(CertValidity {
-                    not_before: not_after - chrono::Days::new(1826),
+                    not_before: not_after - chrono::Days::new(span),
                     not_after,
                 }),
                 card_expires: card.map(|days| not_after + chrono::TimeDelta::days(days)),

@@ -40,6 +40,71 @@ impl PrivateBus {
         PrivateBus { address, pid, dir }
     }
 
+    /// A private bus that starts services by D-Bus activation: `services` are (bus name, Exec=
+    /// command line) pairs written as activation files into its service directory.
+    pub fn start_activating(services: &[(&str, &str)]) -> PrivateBus {
+        let dir = tempfile::Builder::new()
+            .prefix("mynawatch-bus")
+            .tempdir()
+            .expect("temp dir");
+        let service_dir = dir.path().join("services");
+        std::fs::create_dir(&service_dir).expect("service dir");
+        for (name, exec) in services {
+            std::fs::write(
+                service_dir.join(format!("{name}.service")),
+                format!("[D-BUS Service]\nName={name}\nExec={exec}\n"),
+            )
+            .expect("activation file");
+        }
+        let address = format!("unix:path={}/bus", dir.path().display());
+        let config = dir.path().join("bus.conf");
+        std::fs::write(
+            &config,
+            format!(
+                r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>{address}</listen>
+  <auth>EXTERNAL</auth>
+  <servicedir>{}</servicedir>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+                service_dir.display()
+            ),
+        )
+        .expect("bus config");
+        let out = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", config.display()))
+            .args(["--print-pid=1", "--fork", "--nopidfile"])
+            .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("dbus-daemon must be installed (scripts/install-deps.sh)");
+        assert!(out.status.success(), "dbus-daemon failed: {out:?}");
+        let pid = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("pid");
+        PrivateBus { address, pid, dir }
+    }
+
+    /// The pid of the process that owns `name` now, if any.
+    pub fn owner_pid(&self, name: &str) -> Option<u32> {
+        let out = Command::new("busctl")
+            .args(["--address", &self.address, "status", "--no-pager", name])
+            .output()
+            .expect("busctl");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("PID=")?.trim().parse().ok())
+    }
+
     /// The dbus-daemon's pid (to kill the bus under a client in fault tests).
     pub fn pid(&self) -> i32 {
         self.pid

@@ -31,9 +31,28 @@ pub fn wait_for<T>(timeout: Duration, what: &str, mut cond: impl FnMut() -> Opti
     }
 }
 
-/// The built binary under test.
+/// The built binary under test. The tray crate's tests (tray/tests/) share these helpers; cargo
+/// names the binary only for this package's tests, so there it is found where the same workspace
+/// build put it: target/<profile>/deps/<test> → target/<profile>/mynawatch.
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_mynawatch")
+    if let Some(own) = option_env!("CARGO_BIN_EXE_mynawatch") {
+        return own;
+    }
+    static BESIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    BESIDE.get_or_init(|| {
+        let exe = std::env::current_exe().expect("test executable path");
+        let path = exe
+            .parent()
+            .and_then(|deps| deps.parent())
+            .expect("target/<profile>/deps")
+            .join("mynawatch");
+        assert!(
+            path.is_file(),
+            "{} is missing: build the workspace first (`cargo build` at the root)",
+            path.display()
+        );
+        path.display().to_string()
+    })
 }
 
 /// Fail the test unless `tool` can be run (`tool --version`). For tests marked

@@ -97,7 +97,7 @@ impl SimCard {
         wait_for(Duration::from_secs(10), "sim-card inserted", || {
             card.stderr().contains("inserted into").then_some(())
         });
-        wait_for(Duration::from_secs(10), "pcscd to see the card", || {
+        wait_for(Duration::from_secs(30), "pcscd to see the card", || {
             card_present(&card.reader).then_some(())
         });
         card

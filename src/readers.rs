@@ -1,0 +1,365 @@
+//! What the daemon knows about each smart-card reader, as published in the Manager's `ReaderStates`
+//! property: a state id and, when a card could not be used, a reason id, with the words `status`
+//! shows for them (ja + en). Pure: the daemon loop decides, this module names and describes.
+//!
+//! The ids are API (docs/dbus-api.md): only ever add to them.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::card::{CardError, TransportError};
+use crate::rules::{Lang, TokenKind};
+
+/// Where a reader stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReaderState {
+    /// No card in the reader.
+    Empty,
+    /// A card is being read.
+    Reading,
+    /// The card was read; its Card object carries the verdict.
+    Read,
+    /// The last read failed (the reason says why); the daemon tries again while the card stays.
+    Retrying,
+    /// Reads kept failing; the daemon stopped trying (Refresh or re-inserting tries again).
+    Failed,
+    /// The card answered, but it is not a usable My Number Card (the reason says what it is).
+    NotAMyNumberCard,
+}
+
+/// Why a card in a reader could not be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReadProblem {
+    /// The card left the reader during the read (pulled or re-seated).
+    RemovedDuringRead,
+    /// Another program holds the card exclusively.
+    InUse,
+    /// The reader cannot talk to this card (e.g. a T=1 card in a T=0-only reader).
+    UnsupportedProtocol,
+    /// The card stopped answering (no reply before the read's deadline).
+    NoAnswer,
+    /// The reader or pcscd reported an error.
+    ReaderError,
+    /// The card answered with an error or nonsense.
+    CardError,
+    /// The old Basic Resident Register card (住基カード).
+    JukiCard,
+    /// A smartphone's JPKI token (スマホ用電子証明書), not the card itself.
+    Smartphone,
+    /// No JPKI applet: some other card.
+    NoJpkiApplet,
+    /// A JPKI token without a readable user-authentication certificate.
+    NoCertificate,
+    /// The certificate on the card is damaged or not a JPKI user-authentication certificate.
+    BadCertificate,
+}
+
+impl ReaderState {
+    pub const ALL: [ReaderState; 6] = [
+        ReaderState::Empty,
+        ReaderState::Reading,
+        ReaderState::Read,
+        ReaderState::Retrying,
+        ReaderState::Failed,
+        ReaderState::NotAMyNumberCard,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReaderState::Empty => "empty",
+            ReaderState::Reading => "reading",
+            ReaderState::Read => "read",
+            ReaderState::Retrying => "retrying",
+            ReaderState::Failed => "failed",
+            ReaderState::NotAMyNumberCard => "not-a-my-number-card",
+        }
+    }
+
+    /// A short description for `status`.
+    pub fn describe(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (ReaderState::Empty, Lang::Ja) => "カードなし",
+            (ReaderState::Empty, Lang::En) => "no card",
+            (ReaderState::Reading, Lang::Ja) => "カードを読み取り中",
+            (ReaderState::Reading, Lang::En) => "reading the card",
+            (ReaderState::Read, Lang::Ja) => "読み取り済み",
+            (ReaderState::Read, Lang::En) => "card read",
+            (ReaderState::Retrying, Lang::Ja) => "読み取れませんでした。もう一度試します",
+            (ReaderState::Retrying, Lang::En) => "could not read the card; trying again",
+            (ReaderState::Failed, Lang::Ja) => "読み取れませんでした",
+            (ReaderState::Failed, Lang::En) => "could not read the card",
+            (ReaderState::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして使えません",
+            (ReaderState::NotAMyNumberCard, Lang::En) => "not a usable My Number Card",
+        }
+    }
+}
+
+impl ReadProblem {
+    pub const ALL: [ReadProblem; 11] = [
+        ReadProblem::RemovedDuringRead,
+        ReadProblem::InUse,
+        ReadProblem::UnsupportedProtocol,
+        ReadProblem::NoAnswer,
+        ReadProblem::ReaderError,
+        ReadProblem::CardError,
+        ReadProblem::JukiCard,
+        ReadProblem::Smartphone,
+        ReadProblem::NoJpkiApplet,
+        ReadProblem::NoCertificate,
+        ReadProblem::BadCertificate,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadProblem::RemovedDuringRead => "removed-during-read",
+            ReadProblem::InUse => "in-use",
+            ReadProblem::UnsupportedProtocol => "unsupported-protocol",
+            ReadProblem::NoAnswer => "no-answer",
+            ReadProblem::ReaderError => "reader-error",
+            ReadProblem::CardError => "card-error",
+            ReadProblem::JukiCard => "juki-card",
+            ReadProblem::Smartphone => "smartphone",
+            ReadProblem::NoJpkiApplet => "no-jpki-applet",
+            ReadProblem::NoCertificate => "no-certificate",
+            ReadProblem::BadCertificate => "bad-certificate",
+        }
+    }
+
+    /// Is this a property of the card itself (reading again gives the same answer)?
+    pub fn is_about_the_card(self) -> bool {
+        match self {
+            ReadProblem::JukiCard
+            | ReadProblem::Smartphone
+            | ReadProblem::NoJpkiApplet
+            | ReadProblem::NoCertificate
+            | ReadProblem::BadCertificate => true,
+            ReadProblem::RemovedDuringRead
+            | ReadProblem::InUse
+            | ReadProblem::UnsupportedProtocol
+            | ReadProblem::NoAnswer
+            | ReadProblem::ReaderError
+            | ReadProblem::CardError => false,
+        }
+    }
+
+    /// What happened and what the user can do, for `status`.
+    pub fn describe(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (ReadProblem::RemovedDuringRead, Lang::Ja) => {
+                "読み取り中にカードが離れました。カードをしっかり置いてください"
+            }
+            (ReadProblem::RemovedDuringRead, Lang::En) => {
+                "the card left the reader during the read; put it down firmly"
+            }
+            (ReadProblem::InUse, Lang::Ja) => {
+                "ほかのアプリがカードを使用中です。そのアプリを終了してください"
+            }
+            (ReadProblem::InUse, Lang::En) => {
+                "another program is using the card; close that program"
+            }
+            (ReadProblem::UnsupportedProtocol, Lang::Ja) => {
+                "このリーダーはこのカードと通信できません。別のリーダーを使ってください"
+            }
+            (ReadProblem::UnsupportedProtocol, Lang::En) => {
+                "this reader cannot talk to this card; use another reader"
+            }
+            (ReadProblem::NoAnswer, Lang::Ja) => {
+                "カードが応答しません。カードを置き直してください"
+            }
+            (ReadProblem::NoAnswer, Lang::En) => {
+                "the card does not answer; take it out and put it back"
+            }
+            (ReadProblem::ReaderError, Lang::Ja) => {
+                "リーダーのエラーです。リーダーを差し直してください"
+            }
+            (ReadProblem::ReaderError, Lang::En) => {
+                "the reader reported an error; plug it in again"
+            }
+            (ReadProblem::CardError, Lang::Ja) => "カードが正しく応答しませんでした",
+            (ReadProblem::CardError, Lang::En) => "the card did not answer as expected",
+            (ReadProblem::JukiCard, Lang::Ja) => {
+                "住民基本台帳カード（住基カード）です。マイナンバーカードを申請してください"
+            }
+            (ReadProblem::JukiCard, Lang::En) => {
+                "this is a Basic Resident Register card (住基カード); apply for a My Number Card"
+            }
+            (ReadProblem::Smartphone, Lang::Ja) => {
+                "スマートフォンの電子証明書です。カード本体を置いてください"
+            }
+            (ReadProblem::Smartphone, Lang::En) => {
+                "this is a smartphone's certificate; put the card itself on the reader"
+            }
+            (ReadProblem::NoJpkiApplet, Lang::Ja) => "マイナンバーカードではありません",
+            (ReadProblem::NoJpkiApplet, Lang::En) => "this is not a My Number Card",
+            (ReadProblem::NoCertificate, Lang::Ja) => {
+                "利用者証明用電子証明書がありません。市区町村の窓口で発行を受けてください"
+            }
+            (ReadProblem::NoCertificate, Lang::En) => {
+                "the card has no user-authentication certificate; have one issued at your municipal office"
+            }
+            (ReadProblem::BadCertificate, Lang::Ja) => {
+                "電子証明書を読み取れませんでした。市区町村の窓口にご相談ください"
+            }
+            (ReadProblem::BadCertificate, Lang::En) => {
+                "the certificate on the card could not be used; ask your municipal office"
+            }
+        }
+    }
+
+    /// Why a read failed, in these terms; `None` when there is nothing wrong with the reader or the
+    /// card (pcscd down, the reader gone, no card: the reader list says that already).
+    pub fn of(e: &CardError) -> Option<ReadProblem> {
+        Some(match e {
+            CardError::Transport(t) => match t {
+                TransportError::Removed => ReadProblem::RemovedDuringRead,
+                TransportError::InUse => ReadProblem::InUse,
+                TransportError::UnsupportedProtocol => ReadProblem::UnsupportedProtocol,
+                TransportError::NoAnswer => ReadProblem::NoAnswer,
+                TransportError::Reader(_) => ReadProblem::ReaderError,
+            },
+            CardError::NoJpkiApplet => ReadProblem::NoJpkiApplet,
+            CardError::NotMyNumberCard(kind) => match kind {
+                TokenKind::JukiCard => ReadProblem::JukiCard,
+                TokenKind::SmartphoneAndroid | TokenKind::SmartphoneIos => ReadProblem::Smartphone,
+                TokenKind::MyNumberCard | TokenKind::Unknown => ReadProblem::NoJpkiApplet,
+            },
+            CardError::Status { .. } | CardError::Malformed { .. } => ReadProblem::CardError,
+            CardError::NoCertificate => ReadProblem::NoCertificate,
+            // A certificate, but not a JPKI user-authentication one: not a My Number Card to us.
+            CardError::NotUserAuth(_) => ReadProblem::NoJpkiApplet,
+            CardError::CertTooLarge(_)
+            | CardError::CertTruncated { .. }
+            | CardError::CertInvalid(_) => ReadProblem::BadCertificate,
+            CardError::ServiceUnavailable | CardError::ReaderNotFound(_) | CardError::NoCard => {
+                return None
+            }
+        })
+    }
+}
+
+macro_rules! id_traits {
+    ($t:ty, $what:literal) => {
+        impl fmt::Display for $t {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $t {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                Self::ALL
+                    .into_iter()
+                    .find(|x| x.as_str() == s)
+                    .ok_or_else(|| format!(concat!("unknown ", $what, " {:?}"), s))
+            }
+        }
+    };
+}
+id_traits!(ReaderState, "reader state");
+id_traits!(ReadProblem, "read problem");
+
+/// One reader as `ReaderStates` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReaderStatus {
+    pub reader: String,
+    pub state: ReaderState,
+    pub problem: Option<ReadProblem>,
+}
+
+impl ReaderStatus {
+    /// The D-Bus shape `(sss)`: reader name, state id, reason id ("" when none).
+    pub fn to_wire(&self) -> (String, String, String) {
+        (
+            self.reader.clone(),
+            self.state.as_str().to_string(),
+            self.problem
+                .map(ReadProblem::as_str)
+                .unwrap_or("")
+                .to_string(),
+        )
+    }
+
+    /// Back from the D-Bus shape; unknown ids (a newer daemon) are an error the caller can show.
+    pub fn from_wire((reader, state, problem): (String, String, String)) -> Result<Self, String> {
+        Ok(ReaderStatus {
+            reader,
+            state: state.parse()?,
+            problem: match problem.as_str() {
+                "" => None,
+                p => Some(p.parse()?),
+            },
+        })
+    }
+
+    /// One line for `status`: "reader: state (reason)".
+    pub fn describe(&self, lang: Lang) -> String {
+        let state = self.state.describe(lang);
+        match (self.problem, lang) {
+            (None, _) => format!("{}: {state}", self.reader),
+            (Some(p), Lang::Ja) => format!("{}: {state}（{}）", self.reader, p.describe(lang)),
+            (Some(p), Lang::En) => format!("{}: {state} ({})", self.reader, p.describe(lang)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_are_distinct() {
+        let mut seen = std::collections::BTreeSet::new();
+        for s in ReaderState::ALL {
+            assert_eq!(s.as_str().parse::<ReaderState>().unwrap(), s);
+            assert!(seen.insert(s.as_str()));
+        }
+        for p in ReadProblem::ALL {
+            assert_eq!(p.as_str().parse::<ReadProblem>().unwrap(), p);
+            assert!(seen.insert(p.as_str()));
+            for lang in [Lang::Ja, Lang::En] {
+                assert!(!p.describe(lang).is_empty());
+            }
+        }
+        assert!("nonsense".parse::<ReaderState>().is_err());
+    }
+
+    #[test]
+    fn wire_shape_round_trips() {
+        let s = ReaderStatus {
+            reader: "Sony PaSoRi 00 00".into(),
+            state: ReaderState::Retrying,
+            problem: Some(ReadProblem::InUse),
+        };
+        assert_eq!(
+            s.to_wire(),
+            (
+                "Sony PaSoRi 00 00".into(),
+                "retrying".into(),
+                "in-use".into()
+            )
+        );
+        assert_eq!(ReaderStatus::from_wire(s.to_wire()).unwrap(), s);
+        assert!(s.describe(Lang::En).contains("another program"));
+        assert!(s.describe(Lang::Ja).contains("ほかのアプリ"));
+    }
+
+    #[test]
+    fn cards_that_are_not_my_number_cards_are_named() {
+        assert_eq!(
+            ReadProblem::of(&CardError::NotMyNumberCard(TokenKind::JukiCard)),
+            Some(ReadProblem::JukiCard)
+        );
+        assert_eq!(
+            ReadProblem::of(&CardError::NotMyNumberCard(TokenKind::SmartphoneIos)),
+            Some(ReadProblem::Smartphone)
+        );
+        assert_eq!(
+            ReadProblem::of(&CardError::Transport(TransportError::InUse)),
+            Some(ReadProblem::InUse)
+        );
+        assert_eq!(ReadProblem::of(&CardError::NoCard), None);
+        assert!(ReadProblem::NoCertificate.is_about_the_card());
+        assert!(!ReadProblem::InUse.is_about_the_card());
+    }
+}
