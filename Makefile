@@ -22,6 +22,8 @@ SYSTEMDUSERUNITDIR ?= $(PREFIX)/lib/systemd/user
 AUTOSTARTDIR ?= /etc/xdg/autostart
 endif
 ICONDIR     ?= $(DATADIR)/icons/hicolor/scalable/status
+# mynawatch.desktop: the application the notifications name (hint desktop-entry=mynawatch).
+APPDIR      ?= $(DATADIR)/applications
 # Earlier versions installed a udev rule that started the service for every user (even those who
 # never enabled it); install and uninstall remove it. systemd's own rules start smartcard.target,
 # which the unit is wanted by. udev reads only /usr/lib/udev/rules.d and /etc/udev/rules.d.
@@ -63,6 +65,7 @@ INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
                   $(BASHCOMPDIR)/mynawatch \
                   $(ZSHCOMPDIR)/_mynawatch \
                   $(FISHCOMPDIR)/mynawatch.fish \
+                  $(APPDIR)/mynawatch.desktop \
                   $(AUTOSTARTDIR)/mynawatch-tray.desktop \
                   $(foreach i,$(ICONS),$(ICONDIR)/$(i).svg)
 
@@ -119,7 +122,9 @@ install-data:
 	$(GEN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/mynawatch
 	$(GEN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_mynawatch
 	$(GEN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/mynawatch.fish
-	install -d $(DESTDIR)$(AUTOSTARTDIR) $(DESTDIR)$(ICONDIR)
+	install -d $(DESTDIR)$(APPDIR) $(DESTDIR)$(AUTOSTARTDIR) $(DESTDIR)$(ICONDIR)
+	sed 's|/usr/bin/mynawatch|$(BINDIR)/mynawatch|' data/mynawatch.desktop \
+		> $(DESTDIR)$(APPDIR)/mynawatch.desktop
 	sed 's|/usr/bin/mynawatch-tray|$(BINDIR)/mynawatch-tray|' data/mynawatch-tray.desktop \
 		> $(DESTDIR)$(AUTOSTARTDIR)/mynawatch-tray.desktop
 	$(foreach i,$(ICONS),install -m644 data/icons/hicolor/scalable/status/$(i).svg $(DESTDIR)$(ICONDIR)/ &&) true

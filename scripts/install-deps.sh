@@ -12,7 +12,7 @@ packages=(
   iproute2 util-linux strace libnotify-bin systemd udev # ss/ip, unshare, idle syscall check, notify-send, systemd-analyze, udevadm
   make man-db zsh fish                            # make install/demo, man page lint, completion syntax checks
   xvfb xfce4-panel xfconf imagemagick librsvg2-common adwaita-icon-theme # tray: a real SNI panel under Xvfb, screenshot, SVG icons
-  desktop-file-utils                              # tray: desktop-file-validate for the autostart entry
+  desktop-file-utils                              # desktop-file-validate: the tray autostart entry, mynawatch.desktop
   dpkg-dev lintian rpm cpio                       # scripts/package-test.sh: dpkg-shlibdeps (cargo-deb), .deb lint, .rpm inspection
 )
 

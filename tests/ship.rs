@@ -476,6 +476,10 @@ fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them
         read_to(&at("/etc/xdg/autostart/mynawatch-tray.desktop")),
         read("data/mynawatch-tray.desktop")
     );
+    assert_eq!(
+        read_to(&at("/usr/share/applications/mynawatch.desktop")),
+        read("data/mynawatch.desktop")
+    );
     for icon in fs::read_dir(repo().join("data/icons/hicolor/scalable/status")).unwrap() {
         let name = icon.unwrap().file_name().into_string().unwrap();
         assert_eq!(
@@ -567,6 +571,18 @@ fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them
     assert!(out.status.success(), "{}", text(&out.stderr));
     let unit = read_to(&local.join("usr/local/lib/systemd/user/mynawatch.service"));
     assert!(unit.contains("\nExecStart=/usr/local/bin/mynawatch daemon\n"));
+    let entry = local.join("usr/local/share/applications/mynawatch.desktop");
+    assert!(read_to(&entry).contains("\nExec=/usr/local/bin/mynawatch status\n"));
+    // The rewritten copy is still a valid entry.
+    require_tool("desktop-file-validate");
+    let out = run(Command::new("desktop-file-validate").arg(&entry));
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "desktop-file-validate {}: {}{}",
+        entry.display(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
 }
 
 fn read_to(p: &Path) -> String {
@@ -815,6 +831,42 @@ fn tray_autostart_entry_passes_desktop_file_validate_and_starts_the_installed_tr
         "an installed entry must not be hidden"
     );
     let icon = key("Icon");
+    assert!(
+        repo()
+            .join(format!("data/icons/hicolor/scalable/status/{icon}.svg"))
+            .is_file(),
+        "Icon={icon} is one of ours"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The application entry the notifications name
+
+/// The daemon's notifications carry `desktop-entry=mynawatch` (tests/notify_dbus.rs checks the
+/// hint); notification servers look up `mynawatch.desktop` for the name and icon.
+#[test]
+#[ignore = "e2e: run by scripts/test.sh"]
+fn notification_desktop_entry_passes_desktop_file_validate() {
+    require_tool("desktop-file-validate");
+    let path = repo().join("data/mynawatch.desktop");
+    let out = run(Command::new("desktop-file-validate").arg(&path));
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "desktop-file-validate: {}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let entry = ini(&read("data/mynawatch.desktop"));
+    let e = &entry["Desktop Entry"];
+    assert_eq!(e["Type"], "Application");
+    // make install rewrites exactly this path; the command must exist and need no terminal.
+    assert_eq!(e["Exec"], "/usr/bin/mynawatch status");
+    assert_eq!(e["Terminal"], "false");
+    // Not a menu entry: the service has no window to open.
+    assert_eq!(e["NoDisplay"], "true");
+    assert!(e["Comment[ja]"].contains("マイナ保険証"), "{e:?}");
+    assert!(e["GenericName[ja]"].contains("マイナンバーカード"), "{e:?}");
+    let icon = &e["Icon"];
     assert!(
         repo()
             .join(format!("data/icons/hicolor/scalable/status/{icon}.svg"))
