@@ -108,6 +108,10 @@ if [ -n "${MWVM_BOOTED:-}" ]; then
   # By hand only (CI always builds and boots): nothing is built, the guest keeps what it has.
   say "MWVM_BOOTED: checking the guest that is running now, with the host's $HOST_BIN as it is"
 else
+  # The rootfs (debootstrap: mostly download and dpkg, minutes on a fresh machine) builds while
+  # cargo uses the CPU; its output goes to rootfs.log, its result is the stage after the build.
+  tests/vm/build-rootfs.sh > "$MWVM_RUN/rootfs.log" 2>&1 &
+  rootfs_pid=$!
   if [ "$INSTALL" = deb ]; then
     # The same package scripts/package-test.sh checks (one `dist` build; up to date, it costs seconds).
     stage "package built (make deb)" make deb
@@ -116,7 +120,8 @@ else
   else
     stage "mynawatch built (cargo build --release --locked)" cargo build --release --locked
   fi
-  stage "guest rootfs ready ($ROOTFS)" tests/vm/build-rootfs.sh
+  rootfs_built() { wait "$rootfs_pid"; local rc=$?; cat "$MWVM_RUN/rootfs.log"; return $rc; }
+  stage "guest rootfs ready ($ROOTFS; waited for it after the build)" rootfs_built
   stage "guest image made from the rootfs (install: $INSTALL${MYNAWATCH_VM_DEB:+, $(basename "$MYNAWATCH_VM_DEB")})" tests/vm/make-image.sh
   stage "guest booted to ssh (TCG)" tests/vm/boot-vm.sh
 fi
