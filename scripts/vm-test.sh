@@ -27,8 +27,10 @@ MAX_EXPOSURE=1.2
 
 PASSED=0
 FAILED=0
-ok() { echo "ok - $*"; PASSED=$((PASSED + 1)); }
-fail() { echo "FAIL - $*"; FAILED=$((FAILED + 1)); }
+# Each line ends with the seconds since the start, for docs/performance.md.
+T0=$SECONDS
+ok() { echo "ok - $* [${SECONDS}s]"; PASSED=$((PASSED + 1)); }
+fail() { echo "FAIL - $* [${SECONDS}s]"; FAILED=$((FAILED + 1)); }
 summary() { echo "$PASSED passed, $FAILED failed"; }
 # A step everything after it depends on: on failure, say so and stop with the summary.
 stage() {
@@ -95,7 +97,6 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 1" TERM INT
 
-T0=$SECONDS
 [ "$(id -u)" -eq 0 ] || { fail "the VM test needs root (apt, debootstrap, chroot)"; summary; exit 1; }
 stage "host set up (apt packages, QEMU 7.2 unpacked in $QEMU_ROOT)" tests/vm/setup-host.sh
 # The host runs the virtual card with the binary that goes into the guest.
