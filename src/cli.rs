@@ -41,6 +41,8 @@ pub enum Command {
     Refresh(commands::cards::RefreshArgs),
     /// Remember a card without a reader, from the dates on its face (or in マイナポータル).
     Add(commands::add::AddArgs),
+    /// Check step by step why a card put into a reader might not be noticed, and say what to do.
+    Doctor(commands::doctor::DoctorArgs),
     /// Write the cards' deadlines as an iCalendar (.ics) file, one all-day event with an alarm each.
     Calendar(commands::calendar::CalendarArgs),
     /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).

@@ -1,15 +1,17 @@
 //! Exit statuses, one meaning each. The man page's EXIT STATUS section is written from [`Exit::ALL`],
-//! and the unit's `RestartPreventExitStatus=` lists exactly those a restart cannot fix
-//! ([`Exit::restart_helps`]); tests/ship.rs checks both against this list.
+//! and the unit's `RestartPreventExitStatus=` lists exactly those of the daemon's that a restart cannot
+//! fix ([`Exit::from_daemon`], [`Exit::restart_helps`]); tests/ship.rs checks both against this list.
 
 use std::process::ExitCode;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {
     Success,
-    /// `status`/`watch`: the daemon cannot be reached; `daemon`: another one already runs.
+    /// What the command needs is not there: the daemon (or the card named) for the D-Bus clients;
+    /// pcscd, a reader or a card for `read`; for `daemon`: another one already runs.
     Unavailable,
-    /// A bad command line (clap's usage errors exit 2 too) or bad input (`check`, `read`).
+    /// A bad command line (clap's usage errors exit 2 too) or bad input (`check`: a bad file;
+    /// `read`: a card that is not a My Number Card or cannot be read).
     BadInput,
     /// The configuration file cannot be read or is invalid.
     Config,
@@ -17,15 +19,21 @@ pub enum Exit {
     StateDir,
     /// The daemon failed while running (lost the session bus, cannot watch readers, …).
     Failed,
+    /// `doctor`: nothing is broken, but something needs attention (its worst finding is a warning).
+    DoctorWarning,
+    /// `doctor`: a step of the chain is broken (its worst finding is an error).
+    DoctorProblem,
 }
 
 impl Exit {
-    pub const ALL: [Exit; 6] = [
+    pub const ALL: [Exit; 8] = [
         Exit::Success,
         Exit::Unavailable,
         Exit::BadInput,
         Exit::Config,
         Exit::StateDir,
+        Exit::DoctorWarning,
+        Exit::DoctorProblem,
         Exit::Failed,
     ];
 
@@ -36,8 +44,24 @@ impl Exit {
             Exit::BadInput => 2,
             Exit::Config => 3,
             Exit::StateDir => 4,
+            Exit::DoctorWarning => 5,
+            Exit::DoctorProblem => 6,
             // EX_TEMPFAIL (sysexits.h): "temporary failure, try again".
             Exit::Failed => 75,
+        }
+    }
+
+    /// Can `mynawatch daemon` end with this status? (The unit's `RestartPreventExitStatus=` is about
+    /// those only.)
+    pub const fn from_daemon(self) -> bool {
+        match self {
+            Exit::Success
+            | Exit::Unavailable
+            | Exit::BadInput
+            | Exit::Config
+            | Exit::StateDir
+            | Exit::Failed => true,
+            Exit::DoctorWarning | Exit::DoctorProblem => false,
         }
     }
 
@@ -45,9 +69,13 @@ impl Exit {
     /// must leave the unit `failed` (with the reason in the journal) instead of restarting it.
     pub const fn restart_helps(self) -> bool {
         match self {
-            Exit::Success | Exit::Unavailable | Exit::BadInput | Exit::Config | Exit::StateDir => {
-                false
-            }
+            Exit::Success
+            | Exit::Unavailable
+            | Exit::BadInput
+            | Exit::Config
+            | Exit::StateDir
+            | Exit::DoctorWarning
+            | Exit::DoctorProblem => false,
             Exit::Failed => true,
         }
     }
@@ -57,11 +85,16 @@ impl Exit {
         match self {
             Exit::Success => "success; for the daemon: stopped by SIGTERM or SIGINT.",
             Exit::Unavailable => {
-                "status, watch: the daemon cannot be reached (no session bus, or it could not be \
-                 started); daemon: another mynawatch daemon already owns the bus name."
+                "what the command needs is not there. status, watch, calendar and the card commands \
+                 (label, registered, card-expires, forget, refresh, add): the daemon cannot be reached \
+                 (no session bus, or it could not be started), the CARD given names no single card, \
+                 the daemon refused the change, or calendar has no dates to write; read: pcscd is not \
+                 running, there is no reader, or no card is in it (or it was taken out during the \
+                 read); daemon: another mynawatch daemon already owns the bus name."
             }
             Exit::BadInput => {
-                "a bad command line, or bad input (check, read: a bad file, no card, …)."
+                "a bad command line, or bad input: check: a file that is not a certificate; read: no \
+                 reader of the name given, or a card that is not a My Number Card or cannot be read."
             }
             Exit::Config => {
                 "the configuration file cannot be read or is invalid (the message names the line)."
@@ -69,6 +102,15 @@ impl Exit {
             Exit::StateDir => {
                 "daemon: the state directory cannot be found, created or read (e.g. a read-only \
                  file system)."
+            }
+            Exit::DoctorWarning => {
+                "doctor: nothing is broken, but something needs attention (e.g. no notification \
+                 server, the service not enabled); the output says what to do."
+            }
+            Exit::DoctorProblem => {
+                "doctor: a step is broken, so a card put in a reader would not be seen or read (e.g. \
+                 pcscd unreachable, no usable reader, an unreadable card, no daemon that can start, \
+                 a bad configuration file); the output says what to do."
             }
             Exit::Failed => {
                 "daemon: it failed while running (lost the session bus, cannot watch the readers); \
@@ -100,6 +142,10 @@ mod tests {
             .filter(|e| e.restart_helps())
             .collect();
         assert_eq!(restart, [Exit::Failed]);
+        assert!(Exit::ALL
+            .into_iter()
+            .filter(|e| e.restart_helps())
+            .all(Exit::from_daemon));
         // clap exits 2 on a usage error: the same meaning as ours.
         assert_eq!(Exit::BadInput.code(), 2);
     }

@@ -20,6 +20,7 @@ pub mod readers;
 pub mod rules;
 pub mod state_dir;
 pub mod store;
+pub mod usb;
 
 pub use commands::run;
 

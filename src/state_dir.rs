@@ -114,8 +114,11 @@ pub fn resolve(
 pub enum Held {
     /// No state file (a lone salt keys nothing).
     Nothing,
-    /// A state file this mynawatch cannot use (corrupt, unreadable, no salt, a newer format).
+    /// A state file this mynawatch cannot use (corrupt, unreadable, no salt).
     Unusable(String),
+    /// A state file written by a newer mynawatch: never replaced (the store refuses to start on
+    /// it) and never copied (this mynawatch cannot read it).
+    Newer(String),
     /// A salt and a state file that both parse.
     Memory(Memory),
 }
@@ -146,7 +149,7 @@ pub fn plan(own: &Held, others: &[Held]) -> Plan {
         .enumerate()
         .filter_map(|(i, h)| match h {
             Held::Memory(m) => Some((i, m)),
-            Held::Nothing | Held::Unusable(_) => None,
+            Held::Nothing | Held::Unusable(_) | Held::Newer(_) => None,
         })
         // The first of equally new ones (max_by_key would take the last).
         .fold(None::<(usize, &Memory)>, |best, (i, m)| match best {
@@ -157,6 +160,7 @@ pub fn plan(own: &Held, others: &[Held]) -> Plan {
         return Plan::Keep;
     };
     match own {
+        Held::Newer(_) => Plan::Keep,
         Held::Nothing => Plan::Adopt {
             from,
             keep_aside: false,
@@ -198,10 +202,15 @@ pub fn survey(dir: &Path) -> Held {
         Ok(parsed) => Held::Memory(Memory {
             salt,
             state,
-            cards: parsed.cards.len(),
+            cards: parsed.state.cards.len(),
             saved,
         }),
-        Err(why) => Held::Unusable(format!("{}: {why}", state_path.display())),
+        Err(why @ store::ParseError::Newer(_)) => {
+            Held::Newer(format!("{}: {why}", state_path.display()))
+        }
+        Err(why @ store::ParseError::Corrupt(_)) => {
+            Held::Unusable(format!("{}: {why}", state_path.display()))
+        }
     }
 }
 
@@ -240,7 +249,7 @@ pub fn carry_over(loc: &Location) -> Result<Outcome, StoreError> {
         .collect();
     let held: Vec<Held> = others.iter().map(|o| survey(o)).collect();
     for (dir, h) in others.iter().zip(&held) {
-        if let Held::Unusable(why) = h {
+        if let Held::Unusable(why) | Held::Newer(why) = h {
             tracing::warn!(
                 dir = %dir.display(),
                 reason = %why,

@@ -4,15 +4,27 @@
 //!
 //! Only non-identifying data is stored: cards are keyed by a salted hash (`CardKey`) and the record
 //! types have no field for a certificate, its subject or its serial. Files are 0600 in a 0700 dir,
-//! written atomically (temp file + fsync + rename + dir fsync). A corrupt file is moved aside, never
-//! overwritten, so the user's data is not silently lost.
+//! written atomically (temp file + fsync + rename + dir fsync).
+//!
+//! Nothing the user stored is thrown away by a bad byte:
+//! * each card record is read on its own: a record that does not parse (an impossible date, a bad
+//!   key, a wrong type) is set aside, verbatim, in `state.json.rejected-<unix-ts>` (0600) and the
+//!   other cards are kept;
+//! * a file that is not a state file at all (not JSON, truncated) is moved aside whole to
+//!   `state.json.corrupt-<unix-ts>`;
+//! * a file written by a newer mynawatch (a higher `version`) is left alone and the daemon refuses
+//!   to start ([`StoreError::NewerVersion`]): a downgrade must not eat the newer version's memory.
+//!
+//! The process that holds the directory's lock (one daemon at a time) also removes the temp files a
+//! crash left behind, since they are full copies of an older state (a forgotten card included).
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -140,10 +152,56 @@ struct StateFileOut<'a> {
     cards: &'a BTreeMap<CardKey, CardRecord>,
 }
 
+/// The file as read: each record stays raw JSON until it is parsed on its own, so one bad record
+/// costs only itself.
 #[derive(Deserialize)]
 struct StateFileIn {
+    #[serde(default)]
+    cards: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Records of a state file that could not be read, kept verbatim (`cards`, in the state file's own
+/// shape, so a fixed copy can be put back) with why (`errors`; serde's words, which may quote the
+/// bad value: the file is as private as state.json itself, unlike the log).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Rejected {
     version: u32,
-    cards: BTreeMap<CardKey, CardRecord>,
+    pub cards: serde_json::Map<String, serde_json::Value>,
+    pub errors: BTreeMap<String, String>,
+}
+
+impl Rejected {
+    pub fn is_empty(&self) -> bool {
+        self.cards.is_empty()
+    }
+}
+
+/// A state file, read record by record.
+#[derive(Debug)]
+pub(crate) struct Parsed {
+    pub state: State,
+    pub rejected: Rejected,
+}
+
+/// Why a state file cannot be read at all.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ParseError {
+    /// Not a state file (not UTF-8, not JSON, no version, truncated, …): the message says where.
+    Corrupt(String),
+    /// Written by a newer mynawatch, in a format this one does not know.
+    Newer(u32),
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParseError::Corrupt(why) => f.write_str(why),
+            ParseError::Newer(v) => write!(
+                f,
+                "written by a newer mynawatch (state format {v}; this one reads {STATE_VERSION})"
+            ),
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -162,6 +220,13 @@ pub enum StoreError {
     Random(String),
     #[error("cannot serialize the state: {0}")]
     Serialize(#[from] serde_json::Error),
+    #[error(
+        "{} was written by a newer mynawatch (state format {found}; this one reads {STATE_VERSION}); \
+         not starting, so that its remembered cards are not lost: install that newer mynawatch \
+         again, or move the file away to start with no remembered cards",
+        path.display()
+    )]
+    NewerVersion { path: PathBuf, found: u32 },
 }
 
 /// The state directory: salt and state file.
@@ -169,22 +234,50 @@ pub enum StoreError {
 pub struct Store {
     dir: PathBuf,
     salt: Vec<u8>,
+    /// Rejected records not yet written to their file: written before the next save, which would
+    /// otherwise drop them from state.json (and that save fails if they cannot be).
+    unsaved_rejects: Mutex<Option<Rejected>>,
+    /// The directory's lock (`flock`), held while the store lives, when we got it.
+    _lock: Option<File>,
 }
 
 impl Store {
     /// Open (creating if needed) the store in `dir` and load the remembered state.
     ///
-    /// A corrupt or unreadable state file is moved aside to `state.json.corrupt-<unix-ts>` (the
-    /// original bytes kept) with a warning, and an empty state is returned; the same for a corrupt
-    /// salt file, which means remembered cards get new keys.
+    /// Records that do not parse are set aside (module docs) with a warning, the others are
+    /// returned. A state file that is not one at all (or is unreadable) is moved aside to
+    /// `state.json.corrupt-<unix-ts>` (the original bytes kept) with a warning, and an empty state
+    /// is returned; the same for a corrupt salt file, which means remembered cards get new keys.
+    /// A file from a newer mynawatch is an error ([`StoreError::NewerVersion`]), the file untouched.
     pub fn open(dir: &Path) -> Result<(Store, State), StoreError> {
         create_private_dir(dir)?;
+        let lock = lock_dir(dir);
+        if lock.is_some() {
+            remove_stale_temp_files(dir);
+        }
         let salt = load_or_create_salt(dir)?;
-        let store = Store {
+        let mut store = Store {
             dir: dir.to_path_buf(),
             salt,
+            unsaved_rejects: Mutex::new(None),
+            _lock: lock,
         };
         let state = store.load_state()?;
+        let pending = store
+            .unsaved_rejects
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner());
+        // Only the lock holder rewrites the file: another daemon on the same directory (which will
+        // not get the bus name) must not race the one that runs.
+        if pending.is_some() && store._lock.is_some() {
+            if let Err(e) = store.save(&state) {
+                tracing::warn!(
+                    error = %e,
+                    "cannot set the unreadable card records aside yet; state.json is left as it \
+                     is and the next save tries again"
+                );
+            }
+        }
         Ok((store, state))
     }
 
@@ -203,7 +296,25 @@ impl Store {
     }
 
     /// Write `state` atomically: a reader (or a crash) sees either the old or the new file, whole.
+    /// Records set aside at open are written to their own file first (once).
     pub fn save(&self, state: &State) -> Result<(), StoreError> {
+        {
+            let mut pending = self
+                .unsaved_rejects
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            if let Some(rejected) = pending.as_ref() {
+                let path = self.write_rejected(rejected)?;
+                tracing::warn!(
+                    records = rejected.cards.len(),
+                    kept = state.cards.len(),
+                    set_aside_in = %path.display(),
+                    "card records in state.json could not be read; set them aside in that file \
+                     (the other cards are kept)"
+                );
+                *pending = None;
+            }
+        }
         let mut bytes = serde_json::to_vec_pretty(&StateFileOut {
             version: STATE_VERSION,
             cards: &state.cards,
@@ -212,7 +323,15 @@ impl Store {
         write_atomic(&self.dir, STATE_FILE, &bytes)
     }
 
-    fn load_state(&self) -> Result<State, StoreError> {
+    fn write_rejected(&self, rejected: &Rejected) -> Result<PathBuf, StoreError> {
+        let mut bytes = serde_json::to_vec_pretty(rejected)?;
+        bytes.push(b'\n');
+        let name = free_name(&self.dir, &format!("{STATE_FILE}.rejected"));
+        write_atomic(&self.dir, &name, &bytes)?;
+        Ok(self.dir.join(name))
+    }
+
+    fn load_state(&mut self) -> Result<State, StoreError> {
         let path = self.state_path();
         let bytes = match read_file(&path) {
             Ok(Some(b)) => b,
@@ -230,8 +349,24 @@ impl Store {
             }
         };
         match parse_state(&bytes) {
-            Ok(state) => Ok(state),
-            Err(why) => {
+            Ok(Parsed { state, rejected }) => {
+                if !rejected.is_empty() {
+                    // Counts only: the errors may quote a date or a key, and the log is not private.
+                    tracing::warn!(
+                        path = %path.display(),
+                        unreadable = rejected.cards.len(),
+                        kept = state.cards.len(),
+                        "some card records in the state file cannot be read; keeping the others"
+                    );
+                    *self
+                        .unsaved_rejects
+                        .get_mut()
+                        .unwrap_or_else(|p| p.into_inner()) = Some(rejected);
+                }
+                Ok(state)
+            }
+            Err(ParseError::Newer(found)) => Err(StoreError::NewerVersion { path, found }),
+            Err(ParseError::Corrupt(why)) => {
                 let aside = move_aside(&path)?;
                 tracing::warn!(
                     path = %path.display(),
@@ -245,16 +380,102 @@ impl Store {
     }
 }
 
-pub(crate) fn parse_state(bytes: &[u8]) -> Result<State, String> {
-    let text = std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8: {e}"))?;
-    let file: StateFileIn = serde_json::from_str(text).map_err(|e| e.to_string())?;
-    if file.version != STATE_VERSION {
-        return Err(format!(
-            "unsupported state version {} (this mynawatch reads {STATE_VERSION})",
-            file.version
-        ));
+/// Read a state file record by record (module docs).
+pub(crate) fn parse_state(bytes: &[u8]) -> Result<Parsed, ParseError> {
+    let corrupt = ParseError::Corrupt;
+    let text = std::str::from_utf8(bytes).map_err(|e| corrupt(format!("not UTF-8: {e}")))?;
+    // The version first, on its own: a newer file may have a shape this code cannot read at all.
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        version: u32,
     }
-    Ok(State { cards: file.cards })
+    let v: VersionOnly = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+    match v.version {
+        STATE_VERSION => {}
+        newer if newer > STATE_VERSION => return Err(ParseError::Newer(newer)),
+        older => {
+            return Err(corrupt(format!(
+                "unknown state format {older} (this mynawatch reads {STATE_VERSION})"
+            )))
+        }
+    }
+    let file: StateFileIn = serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?;
+    let mut state = State::default();
+    let mut rejected = Rejected {
+        version: STATE_VERSION,
+        ..Rejected::default()
+    };
+    for (key, value) in file.cards {
+        let record = CardKey::try_from(key.clone())
+            .map_err(|_| "not a card key (32 lowercase hex digits)".to_string())
+            .and_then(|k| {
+                CardRecord::deserialize(&value)
+                    .map(|r| (k, r))
+                    .map_err(|e| e.to_string())
+            });
+        match record {
+            Ok((k, r)) => {
+                state.cards.insert(k, r);
+            }
+            Err(why) => {
+                rejected.errors.insert(key.clone(), why);
+                rejected.cards.insert(key, value);
+            }
+        }
+    }
+    Ok(Parsed { state, rejected })
+}
+
+/// `flock` the directory without waiting; `None` when another process holds it (or locks are not
+/// supported there), which only means we do not tidy up.
+fn lock_dir(dir: &Path) -> Option<File> {
+    let f = File::open(dir).ok()?;
+    match f.try_lock() {
+        Ok(()) => Some(f),
+        Err(TryLockError::WouldBlock) => {
+            tracing::debug!(dir = %dir.display(), "the state directory is in use by another process");
+            None
+        }
+        Err(TryLockError::Error(e)) => {
+            tracing::debug!(dir = %dir.display(), error = %e, "cannot lock the state directory");
+            None
+        }
+    }
+}
+
+/// Remove `.<name>.tmp-*` files that a crash between write and rename left behind.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let stale = [STATE_FILE, SALT_FILE]
+            .iter()
+            .any(|f| name.starts_with(&format!(".{f}.tmp-")));
+        if !stale {
+            continue;
+        }
+        match fs::remove_file(entry.path()) {
+            Ok(()) => tracing::info!(file = name, "removed a temp file left by an earlier crash"),
+            Err(e) => {
+                tracing::warn!(file = name, error = %e, "cannot remove a temp file left by an earlier crash")
+            }
+        }
+    }
+}
+
+/// `<dir>/<stem>-<unix-ts>`, with a counter if that exists: the file name only.
+fn free_name(dir: &Path, stem: &str) -> String {
+    let ts = Utc::now().timestamp();
+    let mut name = format!("{stem}-{ts}");
+    let mut n = 1;
+    while dir.join(&name).exists() {
+        name = format!("{stem}-{ts}-{n}");
+        n += 1;
+    }
+    name
 }
 
 /// `Ok(None)` when the file does not exist.
@@ -324,13 +545,12 @@ pub(crate) fn parse_salt(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// Rename `path` to `<path>.corrupt-<unix-ts>` (with a counter if that exists) and return the new path.
 fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
-    let ts = Utc::now().timestamp();
-    let mut aside = PathBuf::from(format!("{}.corrupt-{ts}", path.display()));
-    let mut n = 1;
-    while aside.exists() {
-        aside = PathBuf::from(format!("{}.corrupt-{ts}-{n}", path.display()));
-        n += 1;
-    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let stem = format!(
+        "{}.corrupt",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let aside = dir.join(free_name(dir, &stem));
     fs::rename(path, &aside).map_err(|source| StoreError::MoveAside {
         path: path.to_path_buf(),
         source,
@@ -470,7 +690,8 @@ mod tests {
         assert_eq!(mode(tmp.path()), 0o700);
     }
 
-    /// Each bad state file is moved aside byte for byte and a fresh state comes back.
+    /// Each file that is not a state file at all is moved aside byte for byte and a fresh state
+    /// comes back.
     #[test]
     fn corrupt_state_is_moved_aside_with_original_bytes() {
         let cases: [(&str, &[u8]); 7] = [
@@ -478,20 +699,14 @@ mod tests {
             ("truncated", b"{\"version\":1,\"cards\":{\"0123"),
             ("empty", b""),
             ("non-utf8", b"\xff\xfe{\"version\":1}"),
-            (
-                "wrong types",
-                b"{\"version\":1,\"cards\":{\"0123456789abcdef0123456789abcdef\":{\"token\":42}}}",
-            ),
-            (
-                "bad key",
-                b"{\"version\":1,\"cards\":{\"../../etc\":{\"token\":\"my-number-card\"}}}",
-            ),
-            ("future version", b"{\"version\":99,\"cards\":{}}"),
+            ("cards not a map", b"{\"version\":1,\"cards\":[]}"),
+            ("no version", b"{\"cards\":{}}"),
+            ("version 0", b"{\"version\":0,\"cards\":{}}"),
         ];
         for (what, bytes) in cases {
             let tmp = tempfile::tempdir().unwrap();
             let dir = tmp.path();
-            Store::open(dir).unwrap();
+            drop(Store::open(dir).unwrap());
             fs::write(dir.join("state.json"), bytes).unwrap();
             let (store, state) = Store::open(dir).unwrap_or_else(|e| panic!("{what}: {e}"));
             assert!(state.cards.is_empty(), "{what}");
@@ -505,8 +720,180 @@ mod tests {
             // And the store works afterwards.
             let (_, st) = sample(&store);
             store.save(&st).unwrap();
+            drop(store);
             assert_eq!(Store::open(dir).unwrap().1, st, "{what}");
         }
+    }
+
+    /// A state file with three good cards and one bad record of each kind.
+    fn file_with_bad_records(
+        good: &State,
+    ) -> (String, Vec<(&'static str, String, serde_json::Value)>) {
+        let mut json = serde_json::to_value(StateFileOut {
+            version: STATE_VERSION,
+            cards: &good.cards,
+        })
+        .unwrap();
+        let rec = serde_json::to_value(good.cards.values().next().unwrap()).unwrap();
+        let mut impossible_date = rec.clone();
+        impossible_date["cert"]["not_after"] = "2027-02-30".into();
+        let mut wrong_type = rec.clone();
+        wrong_type["token"] = 42.into();
+        let bad = vec![
+            (
+                "impossible date",
+                "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa".to_string(),
+                impossible_date,
+            ),
+            ("bad key", "../../etc".to_string(), rec.clone()),
+            ("upper-case key", "A".repeat(32), rec),
+            (
+                "wrong type",
+                "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb".to_string(),
+                wrong_type,
+            ),
+        ];
+        for (_, k, v) in &bad {
+            json["cards"][k] = v.clone();
+        }
+        (serde_json::to_string_pretty(&json).unwrap(), bad)
+    }
+
+    fn three_cards(store: &Store) -> State {
+        let (_, one) = sample(store);
+        let rec = one.cards.values().next().unwrap().clone();
+        let mut state = State::default();
+        for (n, label) in [(1u8, "母"), (2, "父"), (3, "")] {
+            let key = CardIdentity::new(b"issuer", &[n]).key(store.salt());
+            state.cards.insert(
+                key,
+                CardRecord {
+                    label: label.into(),
+                    ..rec.clone()
+                },
+            );
+        }
+        state
+    }
+
+    /// One impossible date or bad key costs only its own record: the others load, the bad ones are
+    /// kept verbatim in a private `state.json.rejected-<ts>`, state.json is rewritten without them,
+    /// and the next start finds nothing to reject.
+    #[test]
+    fn a_bad_record_is_set_aside_and_every_other_card_kept() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let (store, _) = Store::open(dir).unwrap();
+        let good = three_cards(&store);
+        drop(store);
+        let (text, bad) = file_with_bad_records(&good);
+        fs::write(dir.join("state.json"), &text).unwrap();
+
+        let (store, state) = Store::open(dir).unwrap();
+        assert_eq!(
+            state, good,
+            "every good card, with its label, answers and reminder history"
+        );
+        let rejected: Vec<String> = names(dir)
+            .into_iter()
+            .filter(|n| n.starts_with("state.json.rejected-"))
+            .collect();
+        assert_eq!(rejected.len(), 1, "{:?}", names(dir));
+        let path = dir.join(&rejected[0]);
+        assert_eq!(mode(&path), 0o600);
+        let kept: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(kept["version"], 1);
+        for (what, k, v) in &bad {
+            assert_eq!(&kept["cards"][k], v, "{what}: kept verbatim");
+            assert!(kept["errors"][k].is_string(), "{what}: with why");
+        }
+        assert_eq!(kept["cards"].as_object().unwrap().len(), bad.len());
+        // state.json now holds only what loaded; reopening rejects nothing more.
+        drop(store);
+        let (_, again) = Store::open(dir).unwrap();
+        assert_eq!(again, good);
+        let n = names(dir)
+            .iter()
+            .filter(|n| n.starts_with("state.json.rejected-"))
+            .count();
+        assert_eq!(n, 1, "{:?}", names(dir));
+        assert!(!names(dir).iter().any(|n| n.contains("corrupt")));
+    }
+
+    /// While another process holds the directory (a second daemon that will not get the bus name),
+    /// the file is not rewritten; this store's first save sets the bad records aside first.
+    #[test]
+    fn without_the_lock_the_bad_records_are_set_aside_by_the_first_save() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let (store, _) = Store::open(dir).unwrap();
+        let good = three_cards(&store);
+        let (text, bad) = file_with_bad_records(&good);
+        fs::write(dir.join("state.json"), &text).unwrap();
+        // `store` still holds the lock.
+        let (second, state) = Store::open(dir).unwrap();
+        assert_eq!(state, good);
+        assert_eq!(fs::read_to_string(dir.join("state.json")).unwrap(), text);
+        assert!(!names(dir).iter().any(|n| n.contains("rejected")));
+        second.save(&state).unwrap();
+        let rejected: Vec<String> = names(dir)
+            .into_iter()
+            .filter(|n| n.starts_with("state.json.rejected-"))
+            .collect();
+        assert_eq!(rejected.len(), 1);
+        let kept: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(dir.join(&rejected[0])).unwrap()).unwrap();
+        assert_eq!(kept["cards"].as_object().unwrap().len(), bad.len());
+        // Only once.
+        second.save(&state).unwrap();
+        let n = names(dir).iter().filter(|n| n.contains("rejected")).count();
+        assert_eq!(n, 1);
+    }
+
+    /// A file from a newer mynawatch is never moved, rewritten or judged corrupt: open fails with a
+    /// message that says what to do.
+    #[test]
+    fn a_newer_version_refuses_to_open_and_leaves_the_file_alone() {
+        for bytes in [
+            &b"{\"version\":2,\"cards\":{}}"[..],
+            b"{\"version\":99,\"cards\":[1,2,3],\"new\":true}",
+        ] {
+            let tmp = tempfile::tempdir().unwrap();
+            let dir = tmp.path();
+            drop(Store::open(dir).unwrap());
+            fs::write(dir.join("state.json"), bytes).unwrap();
+            let err = Store::open(dir).unwrap_err();
+            assert!(matches!(err, StoreError::NewerVersion { .. }), "{err:?}");
+            let msg = err.to_string();
+            assert!(
+                msg.contains("newer mynawatch") && msg.contains("state.json"),
+                "{msg}"
+            );
+            assert_eq!(fs::read(dir.join("state.json")).unwrap(), bytes);
+            assert_eq!(names(dir), ["salt", "state.json"]);
+        }
+    }
+
+    /// Temp files a crash left (full copies of an older state, forgotten cards included) are
+    /// removed when the store opens; other files are not touched.
+    #[test]
+    fn temp_files_left_by_a_crash_are_removed_at_open() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        let (store, state) = Store::open(dir).unwrap();
+        store.save(&state).unwrap();
+        drop(store);
+        for n in [
+            ".state.json.tmp-123-0",
+            ".state.json.tmp-99999-7",
+            ".salt.tmp-5-0",
+        ] {
+            fs::write(dir.join(n), b"{\"version\":1,\"cards\":{}}").unwrap();
+        }
+        fs::write(dir.join("notes.txt"), b"mine").unwrap();
+        drop(Store::open(dir).unwrap());
+        assert_eq!(names(dir), ["notes.txt", "salt", "state.json"]);
     }
 
     #[test]
@@ -514,9 +901,9 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path();
         fs::write(dir.join("state.json"), b"one").unwrap();
-        Store::open(dir).unwrap();
+        drop(Store::open(dir).unwrap());
         fs::write(dir.join("state.json"), b"two").unwrap();
-        Store::open(dir).unwrap();
+        drop(Store::open(dir).unwrap());
         let mut contents: Vec<Vec<u8>> = names(dir)
             .into_iter()
             .filter(|n| n.starts_with("state.json.corrupt-"))

@@ -176,8 +176,9 @@ fn removal_mid_read_is_a_clear_card_removed_result() {
         SLOT0,
         &["--expires", "2027-02-14", "--remove-after-apdus", "6"],
     );
+    // Taken out during the read: nothing to read any more, like no card (exit 1).
     let (code, out, err) = read_cli(&[]);
-    assert_eq!(code, Some(2), "stdout: {out} stderr: {err}");
+    assert_eq!(code, Some(1), "stdout: {out} stderr: {err}");
     assert!(err.contains("card was removed"), "{err}");
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(card.wait_removed(), Some(0));
@@ -227,20 +228,132 @@ fn faults_through_pcscd() {
     drop(card);
 }
 
+/// `read`'s exit statuses are those of src/exit.rs (the man page's list): 1 (`Unavailable`) when
+/// there is nothing to read, 2 (`BadInput`) when what was named or found is wrong.
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
-fn no_card_exits_1_with_one_line() {
+fn no_card_exits_unavailable_and_a_wrong_reader_name_bad_input() {
+    use mynawatch::exit::Exit;
     require();
     let _slots = slots();
+    let unavailable = Some(i32::from(Exit::Unavailable.code()));
+    let bad_input = Some(i32::from(Exit::BadInput.code()));
     let (code, out, err) = read_cli(&[]);
-    assert_eq!(code, Some(1), "stdout: {out}");
+    assert_eq!(code, unavailable, "stdout: {out}");
     assert_eq!(err.trim(), "mynawatch: no card in any reader");
     let (code, _, err) = read_cli(&["--reader", "Virtual PCD 00 01"]);
-    assert_eq!(code, Some(1));
+    assert_eq!(code, unavailable);
+    assert_eq!(err.trim(), "mynawatch: no card in Virtual PCD 00 01");
+    let (code, _, err) = read_cli(&["--cert-only", "--reader", "Virtual PCD 00 01"]);
+    assert_eq!(code, unavailable);
     assert_eq!(err.trim(), "mynawatch: no card in Virtual PCD 00 01");
     let (code, _, err) = read_cli(&["--reader", "No Such Reader"]);
-    assert_eq!(code, Some(2));
+    assert_eq!(code, bad_input);
     assert!(err.contains("no reader named \"No Such Reader\""), "{err}");
+    // A card that is there but is not a My Number Card: bad input.
+    let card = SimCard::start(SLOT0, &["--expires", "2027-02-14", "--fault", "no-applet"]);
+    let (code, _, err) = read_cli(&["--cert-only"]);
+    assert_eq!(code, bad_input, "{err}");
+    assert!(err.contains("not a My Number Card"), "{err}");
+    drop(card);
+}
+
+/// `--cert-only` sends the 9 commands of the certificate read and no VERIFY at all, where a whole
+/// read sends 16 with three data-less VERIFYs: the virtual card counts the commands it answered
+/// (`--stats`) and names each one in its trace log (`-vv`).
+#[ignore = "e2e: run by scripts/test.sh"]
+#[test]
+fn cert_only_reads_nine_apdus_and_no_pin_counter() {
+    require();
+    let _slots = slots();
+    let sim = [
+        "-vv",
+        "--stats",
+        "--expires",
+        "2027-02-14",
+        "--issued",
+        "2022-03-01",
+    ];
+    let verifies = |log: &str| {
+        log.lines()
+            .filter(|l| l.contains("virtual card command") && l.contains("\"0020"))
+            .count()
+    };
+    let card = SimCard::start(SLOT0, &sim);
+    let (code, out, err) = read_cli(&["--cert-only", "--json", "--today", "2026-11-26"]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["certificate"]["not_after"], "2027-02-14");
+    assert_eq!(v["status"], "renewal-open");
+    assert!(v["pins"].is_null(), "{v}");
+    let (code, text, _) = read_cli(&["--cert-only", "--lang", "en", "--today", "2026-11-26"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        text.contains("User-authentication certificate: 2022-03-01 to 2027-02-14"),
+        "{text}"
+    );
+    assert!(!text.contains("PIN retries"), "{text}");
+    let (code, log) = card.remove_with_log();
+    assert_eq!(code, Some(0));
+    assert!(
+        log.contains("sim-card stats: apdus=18 "),
+        "two reads of 9: {log}"
+    );
+    assert_eq!(verifies(&log), 0, "{log}");
+
+    // The same card read whole: 16 commands, three of them VERIFY (the counters).
+    let card = SimCard::start(SLOT0, &sim);
+    let (code, _, err) = read_cli(&["--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, log) = card.remove_with_log();
+    assert!(log.contains("sim-card stats: apdus=16 "), "{log}");
+    assert_eq!(verifies(&log), 3, "{log}");
+    assert!(!log.contains("refusing VERIFY"), "{log}");
+}
+
+/// The text shows the status before the PIN counters are read: on the slow card (40 ms per
+/// command) the status lines are on stdout while the card is still answering the counters.
+#[ignore = "e2e: run by scripts/test.sh"]
+#[test]
+fn text_shows_the_status_before_the_pin_counters() {
+    use std::io::{BufRead, BufReader};
+    require();
+    let _slots = slots();
+    let card = SimCard::start(
+        SLOT0,
+        &["-vv", "--expires", "2027-02-14", "--fault", "slow=40"],
+    );
+    let mut child = Command::new(bin())
+        .args(["read", "--lang", "en", "--today", "2026-11-26"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut head = String::new();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        head.push_str(&line);
+        head.push('\n');
+        if line.starts_with("Certificate expires") {
+            break;
+        }
+    }
+    // The certificate takes 9 commands; the status was printed before the 7 of the counters
+    // had been answered: the card has answered fewer than 16 so far (it counts each one).
+    let answered = card.apdus_answered();
+    assert!(
+        answered < 16,
+        "{answered} APDUs answered before the status: {head}"
+    );
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    assert!(child.wait().unwrap().success());
+    assert!(head.contains("Reader: Virtual PCD 00 00"), "{head}");
+    assert!(
+        rest.iter()
+            .any(|l| l.starts_with("PIN retries: authentication 3 tries left")),
+        "{rest:?}"
+    );
+    drop(card);
 }
 
 #[test]
@@ -252,7 +365,8 @@ fn no_pcscd_is_named_clearly() {
         .env("PCSCLITE_CSOCK_NAME", dir.path().join("none.comm"))
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    // Nothing to read from: exit 1 (src/exit.rs `Unavailable`), like no reader or no card.
+    assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         String::from_utf8_lossy(&out.stderr).trim(),
         "mynawatch: PC/SC service (pcscd) is not running"

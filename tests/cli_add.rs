@@ -103,6 +103,10 @@ fn a_card_typed_in_gets_status_reminders_and_survives_a_restart() {
         )
     );
     assert_eq!(c["certificate_expires"], "2026-04-10");
+    // Only the expiry was typed: the stored start of the certificate is a placeholder, and the
+    // card's own expiry is not inferred from it.
+    assert_eq!(c["card_expires"], "");
+    assert_eq!(c["card_expires_source"], "");
     assert_eq!(c["pin_counters"]["auth"]["state"], "unknown");
     assert_eq!(c["last_seen"], "");
     let key = c["key"].as_str().unwrap().to_string();

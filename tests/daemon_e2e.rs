@@ -324,14 +324,27 @@ fn an_early_renewed_card_needs_a_new_card_and_a_last_pin_try_is_notified() {
     });
     assert_eq!(ids[0], "apply-new-card", "{ids:?}");
     assert!(ids.iter().any(|i| i == "new-card-insurance"), "{ids:?}");
+    // The card's own expiry, inferred from the span, is published as such (status reads the
+    // Card properties CardExpires / CardExpiresSource).
+    let out = bus
+        .command(support::bin())
+        .args(["status", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cards"][0]["card_expires"], "2026-06-20", "{v}");
+    assert_eq!(v["cards"][0]["card_expires_source"], "inferred", "{v}");
     assert!(!ids.iter().any(|i| i == "renew-certificate"), "{ids:?}");
     // The reminder (90 days before) says to apply for a new card; then the PIN notification,
-    // which keeps the status.
-    let first = notifications.nth_call(0, Duration::from_secs(10));
-    assert!(first.contains("time to apply for a new card"), "{first}");
-    let second = notifications.nth_call(1, Duration::from_secs(10));
-    assert!(second.contains("One more wrong entry locks"), "{second}");
-    assert!(second.contains("apply for a new card"), "{second}");
+    // which keeps the status: it goes last, because both replace the card's one notification.
+    notifications.nth_call(1, Duration::from_secs(10));
+    let calls = notifications.notify_calls();
+    assert!(
+        calls[0].contains("time to apply for a new card"),
+        "{calls:?}"
+    );
+    assert!(calls[1].contains("One more wrong entry locks"), "{calls:?}");
+    assert!(calls[1].contains("apply for a new card"), "{calls:?}");
     // Read again (same counters): no new PIN notification.
     refresh(&bus);
     drop(card);

@@ -1,7 +1,8 @@
 //! Hostile state and config files (the in-CI counterpart of the `state_file` / `config_file` fuzz
 //! targets): arbitrary and damaged bytes through `Store::open` and `Config::parse`, then the rule core
 //! on whatever was loaded. A typed error or a valid result, never a panic; a corrupt state file is
-//! kept byte for byte; an accepted state survives save + load; config errors point into the file.
+//! kept byte for byte; a newer one is refused and left alone; an accepted state survives save +
+//! load; config errors point into the file.
 
 use std::path::Path;
 
@@ -10,7 +11,7 @@ use mynawatch::config::{Config, ConfigError};
 use mynawatch::rules::{
     self, CertValidity, Facts, Lang, PinCounters, Policy, Registration, TokenKind,
 };
-use mynawatch::store::{CardRecord, State, Store};
+use mynawatch::store::{CardRecord, State, Store, StoreError};
 use proptest::prelude::*;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -52,8 +53,29 @@ fn load_state(bytes: &[u8]) -> State {
     Store::open(dir.path()).unwrap();
     let path = dir.path().join("state.json");
     std::fs::write(&path, bytes).unwrap();
-    let (store, state) = Store::open(dir.path()).expect("a bad state file is not an error");
+    let (store, state) = match Store::open(dir.path()) {
+        Ok(opened) => opened,
+        Err(StoreError::NewerVersion { .. }) => {
+            assert_eq!(
+                std::fs::read(&path).unwrap(),
+                bytes,
+                "a newer file was changed"
+            );
+            return State::default();
+        }
+        Err(e) => panic!("a bad state file is not an error: {e}"),
+    };
     if path.exists() {
+        // Every record of the file was either loaded or set aside: none is silently dropped.
+        let records = |v: &serde_json::Value| v["cards"].as_object().map_or(0, |m| m.len());
+        let input: serde_json::Value = serde_json::from_slice(bytes).unwrap();
+        let set_aside: usize = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains("state.json.rejected-"))
+            .map(|p| records(&serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()))
+            .sum();
+        assert_eq!(state.cards.len() + set_aside, records(&input));
         store.save(&state).unwrap();
         assert_eq!(Store::open(dir.path()).unwrap().1, state);
     } else {

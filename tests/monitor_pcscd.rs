@@ -89,7 +89,7 @@ impl Drop for Card {
     }
 }
 
-/// Linux clears TCP_QUICKACK after each ACK; re-arm it before every read (shared/testing.md).
+/// Linux clears TCP_QUICKACK after each ACK; re-arm it before every read (tcp(7), TCP_QUICKACK: "not permanent").
 fn read_exact_quickack(s: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<()> {
     let mut done = 0;
     while done < buf.len() {

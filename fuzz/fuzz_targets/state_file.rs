@@ -1,8 +1,9 @@
 //! Fuzz target: loading the daemon's state file (`store::Store::open` on a directory whose
 //! `state.json` is the fuzz input), then judging every remembered card with the rule core. Checks:
 //! a corrupt file is never an error (it is moved aside with its bytes intact and the state is empty),
-//! an accepted state saves and reloads to the same state, and the rules never panic on what was
-//! loaded (dates anywhere in chrono's range, any milestone).
+//! a file from a newer version is an error and stays as it was, an accepted state (bad records set
+//! aside) saves and reloads to the same state, and the rules never panic on what was loaded (dates
+//! anywhere in chrono's range, any milestone).
 #![no_main]
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,7 @@ use std::sync::OnceLock;
 use chrono::NaiveDate;
 use libfuzzer_sys::fuzz_target;
 use mynawatch::rules::{self, Policy};
-use mynawatch::store::Store;
+use mynawatch::store::{Store, StoreError};
 
 /// One private directory per fuzzing process, on tmpfs when there is one (save() fsyncs).
 fn dir() -> &'static Path {
@@ -34,7 +35,20 @@ fuzz_target!(|data: &[u8]| {
     let _ = Store::open(dir).expect("the state directory can be created");
     let state_path = dir.join("state.json");
     std::fs::write(&state_path, data).unwrap();
-    let (store, state) = Store::open(dir).expect("a bad state file is not an error");
+    let (store, state) = match Store::open(dir) {
+        Ok(opened) => opened,
+        Err(StoreError::NewerVersion { .. }) => {
+            assert_eq!(std::fs::read(&state_path).unwrap(), data, "a newer file was changed");
+            return;
+        }
+        Err(e) => panic!("a bad state file is not an error: {e}"),
+    };
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.to_string_lossy().contains("state.json.rejected-") {
+            std::fs::remove_file(&p).unwrap();
+        }
+    }
     if state_path.exists() {
         store.save(&state).expect("an accepted state saves");
         let (_, again) = Store::open(dir).unwrap();

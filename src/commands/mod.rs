@@ -11,6 +11,7 @@ pub mod cards;
 pub mod check;
 pub mod completions;
 pub mod daemon;
+pub mod doctor;
 pub mod man;
 pub mod read;
 pub mod sim_card;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Refresh(args) => cards::run_refresh(args),
         Command::Add(args) => add::run(args),
         Command::Calendar(args) => calendar::run(args),
+        Command::Doctor(args) => doctor::run(args),
         Command::CompleteCards => cards::run_complete_cards(),
     }
 }

@@ -38,10 +38,14 @@ pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("cannot start the async runtime")
 }
 
-/// "No bus" and "no daemon" are answers, not failures: one line on stderr and exit 1.
+/// "No bus" and "no daemon" are answers, not failures: one line on stderr (with the reason the
+/// bus gave) and exit 1.
 pub(crate) fn unreachable_exit(err: ClientError) -> anyhow::Result<ExitCode> {
     match err {
-        ClientError::NoBus(_) | ClientError::NoDaemon => {
+        ClientError::NoBus(_)
+        | ClientError::NoDaemon
+        | ClientError::NotActivatable
+        | ClientError::StartFailed { .. } => {
             eprintln!("mynawatch: {err}");
             Ok(ExitCode::from(1))
         }

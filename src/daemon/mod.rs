@@ -302,6 +302,9 @@ pub struct Daemon {
     shown_tx: mpsc::UnboundedSender<Shown>,
     /// Cards whose notification is being shown now (one at a time per card).
     showing: BTreeSet<CardKey>,
+    /// Cards whose PIN notification waits for their reminder to be shown first: the PIN one (which
+    /// repeats the status) must come last, since it replaces the card's notification.
+    pins_waiting: BTreeSet<CardKey>,
 }
 
 impl Daemon {
@@ -332,6 +335,7 @@ impl Daemon {
             notifier,
             shown_tx,
             showing: BTreeSet::new(),
+            pins_waiting: BTreeSet::new(),
         };
         (daemon, LoopEvents { reads, shown })
     }
@@ -586,7 +590,7 @@ impl Daemon {
         self.slots.entry(reader).or_insert_with(Slot::empty).card = Some(key.clone());
         self.publish(&key, Remind::IfDue).await;
         if pin_news {
-            self.notify_pins(&key).await;
+            self.notify_pins(&key);
         }
         // Timing for bench/daemon.rs: our own work from the certificate to the bus.
         tracing::debug!(
@@ -597,22 +601,32 @@ impl Daemon {
         self.save_later();
     }
 
-    /// Show the PIN notification for a card whose PIN counters just got worse.
-    async fn notify_pins(&mut self, key: &CardKey) {
+    /// Show the PIN notification for a card whose PIN counters just got worse: after the card's
+    /// reminder if one is being shown (both replace the card's one notification, and the PIN one
+    /// repeats the status, so it goes last), in a task of its own so the loop never waits on the
+    /// notification server.
+    fn notify_pins(&mut self, key: &CardKey) {
+        if self.showing.contains(key) {
+            self.pins_waiting.insert(key.clone());
+            return;
+        }
         let Some(record) = self.state.cards.get(key) else {
             return;
         };
         let a = crate::rules::assess(&record.facts(), self.today, &self.opts.policy);
         tracing::info!(card = %key, "a PIN is locked or has one try left");
         let (Some(n), Some(shown)) = (
-            &self.notifier,
+            self.notifier.clone(),
             notify::compose_pins(&record.label, &a, record.registered, self.opts.lang),
         ) else {
             return;
         };
-        if let Err(err) = n.show(key, &shown).await {
-            tracing::warn!(card = %key, error = %err, "the notification was not shown");
-        }
+        let card = key.clone();
+        tokio::spawn(async move {
+            if let Err(err) = n.show(&card, &shown).await {
+                tracing::warn!(card = %card, error = %err, "the notification was not shown");
+            }
+        });
     }
 
     /// A card read for the first time may be one the user typed in (`mynawatch add`): if exactly one
@@ -804,6 +818,9 @@ impl Daemon {
     /// A notification task ended: a shown reminder is delivered.
     fn shown(&mut self, s: Shown) {
         self.showing.remove(&s.card);
+        if self.pins_waiting.remove(&s.card) {
+            self.notify_pins(&s.card);
+        }
         if !s.ok {
             return;
         }
@@ -953,6 +970,7 @@ impl Daemon {
             }
         }
         self.showing.remove(key);
+        self.pins_waiting.remove(key);
         if let Some(n) = &self.notifier {
             let (n, card) = (n.clone(), key.clone());
             tokio::spawn(async move {

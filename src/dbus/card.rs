@@ -9,7 +9,7 @@ use zbus::{interface, object_server::SignalEmitter};
 
 use super::{ask, parse_date_arg, validate_label, Error, Request};
 use crate::card::CardKey;
-use crate::rules::{Assessment, PinCounters, PinKind, PinState, Registration};
+use crate::rules::{Assessment, CardExpirySource, PinCounters, PinKind, PinState, Registration};
 
 /// What a card object shows, already in D-Bus shapes. Unknown dates are "".
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -167,8 +167,14 @@ impl CardView {
                 .iter()
                 .map(|x| (x.id.clone(), x.ja.clone(), x.en.clone()))
                 .collect(),
-            card_expires: String::new(),
-            card_expires_source: String::new(),
+            card_expires: a
+                .card_expires
+                .map(|c| c.date.to_string())
+                .unwrap_or_default(),
+            card_expires_source: a
+                .card_expires
+                .map(|c| card_expiry_source(c.source).to_string())
+                .unwrap_or_default(),
             origin: String::new(),
             kind: String::new(),
             pin_counters: pin_counters(&PinCounters::default()),
@@ -176,11 +182,12 @@ impl CardView {
         }
     }
 
-    /// The facts that come from the record rather than the rule core's verdict.
+    /// The facts that come from the record rather than the rule core's verdict. A card expiry the
+    /// user told us is shown even where the rule core has no timeline (no certificate).
     pub fn with_record(mut self, record: &crate::store::CardRecord) -> Self {
         if let Some(date) = record.card_expires {
             self.card_expires = date.to_string();
-            self.card_expires_source = "user".to_string();
+            self.card_expires_source = card_expiry_source(CardExpirySource::User).to_string();
         }
         self.origin = record.origin.as_str().to_string();
         self.kind = record.token.as_str().to_string();
@@ -190,6 +197,14 @@ impl CardView {
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default();
         self
+    }
+}
+
+/// The `CardExpiresSource` words (docs/dbus-api.md): "user", or "inferred" from the certificate.
+fn card_expiry_source(source: CardExpirySource) -> &'static str {
+    match source {
+        CardExpirySource::User => "user",
+        CardExpirySource::CertificateSpan => "inferred",
     }
 }
 

@@ -13,21 +13,75 @@ use super::{key_from_path, ManagerProxy, BUS_NAME, CARD_INTERFACE, ROOT_PATH};
 pub enum ClientError {
     #[error("cannot connect to the D-Bus session bus ({0}); is DBUS_SESSION_BUS_ADDRESS set?")]
     NoBus(#[source] zbus::Error),
+    /// Not running, and the caller chose not to start it (the tray's passive look).
     #[error("the mynawatch daemon is not running (no {BUS_NAME} on the session bus); start it with `mynawatch daemon` or `systemctl --user start mynawatch`")]
     NoDaemon,
+    /// Not running, and the bus has no activation file for it.
+    #[error("the mynawatch daemon is not running, and the session bus cannot start it: no D-Bus service file for {BUS_NAME} (installed by `make install` or the package as dbus-1/services/{BUS_NAME}.service); start it with `mynawatch daemon`")]
+    NotActivatable,
+    /// The bus tried to start it and failed: the unit failed, is masked, the binary is missing, …
+    #[error("{}", start_failed_text(.bus_error, .config.as_ref()))]
+    StartFailed {
+        /// The bus's answer, error name and message.
+        bus_error: String,
+        /// The configuration file is invalid: the likely reason the daemon would not start.
+        config: Option<crate::config::ConfigError>,
+    },
     #[error("talking to the daemon failed: {0}")]
     Bus(#[from] zbus::Error),
 }
 
-/// Connect to the session bus and check that the daemon is there.
+fn start_failed_text(bus_error: &str, config: Option<&crate::config::ConfigError>) -> String {
+    let mut text = format!("the mynawatch daemon could not be started ({bus_error})");
+    if let Some(config) = config {
+        text.push_str(&format!(
+            "; the configuration is invalid: {config}; fix it, then `systemctl --user restart mynawatch`"
+        ));
+    } else {
+        text.push_str(
+            "; see `systemctl --user status mynawatch` and `journalctl --user -u mynawatch`",
+        );
+    }
+    text
+}
+
+/// Connect to the session bus and make sure the daemon is there, starting it through the bus if it
+/// is not (D-Bus activation: under systemd the bus asks the user manager to start the unit). Only
+/// when that fails is the daemon's absence the answer, with the bus's reason.
 pub async fn connect() -> Result<Connection, ClientError> {
     let conn = Connection::session().await.map_err(ClientError::NoBus)?;
-    if !daemon_running(&conn).await? {
-        return Err(ClientError::NoDaemon);
-    }
+    start_daemon(&conn).await?;
     Ok(conn)
 }
 
+/// Start the daemon by activation unless it runs already.
+pub async fn start_daemon(conn: &Connection) -> Result<(), ClientError> {
+    if daemon_running(conn).await? {
+        return Ok(());
+    }
+    let dbus = zbus::fdo::DBusProxy::new(conn).await?;
+    let name = zbus::names::WellKnownName::try_from(BUS_NAME).expect("valid bus name");
+    match dbus.start_service_by_name(name, 0).await {
+        Ok(_) => Ok(()),
+        Err(zbus::fdo::Error::ServiceUnknown(_)) => Err(ClientError::NotActivatable),
+        Err(zbus::fdo::Error::ZBus(e)) => Err(ClientError::Bus(e)),
+        Err(e) => Err(ClientError::StartFailed {
+            bus_error: dbus_error_text(&e),
+            config: crate::config::Config::default_path()
+                .and_then(|path| crate::config::Config::load(&path).err()),
+        }),
+    }
+}
+
+fn dbus_error_text(e: &zbus::fdo::Error) -> String {
+    use zbus::DBusError;
+    match e.description() {
+        Some(message) if !message.is_empty() => format!("{}: {message}", e.name()),
+        _ => e.name().to_string(),
+    }
+}
+
+/// Whether the daemon owns its name now; never starts it.
 pub async fn daemon_running(conn: &Connection) -> Result<bool, ClientError> {
     let dbus = zbus::fdo::DBusProxy::new(conn).await?;
     Ok(dbus

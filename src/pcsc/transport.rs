@@ -10,7 +10,8 @@ use pcsc::{Card, Context, Disposition, Protocols, ReaderState, ShareMode, State}
 use tracing::debug;
 
 use crate::card::{
-    apdu, read_card, CardError, CardReport, CertRead, Response, Transport, TransportError,
+    apdu, read_card, read_certificate, CardError, CardReport, CertRead, Response, Transport,
+    TransportError,
 };
 
 /// Map a PC/SC error met while talking to a card.
@@ -135,13 +136,30 @@ pub fn read_reader_until(
     stop: &AtomicBool,
     on_cert: &mut dyn FnMut(&CertRead),
 ) -> Result<CardReport, CardError> {
+    with_card(ctx, reader, stop, &mut |t| read_card(t, on_cert))
+}
+
+/// Only the certificate of the card in `reader` (9 APDUs, no PIN counters): `read --cert-only`
+/// and `doctor`.
+pub fn read_reader_certificate(ctx: &Context, reader: &str) -> Result<CertRead, CardError> {
+    static NEVER: AtomicBool = AtomicBool::new(false);
+    with_card(ctx, reader, &NEVER, &mut |t| read_certificate(t))
+}
+
+/// Connect SHARED to the card in `reader`, run `f` inside one transaction, disconnect LEAVE_CARD.
+fn with_card<T>(
+    ctx: &Context,
+    reader: &str,
+    stop: &AtomicBool,
+    f: &mut dyn FnMut(&mut dyn Transport) -> Result<T, CardError>,
+) -> Result<T, CardError> {
     let name = CString::new(reader).map_err(|_| CardError::ReaderNotFound(reader.to_owned()))?;
     let mut card = ctx
         .connect(&name, ShareMode::Shared, Protocols::ANY)
         .map_err(|e| reader_error(e, reader))?;
     let outcome = match card.transaction() {
         Ok(tx) => {
-            let result = read_card(&mut PcscTransport::with_stop(&tx, stop), on_cert);
+            let result = f(&mut PcscTransport::with_stop(&tx, stop));
             if let Err((_, e)) = tx.end(Disposition::LeaveCard) {
                 debug!(error = %e, "ending the transaction failed");
             }

@@ -70,7 +70,7 @@ pub(crate) fn renewed_early(cert: &CertValidity, policy: &Policy) -> bool {
     }
     let years = policy.cert_validity_birthdays.saturating_mul(12);
     let mut longest_first = dates::add_months(cert.not_before, years);
-    // A Feb-29 birthday may be counted as Mar 1 in common years (rules-facts 9c is open), so a
+    // A Feb-29 birthday may be counted as Mar 1 in common years (docs/rules.md, "Where the sources are unsure"), so a
     // first certificate issued on Feb 29 may run to Mar 1 without being a renewal.
     if (cert.not_before.month(), cert.not_before.day()) == (2, 29) {
         longest_first = dates::add_days(longest_first, 1);

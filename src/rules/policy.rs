@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::model::Status;
 
-/// The rule parameters. `Default` is the rule set in force as of 2026 (../shared/rules-facts.md).
+/// The rule parameters. `Default` is the rule set in force as of 2026 (each value with its source: docs/rules.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {

@@ -1,5 +1,5 @@
-//! Private session buses and a real notification server (python3-dbusmock) for tests, as verified in
-//! shared/testing.md. Every process started here is killed on drop; nothing touches the user's bus.
+//! Private session buses and a real notification server (python3-dbusmock) for tests. Every process
+//! started here is killed on drop; nothing touches the user's bus.
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};

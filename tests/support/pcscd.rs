@@ -63,6 +63,8 @@ pub struct SimCard {
     child: Child,
     reader: String,
     stderr: Arc<Mutex<String>>,
+    /// Started with `--stats`: it prints its counters on exit.
+    stats: bool,
 }
 
 impl SimCard {
@@ -93,6 +95,7 @@ impl SimCard {
             child,
             reader: reader_name(port),
             stderr,
+            stats: args.contains(&"--stats"),
         };
         wait_for(Duration::from_secs(10), "sim-card inserted", || {
             card.stderr().contains("inserted into").then_some(())
@@ -131,10 +134,30 @@ impl SimCard {
     }
 
     /// Remove the card with SIGTERM and return the exit code (0 expected).
-    pub fn remove(mut self) -> Option<i32> {
+    pub fn remove(self) -> Option<i32> {
+        self.remove_with_log().0
+    }
+
+    /// Remove the card with SIGTERM; its exit code and everything it logged, including what it
+    /// prints on exit (`--stats`).
+    pub fn remove_with_log(mut self) -> (Option<i32>, String) {
         // SAFETY: plain kill(2) on our own child's pid.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
-        self.wait_removed()
+        let code = self.wait_removed();
+        // The pipe is at its end once the process is gone: wait for the reader thread to drain it.
+        let log = wait_for(Duration::from_secs(5), "sim-card's last log line", || {
+            let log = self.stderr();
+            (!self.stats || log.contains("sim-card stats:")).then_some(log)
+        });
+        (code, log)
+    }
+
+    /// Commands the card has answered so far, from its trace log (needs `-vv` in its arguments).
+    pub fn apdus_answered(&self) -> usize {
+        self.stderr()
+            .lines()
+            .filter(|l| l.contains("virtual card command"))
+            .count()
     }
 }
 
