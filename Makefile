@@ -62,6 +62,7 @@ INSTALLED_BIN  := $(BINDIR)/mynawatch $(BINDIR)/mynawatch-tray
 INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
                   $(DBUSSERVICEDIR)/$(DBUS_NAME).service \
                   $(MANDIR)/man1/mynawatch.1 \
+                  $(MANDIR)/man1/mynawatch-tray.1 \
                   $(BASHCOMPDIR)/mynawatch \
                   $(ZSHCOMPDIR)/_mynawatch \
                   $(FISHCOMPDIR)/mynawatch.fish \
@@ -119,6 +120,7 @@ install-data:
 	sed 's|/usr/bin/mynawatch|$(BINDIR)/mynawatch|' data/$(DBUS_NAME).service \
 		> $(DESTDIR)$(DBUSSERVICEDIR)/$(DBUS_NAME).service
 	$(GEN) man > $(DESTDIR)$(MANDIR)/man1/mynawatch.1
+	install -m644 data/mynawatch-tray.1 $(DESTDIR)$(MANDIR)/man1/mynawatch-tray.1
 	$(GEN) completions bash > $(DESTDIR)$(BASHCOMPDIR)/mynawatch
 	$(GEN) completions zsh > $(DESTDIR)$(ZSHCOMPDIR)/_mynawatch
 	$(GEN) completions fish > $(DESTDIR)$(FISHCOMPDIR)/mynawatch.fish

@@ -1,9 +1,12 @@
 //! Card-read benchmark against a real pcscd + vpcd with the virtual card (run inside the e2e
-//! namespace: `bench/card.sh`). One table, side by side on the same virtual card: time until the
-//! certificate status is known (median/min/max), APDUs and bytes per read (from `sim-card --stats`),
-//! for mynawatch in-process, `mynawatch read --json` (whole process), jpki-cli (crates.io) and
-//! OpenSC's `pkcs15-tool --read-certificate 01` (jpki driver); plus the bare APDU round trip and
-//! binary sizes. Prints the table only: it is a benchmark, not a test (nothing here fails a build).
+//! namespace: `bench/card.sh`). One table, side by side on the same virtual card, on two links: the
+//! direct one (vpcd on loopback, ~0.2 ms per APDU) and an NFC-like slow one (the card's `slow=40`
+//! fault: 40 ms per APDU). Per row: time until the certificate status is known (median/min/max),
+//! APDUs and bytes per read (from `sim-card --stats`), for mynawatch in-process, `mynawatch read`
+//! (whole process: `--json`, `--cert-only`, and the text until its status is printed), jpki-cli
+//! (crates.io), myna (github jpki/myna) and OpenSC's `pkcs15-tool --read-certificate 01` (jpki
+//! driver); plus the bare APDU round trip and binary sizes. A peer that is not installed is named
+//! with the reason. Prints the table only: it is a benchmark, not a test (nothing here fails a build).
 
 use std::ffi::CString;
 use std::process::{Child, Command, Stdio};
@@ -15,9 +18,32 @@ use pcsc::{Context, Disposition, Protocols, ReaderState, Scope, ShareMode, State
 
 const READER: &str = "Virtual PCD 00 00";
 const EXPIRES: &str = "2027-02-14";
-/// In-process reads (cheap) and whole-process runs per tool.
-const RUNS_IN_PROCESS: usize = 100;
-const RUNS_PROCESS: usize = 30;
+
+/// How the virtual card is reached: its per-APDU delay and how many runs each row gets.
+#[derive(Clone, Copy)]
+struct Link {
+    name: &'static str,
+    /// `--fault slow=MS` for the virtual card, if any.
+    slow_ms: Option<u32>,
+    /// In-process reads (cheap) and whole-process runs per tool.
+    runs_in_process: usize,
+    runs_process: usize,
+}
+
+const LINKS: [Link; 2] = [
+    Link {
+        name: "direct",
+        slow_ms: None,
+        runs_in_process: 100,
+        runs_process: 30,
+    },
+    Link {
+        name: "40 ms/APDU",
+        slow_ms: Some(40),
+        runs_in_process: 10,
+        runs_process: 10,
+    },
+];
 
 fn present(ctx: &Context) -> Option<bool> {
     let mut st = [ReaderState::new(
@@ -55,12 +81,15 @@ struct Traffic {
 }
 
 impl Insertion {
-    fn new(ctx: &Context, name: &str) -> Insertion {
+    fn new(ctx: &Context, link: Link, name: &str) -> Insertion {
         let dir = std::env::var("MW_E2E_DIR").unwrap();
-        let stats = std::path::PathBuf::from(format!("{dir}/sim-{name}.err"));
+        let file: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+        let stats = std::path::PathBuf::from(format!("{dir}/sim-{file}.err"));
+        let slow = link.slow_ms.map(|ms| format!("slow={ms}"));
         let child = Command::new(env!("CARGO_BIN_EXE_mynawatch"))
             .args(["sim-card", "--stats", "--vpcd", "127.0.0.1:35963"])
             .args(["--expires", EXPIRES])
+            .args(slow.iter().flat_map(|f| ["--fault", f.as_str()]))
             .stderr(std::fs::File::create(&stats).unwrap())
             .spawn()
             .expect("start sim-card");
@@ -95,6 +124,7 @@ impl Insertion {
 }
 
 struct Row {
+    link: &'static str,
     name: String,
     what: &'static str,
     times: Vec<Duration>,
@@ -116,7 +146,8 @@ impl Row {
             None => "(next row)".into(),
         };
         println!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            self.link,
             self.name,
             self.what,
             t.len(),
@@ -130,17 +161,19 @@ impl Row {
     }
 }
 
-/// Run `cmd` `RUNS_PROCESS` times on a fresh insertion; time each whole process; check its stdout.
+/// Run `cmd` `link.runs_process` times on a fresh insertion; time each whole process; check its
+/// stdout.
 fn process_row(
     ctx: &Context,
+    link: Link,
     name: &str,
     what: &'static str,
     mut cmd: impl FnMut() -> Command,
     check: impl Fn(&[u8]),
 ) -> Row {
-    let card = Insertion::new(ctx, name);
+    let card = Insertion::new(ctx, link, name);
     let mut times = Vec::new();
-    for _ in 0..RUNS_PROCESS {
+    for _ in 0..link.runs_process {
         let t0 = Instant::now();
         let out = cmd().stdin(Stdio::null()).output().expect(name);
         times.push(t0.elapsed());
@@ -154,12 +187,61 @@ fn process_row(
     }
     let traffic = card.remove(ctx);
     Row {
+        link: link.name,
         name: name.into(),
         what,
         times,
         traffic: Some(traffic),
-        runs: RUNS_PROCESS as u64,
+        runs: link.runs_process as u64,
     }
+}
+
+/// `mynawatch read` with text output: time until the status block is on stdout (the line after
+/// the certificate's, "Certificate expires"), and until the process ends. Two rows, one insertion.
+fn text_rows(ctx: &Context, link: Link, mw: &str) -> [Row; 2] {
+    use std::io::{BufRead, BufReader};
+    let name = "`mynawatch read` (text)";
+    let card = Insertion::new(ctx, link, name);
+    let (mut to_status, mut to_exit) = (Vec::new(), Vec::new());
+    for _ in 0..link.runs_process {
+        let t0 = Instant::now();
+        let mut child = Command::new(mw)
+            .args(["read", "--lang", "en", "--reader", READER])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect(name);
+        let mut status_at = None;
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.expect("stdout");
+            if status_at.is_none() && line.starts_with("Certificate expires") {
+                status_at = Some(t0.elapsed());
+            }
+        }
+        assert!(child.wait().unwrap().success(), "{name} failed");
+        to_exit.push(t0.elapsed());
+        to_status.push(status_at.expect("the status was printed"));
+    }
+    let traffic = card.remove(ctx);
+    let runs = link.runs_process as u64;
+    [
+        Row {
+            link: link.name,
+            name: name.into(),
+            what: "whole process, until the status is printed",
+            times: to_status,
+            traffic: None,
+            runs,
+        },
+        Row {
+            link: link.name,
+            name: name.into(),
+            what: "whole process, incl. PIN counters (printed after the status)",
+            times: to_exit,
+            traffic: Some(traffic),
+            runs,
+        },
+    ]
 }
 
 /// The certificate a tool printed (DER, or PEM from pkcs15-tool) is the virtual card's.
@@ -176,30 +258,39 @@ fn file_size(path: &str) -> String {
     }
 }
 
-fn main() {
-    if std::env::var_os("MW_E2E_DIR").is_none() {
-        eprintln!("needs pcscd + vpcd: run bench/card.sh (it enters the e2e namespace)");
-        std::process::exit(2);
+/// A peer tool that may not be installed: where it is, or why it is not there.
+fn peer(var: &str, why_missing: &str) -> Result<String, String> {
+    match std::env::var(var) {
+        Ok(p) if std::path::Path::new(&p).exists() => Ok(p),
+        Ok(p) => Err(format!("{p} does not exist ({why_missing})")),
+        Err(_) => Err(format!("{var} is not set ({why_missing})")),
     }
-    let mw = env!("CARGO_BIN_EXE_mynawatch");
-    let ctx = Context::establish(Scope::User).expect("pcscd");
+}
+
+fn rows_for(
+    ctx: &Context,
+    link: Link,
+    mw: &str,
+    missing: &mut Vec<String>,
+) -> (Vec<Row>, Vec<Duration>) {
     let reader = CString::new(READER).unwrap();
     let mut rows = Vec::new();
 
     // mynawatch in-process: connect → certificate status (on_cert) and → whole report with PINs.
-    let card = Insertion::new(&ctx, "in-process");
+    let card = Insertion::new(ctx, link, "in-process");
     let (mut to_status, mut to_report) = (Vec::new(), Vec::new());
-    for _ in 0..RUNS_IN_PROCESS {
+    for _ in 0..link.runs_in_process {
         let t0 = Instant::now();
         let mut at = None;
-        let report = read_reader(&ctx, READER, &mut |_| at = Some(t0.elapsed())).unwrap();
+        let report = read_reader(ctx, READER, &mut |_| at = Some(t0.elapsed())).unwrap();
         to_report.push(t0.elapsed());
         to_status.push(at.expect("on_cert called"));
         report.pins.unwrap();
     }
-    let traffic = card.remove(&ctx);
-    let runs = RUNS_IN_PROCESS as u64;
+    let traffic = card.remove(ctx);
+    let runs = link.runs_in_process as u64;
     rows.push(Row {
+        link: link.name,
         name: "mynawatch, in-process `read_reader`".into(),
         what: "connect → certificate status",
         times: to_status,
@@ -207,6 +298,7 @@ fn main() {
         runs,
     });
     rows.push(Row {
+        link: link.name,
         name: "mynawatch, in-process `read_reader`".into(),
         what: "connect → report incl. 3 PIN counters",
         times: to_report,
@@ -215,9 +307,9 @@ fn main() {
     });
 
     // Certificate-only traffic of our read (the APDUs before on_cert), on its own insertion.
-    let card = Insertion::new(&ctx, "cert-only");
+    let card = Insertion::new(ctx, link, "cert-only");
     let mut cert_times = Vec::new();
-    for _ in 0..RUNS_IN_PROCESS {
+    for _ in 0..link.runs_in_process {
         let c = ctx
             .connect(&reader, ShareMode::Shared, Protocols::ANY)
             .unwrap();
@@ -227,24 +319,26 @@ fn main() {
         let _ = c.disconnect(Disposition::LeaveCard);
     }
     // Bare APDU round trip: the same SELECT, repeated, on one connection.
+    let bare_runs: u64 = if link.slow_ms.is_some() { 20 } else { 200 };
     let c = ctx
         .connect(&reader, ShareMode::Shared, Protocols::ANY)
         .unwrap();
     let mut bare = Vec::new();
     {
         let mut t = PcscTransport::new(&c);
-        for _ in 0..200 {
+        for _ in 0..bare_runs {
             let t0 = Instant::now();
             t.transmit(&apdu::select_applet(&apdu::AID_JPKI)).unwrap();
             bare.push(t0.elapsed());
         }
     }
     let _ = c.disconnect(Disposition::LeaveCard);
-    let mut traffic = card.remove(&ctx);
-    traffic.apdus -= 200;
-    traffic.sent -= 200 * 15;
-    traffic.received -= 200 * 2;
+    let mut traffic = card.remove(ctx);
+    traffic.apdus -= bare_runs;
+    traffic.sent -= bare_runs * 15;
+    traffic.received -= bare_runs * 2;
     rows.push(Row {
+        link: link.name,
         name: "mynawatch, `read_certificate` only".into(),
         what: "certificate status, no PIN counters (connected)",
         times: cert_times,
@@ -252,8 +346,13 @@ fn main() {
         runs,
     });
 
+    let json_ok = |out: &[u8]| {
+        let v: serde_json::Value = serde_json::from_slice(out).expect("JSON");
+        assert!(v.to_string().contains(EXPIRES), "{v}");
+    };
     rows.push(process_row(
-        &ctx,
+        ctx,
+        link,
         "`mynawatch read --json`",
         "whole process, incl. PIN counters + rules",
         || {
@@ -261,15 +360,29 @@ fn main() {
             c.args(["read", "--json", "--reader", READER]);
             c
         },
-        |out| {
-            let v: serde_json::Value = serde_json::from_slice(out).expect("JSON");
-            assert!(v.to_string().contains(EXPIRES), "{v}");
+        json_ok,
+    ));
+    rows.extend(text_rows(ctx, link, mw));
+    rows.push(process_row(
+        ctx,
+        link,
+        "`mynawatch read --cert-only --json`",
+        "whole process, certificate only + rules",
+        || {
+            let mut c = Command::new(mw);
+            c.args(["read", "--cert-only", "--json", "--reader", READER]);
+            c
         },
+        json_ok,
     ));
 
-    match std::env::var("JPKI_CLI") {
-        Ok(jpki) if std::path::Path::new(&jpki).exists() => rows.push(process_row(
-            &ctx,
+    match peer(
+        "JPKI_CLI",
+        "bench/card.sh installs jpki-cli 0.4.3 from crates.io",
+    ) {
+        Ok(jpki) => rows.push(process_row(
+            ctx,
+            link,
             "jpki-cli `crypto --auth read-certificate`",
             "whole process, certificate only",
             || {
@@ -279,11 +392,31 @@ fn main() {
             },
             is_the_cert,
         )),
-        _ => eprintln!("jpki-cli not found (set JPKI_CLI; bench/card.sh installs it)"),
+        Err(why) => missing.push(format!("jpki-cli: {why}")),
+    }
+
+    match peer(
+        "MYNA",
+        "bench/card.sh builds myna from a jpki/myna checkout, see there",
+    ) {
+        Ok(myna) => rows.push(process_row(
+            ctx,
+            link,
+            "myna `jpki cert -t auth -f der`",
+            "whole process, certificate only",
+            || {
+                let mut c = Command::new(&myna);
+                c.args(["jpki", "cert", "-t", "auth", "-f", "der"]);
+                c
+            },
+            is_the_cert,
+        )),
+        Err(why) => missing.push(format!("myna: {why}")),
     }
 
     rows.push(process_row(
-        &ctx,
+        ctx,
+        link,
         "OpenSC `pkcs15-tool --read-certificate 01`",
         "whole process, certificate only",
         || {
@@ -294,32 +427,61 @@ fn main() {
         },
         is_the_cert,
     ));
-
     bare.sort();
+    (rows, bare)
+}
+
+fn main() {
+    if std::env::var_os("MW_E2E_DIR").is_none() {
+        eprintln!("needs pcscd + vpcd: run bench/card.sh (it enters the e2e namespace)");
+        std::process::exit(2);
+    }
+    let mw = env!("CARGO_BIN_EXE_mynawatch");
+    let ctx = Context::establish(Scope::User).expect("pcscd");
+    let mut rows = Vec::new();
+    let mut bares = Vec::new();
+    let mut missing = Vec::new();
+    for link in LINKS {
+        let (r, bare) = rows_for(&ctx, link, mw, &mut missing);
+        rows.extend(r);
+        bares.push((link.name, bare));
+    }
+    missing.dedup();
+
     println!(
         "Virtual card: JPKI user-authentication certificate, RSA-2048; medians, min, max in ms; \
          traffic per read from `sim-card --stats` (response bytes include the 2 status bytes)."
     );
     println!();
     println!(
-        "| reader | measured | runs | median ms | min ms | max ms | APDUs/read | bytes card→reader/read | bytes reader→card/read |"
+        "| link | reader | measured | runs | median ms | min ms | max ms | APDUs/read | bytes card→reader/read | bytes reader→card/read |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for r in &rows {
         r.print();
     }
     println!();
-    println!(
-        "Bare APDU round trip (SELECT through pcscd + vpcd): median {} ms, min {} ms, max {} ms (200).",
-        ms(bare[bare.len() / 2]),
-        ms(bare[0]),
-        ms(bare[bare.len() - 1])
-    );
-    println!(
-        "Binary size: mynawatch {} (release, {mw}); jpki-cli {}.",
-        file_size(mw),
-        std::env::var("JPKI_CLI")
+    for (link, bare) in &bares {
+        println!(
+            "Bare APDU round trip, {link} (SELECT through pcscd + vpcd): median {} ms, min {} ms, max {} ms ({}).",
+            ms(bare[bare.len() / 2]),
+            ms(bare[0]),
+            ms(bare[bare.len() - 1]),
+            bare.len()
+        );
+    }
+    for m in &missing {
+        println!("Not measured: {m}.");
+    }
+    let size = |var: &str| {
+        std::env::var(var)
             .map(|p| file_size(&p))
-            .unwrap_or_else(|_| "n/a".into()),
+            .unwrap_or_else(|_| "n/a".into())
+    };
+    println!(
+        "Binary size: mynawatch {} (release, {mw}); jpki-cli {}; myna {}.",
+        file_size(mw),
+        size("JPKI_CLI"),
+        size("MYNA"),
     );
 }

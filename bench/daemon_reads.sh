@@ -5,10 +5,10 @@
 # MW_SLOW_MS sets the virtual card's delay per APDU (default 1500).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo bench --no-run --bench daemon_reads 2>&1 | tail -n 1 >&2
+cargo bench --features sim --no-run --bench daemon_reads 2>&1 | tail -n 1 >&2
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), Linux $(uname -r)"
 echo "versions: $(rustc -V); pcscd $(pcscd --version 2>/dev/null | head -n1 | sed 's/^pcsc-lite version //; s/\.$//')"
 echo
 ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
-"${ns[@]}" scripts/e2e-env.sh cargo bench --offline --bench daemon_reads
+"${ns[@]}" scripts/e2e-env.sh cargo bench --features sim --offline --bench daemon_reads

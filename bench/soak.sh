@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cycles=${MW_SOAK_CYCLES:-1000}
-cargo test --release --no-run --test soak 2>&1 | tail -n 1 >&2
+cargo test --release --features sim --no-run --test soak 2>&1 | tail -n 1 >&2
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -n1), Linux $(uname -r)"
 echo "versions: $(rustc -V); pcscd $(pcscd --version 2>/dev/null | head -n1 | sed 's/^pcsc-lite version //; s/\.$//');" \
   "vsmartcard-vpcd $(dpkg-query -W -f '${Version}' vsmartcard-vpcd 2>/dev/null)"
@@ -18,7 +18,7 @@ ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
 start=$(date +%s)
 MW_SOAK_CYCLES=$cycles "${ns[@]}" scripts/e2e-env.sh \
-  cargo test --release --offline --test soak soak_insert_remove_cycles -- --include-ignored --nocapture >"$log" 2>&1 \
+  cargo test --release --features sim --offline --test soak soak_insert_remove_cycles -- --include-ignored --nocapture >"$log" 2>&1 \
   || { cat "$log" >&2; echo "soak FAILED" >&2; exit 1; }
 secs=$(( $(date +%s) - start ))
 grep '^soak:' "$log" >&2

@@ -65,7 +65,7 @@ EOF
     fi
   fi
   if [ -z "${MYNAWATCH:-}" ]; then
-    cargo build --release --locked
+    cargo build --release --locked --features sim
     MYNAWATCH=$PWD/target/release/mynawatch
   fi
   export MYNAWATCH

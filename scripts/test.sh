@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Debian/Ubuntu), checks formatting and lints, then runs
 # every test — unit tests and end-to-end tests against real pcscd + vpcd, dbus-daemon and a notification
-# server — inside a private namespace (scripts/e2e-env.sh). Extra arguments go to `cargo test`.
+# server — inside a private namespace (scripts/e2e-env.sh), then the package test
+# (scripts/package-test.sh: .deb and .rpm built, linted, installed, upgraded, purged). Extra arguments
+# go to `cargo test` and leave the package test out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
+# The virtual card (`mynawatch sim-card`) is test equipment behind the `sim` feature (Cargo.toml):
+# the lints run on the product as shipped and on the test build; the tests use the test build.
+sim=(--features mynawatch/sim)
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
-cargo build --all-targets --locked
+cargo clippy --all-targets --locked "${sim[@]}" -- -D warnings
+cargo build --all-targets --locked "${sim[@]}"
 # The namespace has no network: everything must be built before entering it.
-cargo test --no-run --locked
+cargo test --no-run --locked "${sim[@]}"
 
 ns=(unshare --mount --net --kill-child)
 [ "$(id -u)" -eq 0 ] || ns=(unshare --map-root-user --mount --net --kill-child)
@@ -25,4 +31,14 @@ for a in "$@"; do
   if [ "$a" = "--" ] && [ $split -eq 0 ]; then args+=("${harness[@]}"); split=1; fi
 done
 [ $split -eq 1 ] || args+=(-- "${harness[@]}")
-MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${args[@]}"
+MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${sim[@]}" "${args[@]}"
+
+# The packages, on this machine's real dpkg/apt (outside the namespace; it needs root, and cleans up
+# after itself). Only for the whole test command: a subset (`--test NAME`) says so and leaves it out.
+if [ $# -gt 0 ]; then
+  echo "test.sh: package test not run (arguments given: a subset); ./scripts/test.sh alone runs it" >&2
+  exit 0
+fi
+pkg_test=(env MYNAWATCH_E2E=1 scripts/package-test.sh)
+[ "$(id -u)" -eq 0 ] || pkg_test=(sudo "${pkg_test[@]}")
+"${pkg_test[@]}"

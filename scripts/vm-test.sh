@@ -99,12 +99,13 @@ trap "exit 1" TERM INT
 
 [ "$(id -u)" -eq 0 ] || { fail "the VM test needs root (apt, debootstrap, chroot)"; summary; exit 1; }
 stage "host set up (apt packages, QEMU 7.2 unpacked in $QEMU_ROOT)" tests/vm/setup-host.sh
-# The host runs the virtual card with the binary that goes into the guest.
 case "$INSTALL" in
-  deb) HOST_BIN=target/dist/mynawatch ;;
-  make) HOST_BIN=target/release/mynawatch ;;
+  deb|make) ;;
   *) fail "MYNAWATCH_VM_INSTALL: deb or make, not '$INSTALL'"; summary; exit 1 ;;
 esac
+# The host's virtual card is test equipment (the `sim` feature), never in the guest's binary: the
+# debug build with the feature, the one scripts/test.sh builds (same flags, so cargo's cache hits).
+HOST_BIN=target/debug/mynawatch
 if [ -n "${MWVM_BOOTED:-}" ]; then
   # By hand only (CI always builds and boots): nothing is built, the guest keeps what it has.
   say "MWVM_BOOTED: checking the guest that is running now, with the host's $HOST_BIN as it is"
@@ -121,6 +122,7 @@ else
   else
     stage "mynawatch built (cargo build --release --locked)" cargo build --release --locked
   fi
+  stage "virtual card built (cargo build --locked --features mynawatch/sim)" cargo build --locked --features mynawatch/sim
   rootfs_built() { wait "$rootfs_pid"; local rc=$?; cat "$MWVM_RUN/rootfs.log"; return $rc; }
   stage "guest rootfs ready ($ROOTFS; waited for it after the build)" rootfs_built
   stage "guest image made from the rootfs (install: $INSTALL${MYNAWATCH_VM_DEB:+, $(basename "$MYNAWATCH_VM_DEB")})" tests/vm/make-image.sh
@@ -152,7 +154,11 @@ if [ "$INSTALL" = deb ] && [ -z "${MWVM_BOOTED:-}" ]; then
   if [ "$seen" = enabled ]; then ok "the package enabled the user unit for all users (systemctl --global is-enabled: $seen)"
   else fail "after the install, systemctl --global is-enabled mynawatch: want enabled, saw '$seen'"; fi
 fi
-[ -n "$(gssh root 'command -v mynawatch')" ] || fail "no mynawatch on the guest's PATH"
+if gssh root 'command -v mynawatch' >/dev/null; then
+  # The virtual card is test equipment (the `sim` feature): the installed program must not have it.
+  if seen=$(gssh root 'mynawatch sim-card --help 2>&1'); then fail "the installed mynawatch has the test-only sim-card command: ${seen:0:200}"
+  else ok "the installed mynawatch has no sim-card command (test equipment stays out): ${seen:0:120}"; fi
+else fail "no mynawatch on the guest's PATH"; fi
 
 # --- the unit's hardening --------------------------------------------------------------------
 seen=$(galice 'systemd-analyze --user security mynawatch.service 2>&1 | tail -1')

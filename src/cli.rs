@@ -42,10 +42,24 @@ pub enum Command {
     /// Remember a card without a reader, from the dates on its face (or in マイナポータル).
     Add(commands::add::AddArgs),
     /// Check step by step why a card put into a reader might not be noticed, and say what to do.
+    ///
+    /// The steps: the configuration file is valid; pcscd answers (it is started by pcscd.socket); the
+    /// readers pcscd sees, and USB devices that look like readers but that no installed driver lists
+    /// (pcscd only loads a reader whose USB id a driver's Info.plist lists: the Sony RC-S380 does not
+    /// work on Linux, the RC-S300 needs libccid 1.4.35 or newer, the ACS ACR1251 needs libacsccid1);
+    /// a card in a reader and whether it can be read (as the running daemon reports it, else read
+    /// here: the certificate only, nothing of it is shown); the daemon running, started at login
+    /// (systemctl --user is-enabled) and startable by D-Bus (its activation file); a notification
+    /// server on the session bus; the state directory writable. Each finding is ok, info, warning or
+    /// error, with what to do; the exit status is 0 (nothing wrong), 5 (warnings) or 6 (errors). Needs
+    /// no root, changes nothing, never starts the daemon and never reads a PIN.
     Doctor(commands::doctor::DoctorArgs),
     /// Write the cards' deadlines as an iCalendar (.ics) file, one all-day event with an alarm each.
     Calendar(commands::calendar::CalendarArgs),
-    /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos).
+    /// Serve a virtual My Number Card to pcscd through vpcd (tests and demos; built only with the
+    /// `sim` feature, and hidden so the manual and completions are the product's either way).
+    #[cfg(feature = "sim")]
+    #[command(hide = true)]
     SimCard(commands::sim_card::SimCardArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions(commands::completions::CompletionsArgs),

@@ -21,7 +21,10 @@ fn seed(dir: &Path) {
         serde_json::json!({
             "label": label,
             "token": "my-number-card",
-            "cert": { "not_before": "2021-06-20", "not_after": not_after },
+            "cert": {
+                "not_before": support::daemon::first_cert_start(not_after),
+                "not_after": not_after
+            },
             "registered": "unknown",
         })
     };

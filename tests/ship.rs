@@ -502,6 +502,10 @@ fn make_install_lays_out_exactly_the_documented_files_and_uninstall_removes_them
     );
     let page = at("/usr/share/man/man1/mynawatch.1");
     assert_eq!(read_to(&page), read("docs/mynawatch.1"));
+    assert_eq!(
+        read_to(&at("/usr/share/man/man1/mynawatch-tray.1")),
+        read("data/mynawatch-tray.1")
+    );
     // The completions that are installed are valid for their shells. zsh's directory depends on the
     // distribution (vendor-completions on Debian/Ubuntu): take it from the documented list.
     let zsh = documented
@@ -836,6 +840,50 @@ fn tray_autostart_entry_passes_desktop_file_validate_and_starts_the_installed_tr
             .join(format!("data/icons/hicolor/scalable/status/{icon}.svg"))
             .is_file(),
         "Icon={icon} is one of ours"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The tray's man page (written by hand: it must keep up with the tray's options)
+
+#[ignore = "e2e: run by scripts/test.sh"]
+#[test]
+fn tray_man_page_describes_every_option_and_renders_cleanly() {
+    require_tool("man");
+    let page = repo().join("data/mynawatch-tray.1");
+    let out = run(Command::new("man")
+        .args(["--warnings", "-l"])
+        .arg(&page)
+        .env("MANWIDTH", "80"));
+    assert!(
+        out.status.success() && out.stderr.is_empty(),
+        "man --warnings: {}",
+        text(&out.stderr)
+    );
+    let rendered = text(&out.stdout);
+    let help = run(Command::new(tray_bin()).arg("--help"));
+    assert!(help.status.success());
+    let options: Vec<String> = text(&help.stdout)
+        .split_whitespace()
+        .filter_map(|w| w.strip_prefix("--"))
+        .map(|w| w.trim_end_matches([',', '.']).to_string())
+        .filter(|w| !w.is_empty())
+        .collect();
+    assert!(options.len() >= 5, "options from --help: {options:?}");
+    for o in &options {
+        assert!(
+            rendered.contains(&format!("--{o}")),
+            "data/mynawatch-tray.1 does not describe --{o}"
+        );
+    }
+    let th = read("data/mynawatch-tray.1")
+        .lines()
+        .find(|l| l.starts_with(".TH "))
+        .map(str::to_string)
+        .expect(".TH line");
+    assert!(
+        th.contains(&format!("\"mynawatch {}\"", env!("CARGO_PKG_VERSION"))),
+        "the page's version is the crate's: {th}"
     );
 }
 

@@ -6,8 +6,12 @@ pub mod apdu;
 pub mod cert;
 mod identity;
 mod jpki;
+// Test and demo equipment (the `sim` feature, see Cargo.toml); the unit tests use it too.
+#[cfg(any(test, feature = "sim"))]
 pub mod sim;
+#[cfg(any(test, feature = "sim"))]
 pub mod simcert;
+#[cfg(any(test, feature = "sim"))]
 pub mod vpcd;
 
 pub use identity::{CardIdentity, CardKey};

@@ -257,7 +257,7 @@ fn check_config(path: Option<PathBuf>) -> (Vec<Finding>, Option<Config>) {
                 Step::Config,
                 "config-valid",
                 Severity::Ok,
-                words(format!("{shown} は正しく読めます"), format!("{shown} is valid")),
+                words(format!("{shown} に誤りはありません"), format!("{shown} is valid")),
             )],
             Some(c),
         ),
@@ -336,7 +336,7 @@ fn check_pcscd(ctx: &Result<Context, pcsc::Error>) -> Finding {
             ),
         )
         .fix(words(
-            "pcscd は接続があると pcscd.socket から起動します。sudo systemctl enable --now pcscd.socket を実行してください",
+            "pcscd は pcscd.socket によって必要なときに起動します。sudo systemctl enable --now pcscd.socket を実行してください",
             "pcscd is started by pcscd.socket when a program connects: sudo systemctl enable --now pcscd.socket",
         )),
         Err(e) => finding(
@@ -349,7 +349,7 @@ fn check_pcscd(ctx: &Result<Context, pcsc::Error>) -> Finding {
             ),
         )
         .fix(words(
-            "リモートログインなどで pcscd に拒否されていないか確認し（polkit）、sudo systemctl restart pcscd を試してください",
+            "ssh などのリモートログインでは pcscd（polkit）に拒否されることがあります。デスクトップの端末から実行するか、sudo systemctl restart pcscd を試してください",
             "check that pcscd does not refuse this session (polkit, e.g. over ssh), then try sudo systemctl restart pcscd",
         )),
     }
@@ -407,7 +407,7 @@ pub fn check_readers(
                     "usb-reader-not-loaded",
                     Severity::Warning,
                     words(
-                        format!("USB の {label} はドライバー {driver} の対象ですが、pcscd に認識されていません"),
+                        format!("USB 接続の {label} はドライバー {driver} が対応していますが、pcscd に認識されていません"),
                         format!("the USB device {label} is listed by the driver {driver}, but pcscd does not show it"),
                     ),
                 )
@@ -421,7 +421,7 @@ pub fn check_readers(
                     "usb-reader-supported",
                     Severity::Ok,
                     words(
-                        format!("USB の {label} はドライバー {driver} が対応しています"),
+                        format!("USB 接続の {label} はドライバー {driver} が対応しています"),
                         format!("the USB device {label} is supported by the driver {driver}"),
                     ),
                 )
@@ -441,7 +441,7 @@ pub fn check_readers(
                     format!("{label} does not work on Linux: Sony's PC/SC driver is for Windows only"),
                 ),
                 words(
-                    "Linux で使えるリーダーを使ってください。たとえば後継の RC-S300 や、接触型の SCR3310・ACR39U です",
+                    "Linux で使えるリーダーに替えてください（後継機の RC-S300、接触型の SCR3310 や ACR39U など）",
                     "use a reader that works on Linux, e.g. its successor RC-S300 or a contact reader such as SCR3310 or ACR39U",
                 ),
             ),
@@ -460,7 +460,7 @@ pub fn check_readers(
                 Some(d) => f(
                     "usb-reader-no-driver",
                     words(
-                        format!("{label} はインストールされたドライバー（{}）の対象に含まれていません", driver_name(d)),
+                        format!("{label} は、インストールされているドライバー（{}）に対応機種として載っていません", driver_name(d)),
                         format!("{label} is not listed by the installed driver ({})", driver_name(d)),
                     ),
                     words(
@@ -483,7 +483,7 @@ pub fn check_readers(
             Some(KnownModel::AcsAcr1251) => f(
                 "usb-reader-needs-libacsccid1",
                 words(
-                    format!("{label} は libccid の対象外で、ACS のドライバーが必要です"),
+                    format!("{label} は libccid では使えず、ACS 社のドライバーが必要です"),
                     format!("{label} is not supported by libccid; it needs ACS's own driver"),
                 ),
                 words(
@@ -494,14 +494,14 @@ pub fn check_readers(
             None => f(
                 "usb-reader-no-driver",
                 words(
-                    format!("USB の {label} はカードリーダーのようですが、どのドライバーの対象にも含まれていないため pcscd は使いません"),
+                    format!("USB 接続の {label} はカードリーダーのようですが、どのドライバーにも対応機種として載っていないため、pcscd は使いません"),
                     format!("the USB device {label} looks like a card reader, but no installed driver lists it, so pcscd ignores it"),
                 ),
                 words(
                     format!(
                         "{}。ccid.apdu.fr の対応表で {} を探してください",
                         match libccid {
-                            Some(d) => format!("新しい libccid なら対応しているかもしれません（いまは {}）", driver_name(d)),
+                            Some(d) => format!("新しい libccid なら対応しているかもしれません（現在は {}）", driver_name(d)),
                             None => "sudo apt install libccid でドライバーを入れてください".to_string(),
                         },
                         dev.id
@@ -541,7 +541,7 @@ pub fn check_readers(
                 ),
             )
             .fix(words(
-                "カードリーダーを USB に差してください（Sony RC-S300 などの非接触型、または接触型）",
+                "カードリーダーを USB ポートに接続してください（Sony RC-S300 などの非接触型か、接触型のリーダー）",
                 "plug a smart-card reader into a USB port (a contactless one such as the Sony RC-S300, or a contact reader)",
             )),
         );
@@ -562,7 +562,7 @@ fn check_card_by_daemon(states: &[(String, String, String)]) -> Vec<Finding> {
                     "card-state-unknown",
                     Severity::Info,
                     words(
-                        format!("{reader}: デーモンの報告 {state} {reason}"),
+                        format!("{reader}: デーモンからの報告: {state} {reason}"),
                         format!("{reader}: the daemon reports {state} {reason}"),
                     ),
                 ));
@@ -582,7 +582,7 @@ fn check_card_by_daemon(states: &[(String, String, String)]) -> Vec<Finding> {
                 "card-read",
                 Severity::Ok,
                 words(
-                    format!("{reader} のカードをデーモンが読み取りました（内容は mynawatch status で表示されます）"),
+                    format!("{reader} のカードをデーモンが読み取りました（内容は mynawatch status で確認できます）"),
                     format!("the daemon read the card in {reader} (mynawatch status shows what it says)"),
                 ),
             ),
@@ -819,7 +819,7 @@ fn check_daemon(bus: &BusFacts) -> Vec<Finding> {
                 ),
             )
             .fix(words(
-                "デスクトップにログインした端末で実行してください（DBUS_SESSION_BUS_ADDRESS が必要です）",
+                "デスクトップにログインした状態で、その端末から実行してください（環境変数 DBUS_SESSION_BUS_ADDRESS が必要です）",
                 "run this in a terminal of your desktop session (DBUS_SESSION_BUS_ADDRESS must be set)",
             )),
         );
@@ -836,7 +836,7 @@ fn check_daemon(bus: &BusFacts) -> Vec<Finding> {
                 "daemon-not-running",
                 Severity::Warning,
                 words(
-                    "デーモンは動いていません。呼ばれれば起動しますが、動いていないとカードを置いても気づきません",
+                    "デーモンが動いていません。ほかのプログラムから呼ばれれば起動しますが、動いていない間はカードを置いても反応しません",
                     "the daemon is not running: it starts when a program asks for it, but only a running daemon notices a card put on the reader",
                 ),
             )
@@ -878,7 +878,7 @@ fn check_daemon(bus: &BusFacts) -> Vec<Finding> {
                 ),
             )
             .fix(words(
-                format!("パッケージを入れ直すか、make install で /usr/share/dbus-1/services/{BUS_NAME}.service を入れてください"),
+                format!("パッケージを入れ直してください（ソースからなら make install で /usr/share/dbus-1/services/{BUS_NAME}.service に入ります）"),
                 format!("reinstall the package, or make install, which puts it in /usr/share/dbus-1/services/{BUS_NAME}.service"),
             )),
         });
@@ -924,7 +924,7 @@ fn check_daemon(bus: &BusFacts) -> Vec<Finding> {
             "daemon-no-unit",
             Severity::Warning,
             words(
-                "systemd のユーザーサービス mynawatch.service が見つかりません。ログイン時に起動しません",
+                "systemd のユーザーサービス mynawatch.service が見つからないため、ログイン時に起動しません",
                 "systemd has no user service mynawatch.service, so nothing starts the daemon at login",
             ),
         )
@@ -1002,7 +1002,7 @@ fn check_notifications(bus: &BusFacts, config: &Config) -> Finding {
             "no-notification-server",
             Severity::Warning,
             words(
-                "通知サーバーがありません。お知らせは表示されず、mynawatch status やトレイでしか分かりません",
+                "通知サーバーがないため、お知らせがポップアップで表示されません（mynawatch status やトレイでは確認できます）",
                 "there is no notification server: reminders do not pop up, they show only in mynawatch status and the tray",
             ),
         )
@@ -1027,7 +1027,7 @@ fn check_state_dirs(
                 "state-dir-unknown",
                 Severity::Error,
                 words(
-                    format!("記録の保存先が決まりません: {e}"),
+                    format!("記録の保存先を決められません: {e}"),
                     format!("no state directory: {e}"),
                 ),
             )
@@ -1063,7 +1063,7 @@ fn check_state_dirs(
                     ),
                 )
                 .fix(words(
-                    format!("{shown} の持ち主と権限（chmod u+rwx）、ディスクの空きを確認してください"),
+                    format!("{shown} の所有者と権限（chmod u+rwx）、ディスクの空き容量を確認してください"),
                     format!("check the owner and permissions of {shown} (chmod u+rwx) and the free disk space"),
                 )),
             }

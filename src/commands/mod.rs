@@ -14,6 +14,7 @@ pub mod daemon;
 pub mod doctor;
 pub mod man;
 pub mod read;
+#[cfg(feature = "sim")]
 pub mod sim_card;
 pub mod status;
 pub mod watch;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Read(args) => read::run(args),
+        #[cfg(feature = "sim")]
         Command::SimCard(args) => sim_card::run(args),
         Command::Completions(args) => completions::run(args),
         Command::Man(args) => man::run(args),

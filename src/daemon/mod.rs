@@ -114,7 +114,7 @@ pub async fn run_with(
     shutdown: impl Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let (store, state) = Store::open(&opts.state_dir)?;
-    let (req_tx, mut requests) = mpsc::channel(16);
+    let (req_tx, mut requests) = mpsc::channel(BATCH);
     let publisher = Publisher::serve(&conn, req_tx).await?;
     let (mut daemon, mut loop_events) = Daemon::new(publisher, opts, store, state, sources.cards);
     // Remembered cards are on the bus before the name is, so a client never sees a partial list.
@@ -194,7 +194,18 @@ pub async fn run_with(
                     break;
                 }
             },
-            Some(req) = requests.recv() => daemon.handle(req).await,
+            Some(req) = requests.recv() => {
+                // Everything queued meanwhile goes into one batch: one state write for all of its
+                // changes (group commit), so a burst of setters costs one fsync pair, not one each.
+                let mut batch = vec![req];
+                while batch.len() < BATCH {
+                    match requests.try_recv() {
+                        Ok(r) => batch.push(r),
+                        Err(_) => break,
+                    }
+                }
+                daemon.handle_batch(batch).await
+            }
             Some(ev) = loop_events.reads.recv() => daemon.read_event(ev).await,
             Some(shown) = loop_events.shown.recv() => daemon.shown(shown),
             Some((card, action)) = actions.next() => daemon.action(card, action).await,
@@ -221,6 +232,19 @@ pub async fn run_with(
         }
     }
     outcome
+}
+
+/// At most this many D-Bus requests wait for the loop, and are handled (and saved) as one batch.
+const BATCH: usize = 256;
+
+/// A setter's change, made on the batch's copy of the state, waiting for that copy to be saved.
+enum Staged {
+    Changed(CardKey, crate::dbus::Reply),
+    Forgotten(CardKey, crate::dbus::Reply),
+    Added(
+        CardKey,
+        tokio::sync::oneshot::Sender<Result<CardKey, BusError>>,
+    ),
 }
 
 /// Whether publishing a card may emit and show a due reminder.
@@ -681,22 +705,6 @@ impl Daemon {
         }
     }
 
-    /// Remember a card typed in by hand. Saved before it is published: a card that cannot be saved
-    /// is not added.
-    async fn add_typed(&mut self, card: crate::dbus::NewCard) -> Result<CardKey, BusError> {
-        let key = CardKey::random()
-            .map_err(|e| BusError::Failed(format!("cannot get random bytes for the key: {e}")))?;
-        let mut record = CardRecord::typed(card.certificate_expires, card.card_expires);
-        record.label = card.label;
-        record.registered = card.registered;
-        let mut next = self.state.clone();
-        next.cards.insert(key.clone(), record);
-        self.commit(next).await?;
-        tracing::info!(card = %key, "card typed in by hand");
-        self.publish(&key, Remind::IfDue).await;
-        Ok(key)
-    }
-
     /// The card left `reader`: it stays remembered, `Present` goes false.
     async fn card_removed(&mut self, reader: &str) {
         let Some(slot) = self.slots.get_mut(reader) else {
@@ -716,12 +724,16 @@ impl Daemon {
 
     async fn new_day(&mut self, day: NaiveDate) {
         // Midnight moves one day forward; anything else is a clock change or a long suspend, worth
-        // a line in the log (today's date says nothing about the card holder).
+        // a line in the log. Never the date itself: next to "reminder due" it is a milestone's
+        // date, and so the holder's birthday (docs/privacy.md); the step in days tells nothing.
         let step = (day - self.today).num_days();
         if step != 0 && step != 1 {
-            tracing::info!(from = %self.today, to = %day, "the Japan date jumped; re-evaluating all cards");
+            tracing::info!(
+                days = step,
+                "the Japan date jumped; re-evaluating all cards"
+            );
         }
-        tracing::debug!(%day, "re-evaluating all cards");
+        tracing::debug!("re-evaluating all cards");
         self.today = day;
         self.publish_all(Remind::IfDue).await;
         self.save_later();
@@ -849,40 +861,127 @@ impl Daemon {
         }
     }
 
-    async fn handle(&mut self, req: Request) {
-        match req {
-            Request::Refresh { reply } => {
-                let id = self.next_id();
-                self.refreshes.push(PendingRefresh {
-                    id,
+    /// Handle queued requests in order. Every change is made on one copy of the state, which is
+    /// written once; only when it is on disk do the changes become ours, get published and
+    /// answered. If it cannot be written, every change of the batch fails and none is applied — as
+    /// if each had been saved on its own (a request that is wrong by itself fails by itself).
+    async fn handle_batch(&mut self, requests: Vec<Request>) {
+        let mut next: Option<State> = None;
+        let mut staged = Vec::new();
+        for req in requests {
+            let unknown = |card: &CardKey| Err(BusError::UnknownCard(format!("no card {card}")));
+            let state = next.get_or_insert_with(|| self.state.clone());
+            let mut change = |card: CardKey,
+                              reply: crate::dbus::Reply,
+                              f: &dyn Fn(&mut CardRecord)| {
+                match state.cards.get_mut(&card) {
+                    Some(record) => {
+                        f(record);
+                        staged.push(Staged::Changed(card, reply));
+                    }
+                    None => {
+                        let _ = reply.send(unknown(&card));
+                    }
+                }
+            };
+            match req {
+                Request::Refresh { reply } => {
+                    let id = self.next_id();
+                    self.refreshes.push(PendingRefresh {
+                        id,
+                        reply,
+                        waiting: None,
+                    });
+                    reads::spawn_list(&self.cards, id, self.opts.read_deadline, &self.reads_tx);
+                }
+                Request::SetLabel { card, label, reply } => {
+                    change(card, reply, &|c| c.label.clone_from(&label))
+                }
+                Request::SetRegistered {
+                    card,
+                    registered,
                     reply,
-                    waiting: None,
-                });
-                reads::spawn_list(&self.cards, id, self.opts.read_deadline, &self.reads_tx);
+                } => change(card, reply, &|c| c.registered = registered),
+                Request::SetCardExpires { card, date, reply } => {
+                    change(card, reply, &|c| c.card_expires = date)
+                }
+                Request::Forget { card, reply } => {
+                    if state.cards.remove(&card).is_some() {
+                        staged.push(Staged::Forgotten(card, reply));
+                    } else {
+                        let _ = reply.send(unknown(&card));
+                    }
+                }
+                Request::AddCard { card, reply } => match CardKey::random() {
+                    Ok(key) => {
+                        let mut record =
+                            CardRecord::typed(card.certificate_expires, card.card_expires);
+                        record.label = card.label;
+                        record.registered = card.registered;
+                        state.cards.insert(key.clone(), record);
+                        staged.push(Staged::Added(key, reply));
+                    }
+                    Err(e) => {
+                        let _ = reply.send(Err(BusError::Failed(format!(
+                            "cannot get random bytes for the key: {e}"
+                        ))));
+                    }
+                },
             }
-            Request::SetLabel { card, label, reply } => {
-                let r = self.update(&card, |c| c.label = label).await;
-                let _ = reply.send(r);
+        }
+        let Some(next) = next.filter(|_| !staged.is_empty()) else {
+            return;
+        };
+        if let Err(e) = self.commit(next).await {
+            let msg = match e {
+                BusError::Failed(m) => m,
+                other => other.to_string(),
+            };
+            for s in staged {
+                let failed = BusError::Failed(msg.clone());
+                match s {
+                    Staged::Changed(_, reply) | Staged::Forgotten(_, reply) => {
+                        let _ = reply.send(Err(failed));
+                    }
+                    Staged::Added(_, reply) => {
+                        let _ = reply.send(Err(failed));
+                    }
+                }
             }
-            Request::SetRegistered {
-                card,
-                registered,
-                reply,
-            } => {
-                let r = self.update(&card, |c| c.registered = registered).await;
-                let _ = reply.send(r);
-            }
-            Request::SetCardExpires { card, date, reply } => {
-                let r = self.update(&card, |c| c.card_expires = date).await;
-                let _ = reply.send(r);
-            }
-            Request::AddCard { card, reply } => {
-                let r = self.add_typed(card).await;
-                let _ = reply.send(r);
-            }
-            Request::Forget { card, reply } => {
-                let r = self.forget(&card).await;
-                let _ = reply.send(r);
+            return;
+        }
+        // Applied: publish each changed card once, after the batch's last change to it.
+        let mut published = BTreeSet::new();
+        let last_change: Vec<bool> = {
+            let keys: Vec<&CardKey> = staged
+                .iter()
+                .map(|s| match s {
+                    Staged::Changed(k, _) | Staged::Forgotten(k, _) | Staged::Added(k, _) => k,
+                })
+                .collect();
+            (0..keys.len())
+                .map(|i| !keys[i + 1..].contains(&keys[i]))
+                .collect()
+        };
+        for (s, last) in staged.into_iter().zip(last_change) {
+            match s {
+                Staged::Changed(key, reply) => {
+                    if last && self.state.cards.contains_key(&key) && published.insert(key.clone())
+                    {
+                        self.publish(&key, Remind::IfDue).await;
+                    }
+                    let _ = reply.send(Ok(()));
+                }
+                Staged::Forgotten(key, reply) => {
+                    let _ = reply.send(self.forgotten(&key).await);
+                }
+                Staged::Added(key, reply) => {
+                    tracing::info!(card = %key, "card typed in by hand");
+                    if self.state.cards.contains_key(&key) {
+                        self.publish(&key, Remind::IfDue).await;
+                    }
+                    let _ = reply.send(Ok(key));
+                }
             }
         }
     }
@@ -957,13 +1056,8 @@ impl Daemon {
         Ok(())
     }
 
-    /// Forget a card: saved first; then its object goes and its notification is closed.
-    async fn forget(&mut self, key: &CardKey) -> Result<(), BusError> {
-        let mut next = self.state.clone();
-        if next.cards.remove(key).is_none() {
-            return Err(BusError::UnknownCard(format!("no card {key}")));
-        }
-        self.commit(next).await?;
+    /// A forgotten card's removal was saved: its object goes and its notification is closed.
+    async fn forgotten(&mut self, key: &CardKey) -> Result<(), BusError> {
         for slot in self.slots.values_mut() {
             if slot.card.as_ref() == Some(key) {
                 slot.card = None;
@@ -1101,6 +1195,101 @@ mod tests {
             .unwrap()
     }
 
+    /// Setters queued together are one state write: each answered on its own merits (an unknown
+    /// card fails alone, later requests see earlier ones), and when that write fails, every change
+    /// of the batch fails and none is applied.
+    #[tokio::test]
+    async fn a_batch_of_setters_is_saved_once_and_fails_or_applies_whole() {
+        let (server, _client) = p2p_pair().await;
+        let (mut daemon, _requests, dir) = daemon_on(&server, "2026-04-01").await;
+        let (a, b) = (
+            cert(b"a", "2021-06-20", "2026-06-20")
+                .identity
+                .key(daemon.salt()),
+            cert(b"b", "2021-06-20", "2026-06-20")
+                .identity
+                .key(daemon.salt()),
+        );
+        let unknown = cert(b"c", "2021-06-20", "2026-06-20")
+            .identity
+            .key(daemon.salt());
+        for k in [&a, &b] {
+            daemon.state.cards.insert(
+                k.clone(),
+                CardRecord::new(crate::rules::TokenKind::MyNumberCard),
+            );
+        }
+        daemon.publish_all(Remind::Never).await;
+        fn set(
+            card: &CardKey,
+            label: &str,
+        ) -> (
+            Request,
+            tokio::sync::oneshot::Receiver<Result<(), BusError>>,
+        ) {
+            let (reply, rx) = tokio::sync::oneshot::channel();
+            let req = Request::SetLabel {
+                card: card.clone(),
+                label: label.into(),
+                reply,
+            };
+            (req, rx)
+        }
+        let (forget_tx, forget_rx) = tokio::sync::oneshot::channel();
+        let reqs = [set(&a, "one"), set(&a, "two"), set(&unknown, "x")];
+        let (late, late_rx) = set(&b, "late");
+        let (mut batch, rxs): (Vec<Request>, Vec<_>) = reqs.into_iter().unzip();
+        batch.push(Request::Forget {
+            card: b.clone(),
+            reply: forget_tx,
+        });
+        batch.push(late);
+        daemon.handle_batch(batch).await;
+        let mut got = Vec::new();
+        for rx in rxs {
+            got.push(rx.await.unwrap().map_err(|e| e.to_string()));
+        }
+        assert!(got[0].is_ok() && got[1].is_ok(), "{got:?}");
+        assert!(got[2].as_ref().unwrap_err().contains("no card"), "{got:?}");
+        forget_rx.await.unwrap().unwrap();
+        assert!(
+            late_rx.await.unwrap().is_err(),
+            "b was forgotten earlier in the batch"
+        );
+        assert_eq!(daemon.state.cards[&a].label, "two");
+        assert!(!daemon.state.cards.contains_key(&b));
+        assert_eq!(daemon.publisher.card_keys(), vec![a.clone()]);
+        let saved = Store::open(dir.path()).unwrap().1;
+        assert_eq!(saved, daemon.state, "the batch is on disk");
+
+        // The state file cannot be replaced: the whole next batch fails, nothing changes.
+        std::fs::remove_file(dir.path().join("state.json")).unwrap();
+        std::fs::create_dir(dir.path().join("state.json")).unwrap();
+        std::fs::write(dir.path().join("state.json/keep"), b"x").unwrap();
+        let before = daemon.state.clone();
+        let (req, rx) = set(&a, "three");
+        let (add_tx, add_rx) = tokio::sync::oneshot::channel();
+        let typed = crate::dbus::NewCard {
+            certificate_expires: d("2030-01-01"),
+            card_expires: None,
+            label: String::new(),
+            registered: Registration::Unknown,
+        };
+        daemon
+            .handle_batch(vec![
+                req,
+                Request::AddCard {
+                    card: typed,
+                    reply: add_tx,
+                },
+            ])
+            .await;
+        assert!(matches!(rx.await.unwrap(), Err(BusError::Failed(_))));
+        assert!(matches!(add_rx.await.unwrap(), Err(BusError::Failed(_))));
+        assert_eq!(daemon.state, before);
+        assert_eq!(daemon.publisher.card_keys(), vec![a.clone()]);
+    }
+
     #[tokio::test]
     async fn a_card_is_published_reminded_once_and_follows_the_users_answers() {
         let (server, client) = p2p_pair().await;
@@ -1149,7 +1338,7 @@ mod tests {
             async move { proxy.set_insurance_registered(false).await }
         });
         let req = requests.recv().await.unwrap();
-        daemon.handle(req).await;
+        daemon.handle_batch(vec![req]).await;
         call.await.unwrap().unwrap();
         assert_eq!(proxy.insurance_registered().await.unwrap(), "no");
         let actions = proxy.actions().await.unwrap();
@@ -1166,7 +1355,7 @@ mod tests {
             });
             if expect_ok {
                 let req = requests.recv().await.unwrap();
-                daemon.handle(req).await;
+                daemon.handle_batch(vec![req]).await;
                 call.await.unwrap().unwrap();
             } else {
                 assert!(call.await.unwrap().is_err());

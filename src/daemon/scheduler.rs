@@ -137,7 +137,8 @@ pub async fn run(
         let today = jst_date(now);
         if last != Some(today) {
             if let Some(prev) = last {
-                tracing::debug!(%prev, %today, "Japan date changed");
+                // The step only: a date here would be a milestone's date on a reminder day.
+                tracing::debug!(days = (today - prev).num_days(), "Japan date changed");
             }
             if days.send(today).await.is_err() {
                 return;

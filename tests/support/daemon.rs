@@ -21,8 +21,19 @@ pub fn seeded_path() -> String {
     format!("{ROOT}/cards/{SEEDED_KEY}")
 }
 
-/// Write a salt and a state file with one card ([`SEEDED_KEY`], label "母", certificate valid
-/// 2021-06-20..`expires`, nothing notified yet) into `dir`, as a daemon would have left them.
+/// The issue day of a first certificate (five years, to the birthday) that expires on `expires`:
+/// the date five years before. A longer span would be an early renewal, from which
+/// the rule core infers that the card itself expires with the certificate.
+pub fn first_cert_start(expires: &str) -> String {
+    // Five years to the day (a certificate issued on the birthday): still a first certificate.
+    // Without chrono, which the tray's tests (sharing this file) do not depend on.
+    let (year, rest) = expires.split_once('-').expect("YYYY-MM-DD");
+    let year: i32 = year.parse().expect("a year");
+    format!("{}-{rest}", year - 5)
+}
+
+/// Write a salt and a state file with one card ([`SEEDED_KEY`], label "母", a first certificate
+/// expiring on `expires`, nothing notified yet) into `dir`, as a daemon would have left them.
 pub fn seed_state(dir: &Path, expires: &str) {
     std::fs::create_dir_all(dir).unwrap();
     std::fs::write(dir.join("salt"), format!("{}\n", "ab".repeat(32))).unwrap();
@@ -31,7 +42,7 @@ pub fn seed_state(dir: &Path, expires: &str) {
         "cards": { SEEDED_KEY: {
             "label": "母",
             "token": "my-number-card",
-            "cert": { "not_before": "2021-06-20", "not_after": expires },
+            "cert": { "not_before": first_cert_start(expires), "not_after": expires },
             "card_expires": null,
             "registered": "unknown",
             "pins": { "auth": null, "sign": null, "card_info": null },

@@ -58,6 +58,25 @@ pub fn card_present(reader: &str) -> bool {
     }
 }
 
+/// Fail clearly when the binary under test was built without the virtual card (the `sim` feature,
+/// off in the shipped binary): the e2e tests need `--features sim`, which scripts/test.sh passes.
+pub fn require_sim_card() {
+    static CHECKED: std::sync::Once = std::sync::Once::new();
+    CHECKED.call_once(|| {
+        let ok = Command::new(bin())
+            .args(["sim-card", "--help"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "{} has no `sim-card`: build the tests with `--features sim` (scripts/test.sh does)",
+            bin()
+        );
+    });
+}
+
 /// A running `mynawatch sim-card` process: a virtual My Number Card in a vpcd slot.
 pub struct SimCard {
     child: Child,
@@ -71,6 +90,7 @@ impl SimCard {
     /// Insert a virtual card into the slot of vpcd `port` with these `sim-card` arguments, and wait
     /// (up to 10 s) until pcscd sees it.
     pub fn start(port: u16, args: &[&str]) -> SimCard {
+        require_sim_card();
         let mut child = Command::new(bin())
             .arg("sim-card")
             .arg("--vpcd")
