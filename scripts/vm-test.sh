@@ -157,7 +157,7 @@ fi
 if gssh root 'command -v mynawatch' >/dev/null; then
   # The virtual card is test equipment (the `sim` feature): the installed program must not have it.
   if seen=$(gssh root 'mynawatch sim-card --help 2>&1'); then fail "the installed mynawatch has the test-only sim-card command: ${seen:0:200}"
-  else ok "the installed mynawatch has no sim-card command (test equipment stays out): ${seen:0:120}"; fi
+  else ok "the installed mynawatch has no sim-card command (test equipment stays out): ${seen%%$'\n'*}"; fi
 else fail "no mynawatch on the guest's PATH"; fi
 
 # --- the unit's hardening --------------------------------------------------------------------
