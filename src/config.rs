@@ -203,6 +203,34 @@ mod tests {
             ),
             ("lang = \"en\"\nthis is not toml\n", 2, ""),
             ("lang = \"en\"\nlang = \"ja\"\n", 2, ""),
+            // Absurd policy values (they published dates like -6307-10-15): out of range.
+            (
+                "[policy]\nrenewal_window_months = 100000\n",
+                2,
+                "100000 is out of range: expected 1 to 24",
+            ),
+            (
+                "[policy]\n\ninsurance_grace_months_after_expiry_month = 4000000000\n",
+                3,
+                "out of range",
+            ),
+            ("[policy]\nrenewal_window_months = 0\n", 2, "out of range"),
+            (
+                "[policy]\ncert_validity_birthdays = 1000\n",
+                2,
+                "out of range",
+            ),
+            ("[policy]\nnew_card_lead_days = 100000\n", 2, "out of range"),
+            (
+                "[policy]\nreminder_days_before_expiry = [90, 3000000000]\n",
+                2,
+                "3000000000 days is out of range: expected 0 to 730",
+            ),
+            (
+                "[policy]\nreminder_days_before_grace_end = [731]\n",
+                2,
+                "out of range",
+            ),
         ];
         for (text, want_line, needle) in cases {
             match parse(text) {

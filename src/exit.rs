@@ -83,7 +83,7 @@ impl Exit {
     /// One line for the man page.
     pub const fn meaning(self) -> &'static str {
         match self {
-            Exit::Success => "success; for the daemon: stopped by SIGTERM or SIGINT.",
+            Exit::Success => "success; for the daemon: stopped by SIGTERM, SIGINT or SIGHUP (state saved).",
             Exit::Unavailable => {
                 "what the command needs is not there. status, watch, calendar and the card commands \
                  (label, registered, card-expires, forget, refresh, add): the daemon cannot be reached \

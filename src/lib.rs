@@ -16,6 +16,7 @@ pub mod exit;
 pub mod logging;
 pub mod notify;
 pub mod pcsc;
+pub mod portal;
 pub mod readers;
 pub mod rules;
 pub mod state_dir;

@@ -61,9 +61,11 @@ impl KnownModel {
     /// The model of a USB id, if it is one of these.
     pub fn of(id: UsbId) -> Option<KnownModel> {
         Some(match (id.vendor, id.product) {
-            // libnfc PR #302 (lsusb of both: vendor-specific class 255, no CCID interface).
+            // Linux drivers/nfc/port100.c: RCS380S_PRODUCT_ID 0x06c1, RCS380P_PRODUCT_ID 0x06c3
+            // (vendor-specific class 255, no CCID interface; only that kernel NFC driver and nfcpy).
             (0x054c, 0x06c1 | 0x06c3) => KnownModel::SonyRcS380,
-            // CCID readers/supported_readers.txt: SONY FeliCa RC-S300/S, RC-S300/P, RC-S660/U.
+            // CCID readers/supported_readers.txt: SONY FeliCa RC-S300/S, RC-S300/P, RC-S660/U, all
+            // three first in the 1.4.35 tag (RC-S300/S: commit 15c98518, 2021-06-22).
             (0x054c, 0x0dc8 | 0x0dc9 | 0x0d8f) => KnownModel::SonyRcS300,
             // The ACR1251 models in libacsccid1 1.1.8's Info.plist that libccid 1.5.2 does not
             // list (it has only the 0x221A Dual Reader): CL, U-C, K Dual, 1S Dual, T CL, Reader.

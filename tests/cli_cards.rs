@@ -151,6 +151,15 @@ fn every_card_action_works_from_the_cli_and_says_what_changed() {
     assert_eq!(code, 0);
     assert!(out.contains("nothing changed"), "{out}");
 
+    // A right-to-left override would show "Mom\u{202E}gnp.exe" as "Momexe.png" in a notification.
+    for spoof in ["Mom\u{202E}gnp.exe", "a\u{2028}b", "\u{2067}x"] {
+        let (code, _, err) = run(&bus, &["label", "母", spoof]);
+        assert_eq!(code, 1, "{spoof:?}");
+        assert!(err.contains("bidirectional-text controls"), "{err}");
+        let (code, _, err) = run(&bus, &["add", "--expires", "2031-06-20", "--label", spoof]);
+        assert_ne!(code, 0, "{spoof:?}");
+        assert!(err.contains("bidirectional-text controls"), "{err}");
+    }
     // card-expires: set (earlier than the certificate, so the certificate's last day follows), clear.
     let (code, out, err) = run(&bus, &["card-expires", "母", "2030-01-10", "--lang", "en"]);
     assert_eq!(code, 0, "{err}");

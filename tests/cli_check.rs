@@ -781,3 +781,32 @@ fn usage_errors_exit_2_without_output() {
     assert_eq!(stdout(&o), "");
     assert!(stderr(&o).contains("--registered"), "{}", stderr(&o));
 }
+
+/// An endless input is not read to the end: `--cert /dev/zero` (or /dev/urandom) stops at the
+/// file-size bound (src/card/cert.rs `MAX_FILE_LEN`) with a clear error instead of eating memory.
+#[test]
+fn an_endless_certificate_file_is_refused_at_the_size_bound() {
+    for dev in ["/dev/zero", "/dev/urandom"] {
+        let o = check(&["--cert", dev, "--today", "2026-01-01"]);
+        assert_bad_input(&o, "larger than a certificate can be");
+    }
+}
+
+/// A typed expiry no My Number Card can have is refused, so no deadline comes out as
+/// `0000-10-02` (the same range as D-Bus AddCard/SetCardExpires).
+#[test]
+fn implausible_typed_expiries_are_refused() {
+    for (flag, v) in [
+        ("--expires", "0001-01-01"),
+        ("--expires", "1970-01-01"),
+        ("--expires", "2100-01-01"),
+    ] {
+        let o = check(&[flag, v, "--today", "2026-01-01"]);
+        assert_bad_input(
+            &o,
+            "is not a plausible date (expected 2016-01-01 to 2099-12-31)",
+        );
+    }
+    let o = check(&["--expires", "2027-01-01", "--card-expires", "0000-01-01"]);
+    assert_bad_input(&o, "--card-expires 0000-01-01 is not a plausible date");
+}

@@ -103,14 +103,21 @@ fn daemon_clients_end_quietly_on_a_closed_stdout() {
     assert_eq!(daemon.stop().code(), Some(0));
 }
 
-/// `read` prints the report of a real card read through pcscd.
+/// `read` prints the report of a real card read through pcscd (the text in two parts: the status
+/// as soon as the certificate is read, then the PIN counters); `doctor` its findings.
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn read_ends_quietly_on_a_closed_stdout() {
     support::pcscd::require();
     let _slots = support::pcscd::slots();
     let _card = support::pcscd::SimCard::start(support::pcscd::SLOT0, &["--expires", "2031-06-20"]);
-    for args in [&["read"][..], &["read", "--json"]] {
+    for args in [
+        &["read"][..],
+        &["read", "--json"],
+        &["read", "--cert-only"],
+        &["doctor"],
+        &["doctor", "--json"],
+    ] {
         let mut cmd = Command::new(bin());
         cmd.args(args);
         assert_quiet_success(&args.join(" "), &with_closed_stdout(cmd));

@@ -61,6 +61,7 @@ fn start(bus: &PrivateBus, dir: &std::path::Path) -> DaemonProc {
     DaemonProc::start(
         bus,
         &[
+            "-v",
             "--no-notify",
             "--today",
             "2026-03-01",
@@ -108,6 +109,12 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
         "2026-03-01\n",
         "２０２６-０３-０１",
         mib.as_str(),
+        // Real dates, but no My Number Card's (they published RenewalOpens "-0001-10-02").
+        "0000-01-01",
+        "1970-01-01",
+        "2015-12-31",
+        "2100-01-01",
+        "9999-12-31",
     ] {
         assert_eq!(
             call(&c, &card, CARD, "SetCardExpires", &(date,)).await,
@@ -116,11 +123,14 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
             date
         );
     }
-    // The valid edge cases: "" clears, the last representable 4-digit year is a date.
-    assert_eq!(
-        call(&c, &card, CARD, "SetCardExpires", &("9999-12-31",)).await,
-        ""
-    );
+    // The valid edge cases: "" clears, the range's ends are dates.
+    for date in ["2016-01-01", "2099-12-31"] {
+        assert_eq!(
+            call(&c, &card, CARD, "SetCardExpires", &(date,)).await,
+            "",
+            "{date}"
+        );
+    }
     assert_eq!(call(&c, &card, CARD, "SetCardExpires", &("",)).await, "");
     // Wrong argument types and counts: zbus refuses them before our code runs.
     let args = "org.freedesktop.DBus.Error.InvalidArgs";
@@ -354,12 +364,43 @@ async fn a_thousand_calls_per_second_keep_memory_bounded() {
         set.0, set.1, set.2, get.0, get.1, get.2
     );
     assert!(n >= 2_500, "the client sent only {n} calls");
-    // Every call is answered promptly while the flood goes on: a method that waits on disk or on
-    // another call (a 100× regression) shows here.
-    for (what, (p50, p99, max)) in [("SetLabel", set), ("Get", get)] {
+    // Every call is answered promptly while the flood goes on: a method that waits on another call
+    // (each SetLabel on its own write: p99 was 15 s) shows here. A SetLabel must not answer before
+    // its change is on disk, so it may also wait for the write in flight and then its batch's
+    // own: beyond those two (the slowest write the daemon logged, fsyncs on a loaded disk), the
+    // bound is 100 ms, like for Get.
+    let slowest_write = d
+        .log()
+        .lines()
+        .filter(|l| l.contains("state written"))
+        .filter_map(|l| {
+            // Drop the colour codes (ESC [ … m) around the field's name and value.
+            let mut plain = String::new();
+            let mut chars = l.chars();
+            while let Some(c) = chars.next() {
+                if c == '\u{1b}' {
+                    chars.by_ref().find(|&c| c == 'm');
+                } else {
+                    plain.push(c);
+                }
+            }
+            let value = plain.split("write_us=").nth(1)?;
+            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse::<u64>().ok()
+        })
+        .max()
+        .map(Duration::from_micros)
+        .expect("the daemon logs its state writes at -v");
+    eprintln!("flood: slowest state write {slowest_write:?}");
+    let bound = Duration::from_millis(100);
+    for (what, (p50, p99, max), waits) in [
+        ("SetLabel", set, 2 * slowest_write),
+        ("Get", get, Duration::ZERO),
+    ] {
         assert!(
-            p99 < Duration::from_millis(100),
-            "{what}: p99 latency {p99:?} (p50 {p50:?}, slowest {max:?})"
+            p99 < bound + waits,
+            "{what}: p99 latency {p99:?} (p50 {p50:?}, slowest {max:?}; allowed {bound:?} + \
+             {waits:?} of disk writes)"
         );
     }
     assert!(

@@ -379,6 +379,34 @@ fn extreme_dates_in_the_state_file_do_not_bring_the_daemon_down() {
     }
 }
 
+/// A hang-up (the terminal of a hand-run daemon closed) stops the daemon cleanly, like SIGTERM:
+/// logged, state saved, bus name released, exit 0 — not killed by the signal's default action.
+#[test]
+fn sighup_stops_the_daemon_cleanly_with_the_state_saved() {
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    seed_state(dir.path(), "2031-06-20");
+    let dir_s = dir.path().to_str().unwrap();
+    let mut d = DaemonProc::start(
+        &bus,
+        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
+        &[],
+    );
+    assert!(set_label(&bus, "hangup").0);
+    // SAFETY: kill(2) on the daemon this test started.
+    unsafe { libc::kill(d.pid() as libc::pid_t, libc::SIGHUP) };
+    let status = d.wait_exit();
+    assert_eq!(status.code(), Some(0), "{status:?}: {}", d.log());
+    let log = d.log();
+    assert!(
+        log.contains("SIGHUP") && log.contains("shutting down"),
+        "{log}"
+    );
+    assert!(state_file(dir.path()).contains("hangup"));
+    no_temp_files(dir.path());
+    assert!(!bus.has_name(NAME));
+}
+
 #[test]
 fn losing_the_bus_exits_non_zero_with_a_clear_message_and_keeps_the_state() {
     let bus = PrivateBus::start();

@@ -3,10 +3,8 @@
 
 mod support;
 
-#[ignore = "e2e: run by scripts/test.sh"]
-#[test]
-fn the_product_build_has_no_test_tooling() {
-    support::require_tool("cargo");
+/// `cargo tree` of the product's normal (shipped) dependencies, one crate per line.
+fn cargo_tree(extra: &[&str]) -> String {
     let out = std::process::Command::new("cargo")
         .args([
             "tree",
@@ -16,14 +14,21 @@ fn the_product_build_has_no_test_tooling() {
             "normal",
             "-p",
             "mynawatch",
-            "--prefix",
-            "none",
         ])
+        .args(["--prefix", "none"])
+        .args(extra)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("cargo tree");
     assert!(out.status.success(), "{out:?}");
-    let tree = String::from_utf8_lossy(&out.stdout);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[ignore = "e2e: run by scripts/test.sh"]
+#[test]
+fn the_product_build_has_no_test_tooling() {
+    support::require_tool("cargo");
+    let tree = cargo_tree(&[]);
     let crates: Vec<&str> = tree
         .lines()
         .filter_map(|l| l.split_whitespace().next())
@@ -36,21 +41,7 @@ fn the_product_build_has_no_test_tooling() {
         );
     }
     // The direct dependencies: no `time` or `libc` of our own (others may still use them).
-    let direct = std::process::Command::new("cargo")
-        .args([
-            "tree",
-            "--offline",
-            "--locked",
-            "-e",
-            "normal",
-            "-p",
-            "mynawatch",
-        ])
-        .args(["--depth", "1", "--prefix", "none"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo tree");
-    let direct = String::from_utf8_lossy(&direct.stdout);
+    let direct = cargo_tree(&["--depth", "1"]);
     for name in ["time", "libc"] {
         assert!(
             !direct.lines().any(|l| l.starts_with(&format!("{name} v"))),

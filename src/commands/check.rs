@@ -123,11 +123,21 @@ fn parse_date(flag: &str, value: &str) -> anyhow::Result<NaiveDate> {
         .with_context(|| format!("invalid {flag} {value:?}: expected a date as YYYY-MM-DD"))
 }
 
+/// A typed expiry: a date, and a plausible one for a My Number Card (the same range as D-Bus
+/// AddCard/SetCardExpires), so that no derived deadline comes out as `0000-10-02`.
+fn typed_date(flag: &str, value: &str) -> anyhow::Result<NaiveDate> {
+    let d = parse_date(flag, value)?;
+    crate::dbus::plausible_typed_date(flag, d).map_err(|e| match e {
+        crate::dbus::Error::InvalidArgument(m) => anyhow::anyhow!("invalid {m}"),
+        other => anyhow::anyhow!(other.to_string()),
+    })
+}
+
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let cert = match (&args.cert, &args.expires) {
         (Some(path), _) => load_certificate(path)?,
         (None, Some(expires)) => {
-            let not_after = parse_date("--expires", expires)?;
+            let not_after = typed_date("--expires", expires)?;
             let not_before = match &args.issued {
                 Some(issued) => parse_date("--issued", issued)?,
                 // Only informational: a certificate runs about five years.
@@ -149,7 +159,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let card_expires = args
         .card_expires
         .as_deref()
-        .map(|v| parse_date("--card-expires", v))
+        .map(|v| typed_date("--card-expires", v))
         .transpose()?;
     let today = match &args.today {
         Some(v) => parse_date("--today", v)?,

@@ -1,5 +1,5 @@
 //! `mynawatch daemon`: the session-bus service. Parses its options, connects to the session bus and
-//! runs [`crate::daemon::run`] until SIGTERM or SIGINT.
+//! runs [`crate::daemon::run`] until SIGTERM, SIGINT or SIGHUP.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -105,16 +105,22 @@ fn serve(args: DaemonArgs) -> Result<(), Stop> {
     let result = rt.block_on(async {
         // Install the handlers before taking the name: systemd may stop us right after we appear.
         use tokio::signal::unix::{signal, SignalKind};
+        // SIGHUP (the terminal of a hand-run daemon closed, or `systemctl kill -s HUP`) stops it
+        // cleanly like SIGTERM, state saved: its default action would kill it mid-write, and
+        // there is nothing to reload that a restart would not do better.
         let handlers = signal(SignalKind::terminate())
             .and_then(|term| Ok((term, signal(SignalKind::interrupt())?)))
-            .context("installing the SIGTERM/SIGINT handlers")
+            .and_then(|(term, int)| Ok((term, int, signal(SignalKind::hangup())?)))
+            .context("installing the SIGTERM/SIGINT/SIGHUP handlers")
             .map_err(stop(Exit::Failed))?;
-        let (mut term, mut int) = handlers;
+        let (mut term, mut int, mut hup) = handlers;
         let shutdown = async move {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = int.recv() => {}
-            }
+            let name = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+                _ = hup.recv() => "SIGHUP",
+            };
+            tracing::info!(signal = name, "asked to stop");
         };
         let conn = zbus::Connection::session()
             .await

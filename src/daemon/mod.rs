@@ -1080,6 +1080,24 @@ impl Daemon {
             .map_err(|e| BusError::Failed(e.to_string()))
     }
 
+    /// "Open guide" was clicked: open the official guide through the desktop portal, in a task of
+    /// its own (a portal may be activated first); `xdg-open` only outside the unit's sandbox.
+    fn open_guide(&self) {
+        let conn = self.publisher.connection().clone();
+        let sandboxed = crate::portal::sandboxed(|k| std::env::var_os(k));
+        tokio::spawn(async move {
+            match crate::portal::open(&conn, notify::GUIDE_URL, sandboxed).await {
+                Ok(crate::portal::Opened::Portal) => {
+                    tracing::info!("opened the guide through the desktop portal")
+                }
+                Ok(crate::portal::Opened::XdgOpen) => {
+                    tracing::info!("no desktop portal; opened the guide with xdg-open")
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot open the guide"),
+            }
+        });
+    }
+
     /// A click on a notification button.
     async fn action(&mut self, card: CardKey, action: String) {
         tracing::debug!(card = %card, action = %action, "notification action");
@@ -1087,7 +1105,7 @@ impl Daemon {
             notify::ACTION_REGISTERED_YES => Registration::Yes,
             notify::ACTION_REGISTERED_NO => Registration::No,
             notify::ACTION_OPEN_GUIDE => {
-                open_guide();
+                self.open_guide();
                 return;
             }
             _ => return,
@@ -1095,23 +1113,6 @@ impl Daemon {
         if let Err(e) = self.update(&card, |c| c.registered = registered).await {
             tracing::info!(card = %card, error = %e, "notification action not applied");
         }
-    }
-}
-
-/// Open the official guide with `xdg-open`, when there is one (not on a headless machine).
-fn open_guide() {
-    match std::process::Command::new("xdg-open")
-        .arg(notify::GUIDE_URL)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-    {
-        // Reap it in the background; it exits as soon as the browser has the URL.
-        Ok(mut child) => {
-            std::thread::spawn(move || child.wait());
-        }
-        Err(e) => tracing::info!(error = %e, "cannot open the guide (no xdg-open)"),
     }
 }
 

@@ -73,6 +73,7 @@ async fn run(store: Arc<Store>, mut jobs: mpsc::UnboundedReceiver<Job>) {
             coalesced += 1;
         }
         let s = Arc::clone(&store);
+        let started = std::time::Instant::now();
         let result = match tokio::task::spawn_blocking(move || s.save(&state)).await {
             Ok(r) => r.map_err(Arc::new),
             Err(e) => Err(Arc::new(StoreError::Write {
@@ -80,7 +81,9 @@ async fn run(store: Arc<Store>, mut jobs: mpsc::UnboundedReceiver<Job>) {
                 source: std::io::Error::other(format!("the writing thread failed: {e}")),
             })),
         };
-        tracing::debug!(coalesced, ok = result.is_ok(), "state written");
+        // The write's own time (fsyncs included), for tests/dbus_hostile.rs' flood bound.
+        let write_us = started.elapsed().as_micros() as u64;
+        tracing::debug!(coalesced, ok = result.is_ok(), write_us, "state written");
         if let Err(e) = &result {
             if waiting.is_empty() {
                 tracing::error!(error = %e, "cannot save the state; keeping it in memory");

@@ -369,7 +369,9 @@ impl Card {
 
     /// The expiry printed on the card itself (YYYY-MM-DD; "" forgets it).
     async fn set_card_expires(&self, date: String) -> Result<(), Error> {
-        let date = parse_date_arg(&date)?;
+        let date = parse_date_arg(&date)?
+            .map(|d| super::plausible_typed_date("CardExpires", d))
+            .transpose()?;
         let card = self.key.clone();
         ask(&self.requests, |reply| Request::SetCardExpires {
             card,

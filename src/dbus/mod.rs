@@ -97,6 +97,22 @@ pub struct NewCard {
 /// valid for at most about 5 years; a card for at most 10).
 const TYPED_DATES: (&str, &str) = ("2016-01-01", "2099-12-31");
 
+/// A date a user typed (AddCard's, SetCardExpires'), refused outside [`TYPED_DATES`] as a typo:
+/// `0000-01-01` would publish a `RenewalOpens` of `-0001-10-02`.
+pub(crate) fn plausible_typed_date(name: &str, d: NaiveDate) -> Result<NaiveDate, Error> {
+    let (lo, hi) = (
+        TYPED_DATES.0.parse().expect("valid"),
+        TYPED_DATES.1.parse().expect("valid"),
+    );
+    if d < lo || d > hi {
+        return Err(Error::invalid(format!(
+            "{name} {d} is not a plausible date (expected {} to {})",
+            TYPED_DATES.0, TYPED_DATES.1
+        )));
+    }
+    Ok(d)
+}
+
 /// The `a{sv}` of `AddCard`: `CertificateExpires` (required), `CardExpires`, `Label`,
 /// `InsuranceRegistered`, all strings. Anything else is an error, so a typo is not silently ignored.
 pub fn parse_new_card(props: &HashMap<String, zbus::OwnedVariant>) -> Result<NewCard, Error> {
@@ -127,19 +143,7 @@ pub fn parse_new_card(props: &HashMap<String, zbus::OwnedVariant>) -> Result<New
             )));
         }
     }
-    let in_range = |name: &str, d: NaiveDate| -> Result<NaiveDate, Error> {
-        let (lo, hi) = (
-            TYPED_DATES.0.parse().expect("valid"),
-            TYPED_DATES.1.parse().expect("valid"),
-        );
-        if d < lo || d > hi {
-            return Err(Error::invalid(format!(
-                "{name} {d} is not a plausible date (expected {} to {})",
-                TYPED_DATES.0, TYPED_DATES.1
-            )));
-        }
-        Ok(d)
-    };
+    let in_range = plausible_typed_date;
     let certificate_expires = match text("CertificateExpires")? {
         Some(s) => parse_date_arg(&s)?
             .ok_or_else(|| Error::invalid("CertificateExpires must not be empty"))?,
@@ -182,6 +186,27 @@ pub(crate) async fn ask(
     rx.await.map_err(|_| gone())?
 }
 
+/// Whether `c` may be in a label. Labels reach notification titles, `status` lines and logs, so
+/// nothing that changes how the text around it is shown: control characters (C0, C1, DEL), the
+/// bidirectional-text controls (U+061C, U+200E/U+200F, the embeddings and overrides
+/// U+202A–U+202E, the isolates U+2066–U+2069; "Mom\u{202E}gnp.exe" would show as "Momexe.png"
+/// and reverse the rest of the title) and the line and paragraph separators U+2028/U+2029. The
+/// joiners (U+200C/U+200D, needed by emoji and some scripts) and variation selectors stay allowed.
+/// One rule for every way a label comes in (D-Bus `SetLabel` and `AddCard`, and so the CLI).
+fn label_char(c: char) -> bool {
+    !(c.is_control()
+        || matches!(
+            c,
+            '\u{061C}'
+                | '\u{200E}'
+                | '\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+        ))
+}
+
 /// A label as `SetLabel` accepts it: bounded and printable, so it is safe in notifications and logs.
 pub fn validate_label(label: &str) -> Result<String, Error> {
     let n = label.chars().count();
@@ -190,8 +215,12 @@ pub fn validate_label(label: &str) -> Result<String, Error> {
             "label too long: {n} characters, at most {MAX_LABEL_CHARS}"
         )));
     }
-    if label.chars().any(char::is_control) {
-        return Err(Error::invalid("label must not contain control characters"));
+    if let Some(c) = label.chars().find(|&c| !label_char(c)) {
+        return Err(Error::invalid(format!(
+            "label must not contain control characters, bidirectional-text controls or line \
+             separators (found U+{:04X})",
+            u32::from(c)
+        )));
     }
     Ok(label.to_string())
 }
@@ -410,6 +439,20 @@ mod tests {
         ));
         assert!(validate_label("a\nb").is_err());
         assert!(validate_label("a\u{1b}[31m").is_err());
+        for c in [
+            '\u{0085}', '\u{061C}', '\u{200E}', '\u{200F}', '\u{202A}', '\u{202B}', '\u{202C}',
+            '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{2028}',
+            '\u{2029}',
+        ] {
+            let Err(Error::InvalidArgument(msg)) = validate_label(&format!("Mom{c}gnp.exe")) else {
+                panic!("U+{:04X} accepted", u32::from(c))
+            };
+            assert!(msg.contains(&format!("U+{:04X}", u32::from(c))), "{msg}");
+        }
+        // Emoji sequences need the zero-width joiner; variation selectors are fine too.
+        for ok in ["👨\u{200D}👩\u{200D}👧", "☎\u{FE0F}", "ｶｰﾄﾞ", "母 (2)"] {
+            assert_eq!(validate_label(ok).unwrap(), ok);
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! so a rule change is a one-line edit or a config value (see docs/rules.md for sources).
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::model::Status;
 
@@ -11,18 +11,24 @@ use super::model::Status;
 #[serde(default, deny_unknown_fields)]
 pub struct Policy {
     /// Renewal opens when less than this many months remain before certificate expiry (rule 2a).
+    #[serde(deserialize_with = "within::<_, 1, 24>")]
     pub renewal_window_months: u32,
     /// マイナ保険証 keeps working (eligibility only) until the end of this many months after the expiry month (rule 4a).
+    #[serde(deserialize_with = "within::<_, 0, 24>")]
     pub insurance_grace_months_after_expiry_month: u32,
     /// A certificate issued outside the renewal window runs to this birthday after issue (rule 1b).
+    #[serde(deserialize_with = "within::<_, 1, 20>")]
     pub cert_validity_birthdays: u32,
     /// A certificate renewed inside the window runs to this birthday after renewal (rule 2b).
+    #[serde(deserialize_with = "within::<_, 1, 20>")]
     pub early_renewal_birthdays: u32,
     /// New-card applications open this many months before the card's own expiry (rule 3c). A card
     /// expiring within this many months after the certificate makes "apply for a new card" the action.
+    #[serde(deserialize_with = "within::<_, 0, 24>")]
     pub new_card_window_months: u32,
     /// Getting a new card takes 1–2 months (rule 10a): advise applying at least this many days
     /// before the card expires.
+    #[serde(deserialize_with = "within::<_, 0, 730>")]
     pub new_card_lead_days: u32,
     /// Certificates issued on or after this day may be the next-generation card's (reported for
     /// FY2028, 令和10年度, with a longer certificate; secondary sources only), so the span rule
@@ -30,12 +36,42 @@ pub struct Policy {
     /// applied to them. `None`: apply it to every certificate.
     pub next_generation_from: Option<NaiveDate>,
     /// Reminder milestones: days before certificate expiry.
+    #[serde(deserialize_with = "days_within::<_, 0, 730>")]
     pub reminder_days_before_expiry: Vec<u32>,
     /// Reminder milestones: days before the insurance grace period ends.
+    #[serde(deserialize_with = "days_within::<_, 0, 730>")]
     pub reminder_days_before_grace_end: Vec<u32>,
     /// Administrative measures with a start and/or end date, shown as extra actions while in force
     /// (rules 6b, 6c). They stop showing after `valid_to`.
     pub measures: Vec<DatedMeasure>,
+}
+
+/// A policy number must lie in `LO..=HI`: the rules are about months and a few years, and an absurd
+/// value (`renewal_window_months = 100000`) would publish dates like `-6307-10-15`. The bounds are
+/// generous (the values in force are 3, 3, 5, 6, 3, 60 and reminders up to 90 days); an error names
+/// the range, and the config loader points at the line.
+fn within<'de, D: Deserializer<'de>, const LO: u32, const HI: u32>(d: D) -> Result<u32, D::Error> {
+    let v = u32::deserialize(d)?;
+    if (LO..=HI).contains(&v) {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "{v} is out of range: expected {LO} to {HI}"
+        )))
+    }
+}
+
+/// A list of reminder days, each in `LO..=HI` (see [`within`]).
+fn days_within<'de, D: Deserializer<'de>, const LO: u32, const HI: u32>(
+    d: D,
+) -> Result<Vec<u32>, D::Error> {
+    let v = Vec::<u32>::deserialize(d)?;
+    match v.iter().find(|n| !(LO..=HI).contains(n)) {
+        None => Ok(v),
+        Some(n) => Err(serde::de::Error::custom(format!(
+            "{n} days is out of range: expected {LO} to {HI}"
+        ))),
+    }
 }
 
 /// A temporary or dated administrative measure worth telling the holder about.

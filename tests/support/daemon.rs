@@ -27,9 +27,18 @@ pub fn seeded_path() -> String {
 pub fn first_cert_start(expires: &str) -> String {
     // Five years to the day (a certificate issued on the birthday): still a first certificate.
     // Without chrono, which the tray's tests (sharing this file) do not depend on.
-    let (year, rest) = expires.split_once('-').expect("YYYY-MM-DD");
-    let year: i32 = year.parse().expect("a year");
-    format!("{}-{rest}", year - 5)
+    // Years outside 0..=9999 carry a sign, as chrono writes them (`+262142-12-31`, `-0001-01-01`).
+    let (sign, body) = match expires.as_bytes().first() {
+        Some(b'+') => ("", &expires[1..]),
+        Some(b'-') => ("-", &expires[1..]),
+        _ => ("", expires),
+    };
+    let (year, rest) = body.split_once('-').expect("YYYY-MM-DD");
+    let year: i32 = format!("{sign}{year}").parse().expect("a year");
+    match year - 5 {
+        y @ 0..=9999 => format!("{y:04}-{rest}"),
+        y => format!("{y:+05}-{rest}"),
+    }
 }
 
 /// Write a salt and a state file with one card ([`SEEDED_KEY`], label "母", a first certificate
