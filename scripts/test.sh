@@ -9,6 +9,20 @@ cd "$(dirname "$0")/.."
 
 scripts/install-deps.sh
 
+# The real-session test (scripts/vm-test.sh) follows this one in the full test command; its guest
+# root file system (debootstrap: mostly download and dpkg, minutes on a fresh machine, then cached
+# under /var/tmp/mynawatch-vm) builds in the background meanwhile. Only for a whole run as root on
+# a machine without the cache; MYNAWATCH_VM_PREFETCH=0 turns it off. vm-test.sh waits for it (the
+# build holds a lock) and fails loudly if it did not finish.
+prefetch=
+if [ $# -eq 0 ] && [ "$(id -u)" -eq 0 ] && [ "${MYNAWATCH_VM_PREFETCH:-1}" = 1 ]; then
+  mkdir -p /var/tmp/mynawatch-vm
+  tests/vm/setup-host.sh
+  setsid tests/vm/build-rootfs.sh > /var/tmp/mynawatch-vm/prefetch.log 2>&1 &
+  prefetch=$!
+  trap '[ -z "$prefetch" ] || kill -- -"$prefetch" 2>/dev/null || true' EXIT
+fi
+
 # The virtual card (`mynawatch sim-card`) is test equipment behind the `sim` feature (Cargo.toml):
 # the lints run on the product as shipped and on the test build; the tests use the test build.
 sim=(--features mynawatch/sim)
@@ -42,3 +56,10 @@ fi
 pkg_test=(env MYNAWATCH_E2E=1 scripts/package-test.sh)
 [ "$(id -u)" -eq 0 ] || pkg_test=(sudo "${pkg_test[@]}")
 "${pkg_test[@]}"
+
+if [ -n "$prefetch" ]; then
+  if wait "$prefetch"; then echo "test.sh: VM guest rootfs ready for scripts/vm-test.sh" >&2
+  else echo "test.sh: VM guest rootfs build failed (/var/tmp/mynawatch-vm/prefetch.log); vm-test.sh retries it" >&2
+  fi
+  prefetch=
+fi

@@ -59,17 +59,134 @@ pub async fn start_daemon(conn: &Connection) -> Result<(), ClientError> {
     if daemon_running(conn).await? {
         return Ok(());
     }
+    let config_error = || {
+        crate::config::Config::default_path()
+            .and_then(|path| crate::config::Config::load(&path).err())
+    };
+    // Under systemd the bus answers a failed start only when its activation timeout (dbus-daemon:
+    // 120 s) runs out; the user manager knows at once. Watch the unit beside the call.
+    let unit = UnitWatch::new(conn).await;
     let dbus = zbus::fdo::DBusProxy::new(conn).await?;
     let name = zbus::names::WellKnownName::try_from(BUS_NAME).expect("valid bus name");
-    match dbus.start_service_by_name(name, 0).await {
-        Ok(_) => Ok(()),
-        Err(zbus::fdo::Error::ServiceUnknown(_)) => Err(ClientError::NotActivatable),
-        Err(zbus::fdo::Error::ZBus(e)) => Err(ClientError::Bus(e)),
-        Err(e) => Err(ClientError::StartFailed {
-            bus_error: dbus_error_text(&e),
-            config: crate::config::Config::default_path()
-                .and_then(|path| crate::config::Config::load(&path).err()),
+    let started = dbus.start_service_by_name(name, 0);
+    let failed = async {
+        match &unit {
+            Some(unit) => unit.failed().await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        started = started => match started {
+            Ok(_) => Ok(()),
+            Err(zbus::fdo::Error::ServiceUnknown(_)) => Err(ClientError::NotActivatable),
+            Err(zbus::fdo::Error::ZBus(e)) => Err(ClientError::Bus(e)),
+            Err(e) => Err(ClientError::StartFailed {
+                bus_error: dbus_error_text(&e),
+                config: config_error(),
+            }),
+        },
+        why = failed => Err(ClientError::StartFailed {
+            bus_error: why,
+            config: config_error(),
         }),
+    }
+}
+
+/// The daemon's unit in the user's systemd manager (on the session bus as org.freedesktop.systemd1),
+/// watched while the bus starts it.
+struct UnitWatch {
+    props: zbus::fdo::PropertiesProxy<'static>,
+    /// When the unit last became inactive or failed before this start (0: never).
+    inactive_since: u64,
+}
+
+const SYSTEMD: &str = "org.freedesktop.systemd1";
+const UNIT: &str = "mynawatch.service";
+
+impl UnitWatch {
+    /// `None` without a user manager on this bus (a plain dbus-daemon, tests) or when it does not
+    /// answer: then only the bus's own answer counts.
+    async fn new(conn: &Connection) -> Option<UnitWatch> {
+        let dbus = zbus::fdo::DBusProxy::new(conn).await.ok()?;
+        let systemd = zbus::names::BusName::try_from(SYSTEMD).ok()?;
+        if !dbus.name_has_owner(systemd).await.ok()? {
+            return None;
+        }
+        let reply = conn
+            .call_method(
+                Some(SYSTEMD),
+                "/org/freedesktop/systemd1",
+                Some("org.freedesktop.systemd1.Manager"),
+                "LoadUnit",
+                &(UNIT,),
+            )
+            .await
+            .ok()?;
+        let path: zbus::OwnedObjectPath = reply.body().deserialize().ok()?;
+        let props = zbus::fdo::PropertiesProxy::builder(conn)
+            .destination(SYSTEMD)
+            .path(path)
+            .build()
+            .await
+            .ok()?;
+        let mut watch = UnitWatch {
+            props,
+            inactive_since: 0,
+        };
+        watch.inactive_since = watch.inactive_enter().await?;
+        Some(watch)
+    }
+
+    async fn get(&self, interface: &'static str, name: &str) -> Option<OwnedVariant> {
+        let interface = zbus::names::InterfaceName::from_static_str(interface).ok()?;
+        self.props.get(interface, name).await.ok()
+    }
+
+    async fn inactive_enter(&self) -> Option<u64> {
+        let value = self
+            .get(
+                "org.freedesktop.systemd1.Unit",
+                "InactiveEnterTimestampMonotonic",
+            )
+            .await?;
+        u64::try_from(value).ok()
+    }
+
+    /// Resolves once this start has ended in `failed` (a usage/config error, a masked unit, or the
+    /// start limit), with the manager's reason; never while the unit is starting or restarting.
+    async fn failed(&self) -> String {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            let state = self
+                .get("org.freedesktop.systemd1.Unit", "ActiveState")
+                .await
+                .and_then(|v| String::try_from(v).ok());
+            if state.as_deref() != Some("failed") {
+                continue;
+            }
+            if self
+                .inactive_enter()
+                .await
+                .is_none_or(|t| t <= self.inactive_since)
+            {
+                continue; // still the failure from before this start
+            }
+            let result = self
+                .get("org.freedesktop.systemd1.Service", "Result")
+                .await
+                .and_then(|v| String::try_from(v).ok())
+                .unwrap_or_default();
+            let status = self
+                .get("org.freedesktop.systemd1.Service", "ExecMainStatus")
+                .await
+                .and_then(|v| i32::try_from(v).ok());
+            return match status {
+                Some(code) if result == "exit-code" => {
+                    format!("{UNIT} failed: it exited with status {code}")
+                }
+                _ => format!("{UNIT} failed ({result})"),
+            };
+        }
     }
 }
 

@@ -15,29 +15,11 @@ pub struct PrivateBus {
 }
 
 impl PrivateBus {
+    /// A private bus that starts nothing by activation: its only service directory is its own,
+    /// empty one — never the machine's (a mynawatch package installed on the host must not be
+    /// what answers a test).
     pub fn start() -> PrivateBus {
-        let dir = tempfile::Builder::new()
-            .prefix("mynawatch-bus")
-            .tempdir()
-            .expect("temp dir");
-        let out = Command::new("dbus-daemon")
-            .args([
-                "--session",
-                "--print-address=1",
-                "--print-pid=1",
-                "--fork",
-                "--nopidfile",
-            ])
-            .arg(format!("--address=unix:path={}/bus", dir.path().display()))
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("dbus-daemon must be installed (scripts/install-deps.sh)");
-        assert!(out.status.success(), "dbus-daemon failed: {out:?}");
-        let text = String::from_utf8(out.stdout).expect("utf-8");
-        let mut lines = text.lines();
-        let address = lines.next().expect("address line").to_string();
-        let pid = lines.next().expect("pid line").trim().parse().expect("pid");
-        PrivateBus { address, pid, dir }
+        Self::start_activating(&[])
     }
 
     /// A private bus that starts services by D-Bus activation: `services` are (bus name, Exec=
@@ -68,11 +50,24 @@ impl PrivateBus {
   <listen>{address}</listen>
   <auth>EXTERNAL</auth>
   <servicedir>{}</servicedir>
+  <keep_umask/>
   <policy context="default">
     <allow send_destination="*" eavesdrop="true"/>
     <allow eavesdrop="true"/>
     <allow own="*"/>
   </policy>
+  <!-- The session bus's own limits (/usr/share/dbus-1/session.conf): "should never be hit". -->
+  <limit name="max_incoming_bytes">1000000000</limit>
+  <limit name="max_outgoing_bytes">1000000000</limit>
+  <limit name="max_message_size">1000000000</limit>
+  <limit name="service_start_timeout">120000</limit>
+  <limit name="max_completed_connections">100000</limit>
+  <limit name="max_incomplete_connections">10000</limit>
+  <limit name="max_connections_per_user">100000</limit>
+  <limit name="max_pending_service_starts">10000</limit>
+  <limit name="max_names_per_connection">50000</limit>
+  <limit name="max_match_rules_per_connection">50000</limit>
+  <limit name="max_replies_per_connection">50000</limit>
 </busconfig>
 "#,
                 service_dir.display()

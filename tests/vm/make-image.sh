@@ -3,10 +3,12 @@
 # the test, with mynawatch installed the way a user installs it. Output in $MWVM_RUN:
 # disk.img (raw ext4), vmlinuz, initrd.img.
 #
-# MYNAWATCH_VM_INSTALL selects how mynawatch goes in (the hook for packaging):
-#   make (default)  `make install DESTDIR=stage PREFIX=/usr` of the checkout's $MYNAWATCH_VM_BIN
+# MYNAWATCH_VM_INSTALL selects how mynawatch goes in:
+#   deb (default)   the .deb $MYNAWATCH_VM_DEB is copied to /var/tmp/mynawatch.deb in the image;
+#                   scripts/vm-test.sh installs it in the BOOTED guest with `apt-get install ./…deb`,
+#                   so its maintainer scripts run under the guest's real systemd, as for a user
+#   make            `make install DESTDIR=stage PREFIX=/usr` of the checkout's $MYNAWATCH_VM_BIN
 #                   (default target/release/mynawatch; target/debug/mynawatch for a quick try by hand)
-#   deb             `dpkg -i $MYNAWATCH_VM_DEB` inside the guest rootfs (the .deb the project builds)
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 [ -x "$ROOTFS/usr/bin/systemctl" ] || die "no rootfs at $ROOTFS (run tests/vm/build-rootfs.sh)"
@@ -42,23 +44,21 @@ mkdir -p "$R/etc/systemd/system/getty@tty1.service.d"
 printf '[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin alice --noclear %%I $TERM\n' \
   > "$R/etc/systemd/system/getty@tty1.service.d/autologin.conf"
 
-case "${MYNAWATCH_VM_INSTALL:-make}" in
+case "${MYNAWATCH_VM_INSTALL:-deb}" in
   make)
     # -o: never rebuild here; scripts/vm-test.sh ran `cargo build --release --locked`.
     bin=${MYNAWATCH_VM_BIN:-target/release/mynawatch}
     make -s -C "$PROJECT" -o "$bin" BIN="$bin" install DESTDIR="$MWVM_RUN/stage" PREFIX=/usr >&2
     cp -a "$MWVM_RUN/stage/." "$R/"
+    [ -x "$R/usr/bin/mynawatch" ] || die "mynawatch is not installed at /usr/bin/mynawatch in the guest"
     ;;
   deb)
     [ -f "${MYNAWATCH_VM_DEB:-}" ] || die "MYNAWATCH_VM_INSTALL=deb needs MYNAWATCH_VM_DEB=/path/to/mynawatch.deb"
-    cp "$MYNAWATCH_VM_DEB" "$R/tmp/mynawatch.deb"
-    chroot "$R" dpkg -i /tmp/mynawatch.deb >&2
-    rm -f "$R/tmp/mynawatch.deb"
+    [ ! -e "$R/usr/bin/mynawatch" ] || die "the cached rootfs already has /usr/bin/mynawatch"
+    install -m644 "$MYNAWATCH_VM_DEB" "$R/var/tmp/mynawatch.deb"
     ;;
-  *) die "MYNAWATCH_VM_INSTALL: make or deb, not '$MYNAWATCH_VM_INSTALL'" ;;
+  *) die "MYNAWATCH_VM_INSTALL: deb or make, not '$MYNAWATCH_VM_INSTALL'" ;;
 esac
-[ -x "$R/usr/bin/mynawatch" ] || die "mynawatch is not installed at /usr/bin/mynawatch in the guest"
-
 rm -f "$MWVM_RUN/disk.img"
 mkfs.ext4 -q -F -L mwroot -d "$R" "$MWVM_RUN/disk.img" 3G
 cp "$(ls "$R"/boot/vmlinuz-* | sort -V | tail -1)" "$MWVM_RUN/vmlinuz"
