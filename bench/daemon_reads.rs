@@ -1,8 +1,8 @@
 //! The loop stays free while a card is read: against real pcscd + vpcd with the virtual card's
 //! `slow=` fault (run inside the e2e namespace: `bench/daemon_reads.sh`), with the release daemon on
 //! a private session bus. One table:
-//! - D-Bus latency while a slow card (`slow=MW_SLOW_MS`, default 1500 ms per APDU) is read: SetLabel
-//!   on another card (a round trip through the loop and a state write) and GetAll (served by zbus),
+//! - D-Bus latency while a slow card (`slow=MW_SLOW_MS`, default 600 ms per APDU: its 16 APDUs stay
+//!   inside the daemon's 15 s read deadline) is read: SetLabel on another card (a round trip through the loop and a state write) and GetAll (served by zbus),
 //!   p50 / p99 / max over the whole read;
 //! - SIGTERM in the middle of such a read → process exit (exit code 0, state saved), over 5 runs;
 //! - threads and RSS of the idle daemon.
@@ -138,7 +138,7 @@ fn main() {
     let slow: u64 = std::env::var("MW_SLOW_MS")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(1500);
+        .unwrap_or(600);
     let fault = format!("slow={slow}");
     let bus = PrivateBus::start();
     let client = Client::connect(&bus);

@@ -2,7 +2,8 @@
 # Loop-freedom benchmark: builds the release daemon, then runs bench/daemon_reads.rs inside the
 # private pcscd + vpcd namespace (scripts/e2e-env.sh) and prints one table: D-Bus latency while a
 # slow card is read (p50/p99/max), SIGTERM mid-read → exit, threads and RSS. Run by hand; not a test.
-# MW_SLOW_MS sets the virtual card's delay per APDU (default 1500).
+# MW_SLOW_MS sets the virtual card's delay per APDU (default 600: 16 APDUs, ~10 s, inside the
+# daemon's 15 s read deadline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo bench --features sim --no-run --bench daemon_reads 2>&1 | tail -n 1 >&2
