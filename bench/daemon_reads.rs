@@ -2,8 +2,9 @@
 //! `slow=` fault (run inside the e2e namespace: `bench/daemon_reads.sh`), with the release daemon on
 //! a private session bus. One table:
 //! - D-Bus latency while a slow card (`slow=MW_SLOW_MS`, default 600 ms per APDU: its 16 APDUs stay
-//!   inside the daemon's 15 s read deadline) is read: SetLabel on another card (a round trip through the loop and a state write) and GetAll (served by zbus),
-//!   p50 / p99 / max over the whole read;
+//!   inside the daemon's 15 s read deadline) is read: SetLabel on another card (a round trip
+//!   through the loop and a state write) and GetAll (served by zbus), p50 / p99 / max over the
+//!   whole read;
 //! - SIGTERM in the middle of such a read → process exit (exit code 0, state saved), over 5 runs;
 //! - threads and RSS of the idle daemon.
 //!
