@@ -105,21 +105,9 @@ impl Client {
 
 /// pcscd sees the card, and no client holds it any more.
 fn card_idle(reader: &str) -> bool {
-    use pcsc::{Context, ReaderState, Scope, State};
-    let Ok(ctx) = Context::establish(Scope::User) else {
-        return false;
-    };
-    let Ok(name) = std::ffi::CString::new(reader) else {
-        return false;
-    };
-    let mut states = [ReaderState::new(name, State::UNAWARE)];
-    match ctx.get_status_change(Duration::ZERO, &mut states) {
-        Ok(()) | Err(pcsc::Error::Timeout) => {
-            let s = states[0].event_state();
-            s.contains(State::PRESENT) && !s.contains(State::INUSE)
-        }
-        Err(_) => false,
-    }
+    use pcsc::State;
+    support::pcscd::reader_state(reader)
+        .is_some_and(|s| s.contains(State::PRESENT) && !s.contains(State::INUSE))
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -43,19 +43,20 @@ pub fn reader_name(port: u16) -> String {
     format!("Virtual PCD 00 {:02}", port - SLOT0)
 }
 
-/// Is a card present in `reader` right now, per pcscd?
-pub fn card_present(reader: &str) -> bool {
-    let Ok(ctx) = Context::establish(Scope::User) else {
-        return false;
-    };
-    let Ok(name) = std::ffi::CString::new(reader) else {
-        return false;
-    };
+/// `reader`'s state right now, per pcscd (`None`: pcscd or the reader cannot be asked).
+pub fn reader_state(reader: &str) -> Option<State> {
+    let ctx = Context::establish(Scope::User).ok()?;
+    let name = std::ffi::CString::new(reader).ok()?;
     let mut states = [ReaderState::new(name, State::UNAWARE)];
     match ctx.get_status_change(Duration::ZERO, &mut states) {
-        Ok(()) | Err(pcsc::Error::Timeout) => states[0].event_state().contains(State::PRESENT),
-        Err(_) => false,
+        Ok(()) | Err(pcsc::Error::Timeout) => Some(states[0].event_state()),
+        Err(_) => None,
     }
+}
+
+/// Is a card present in `reader` right now, per pcscd?
+pub fn card_present(reader: &str) -> bool {
+    reader_state(reader).is_some_and(|s| s.contains(State::PRESENT))
 }
 
 /// Fail clearly when the binary under test was built without the virtual card (the `sim` feature,
