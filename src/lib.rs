@@ -6,7 +6,7 @@
 //! command line (`commands/`, private) is reachable only as a whole, through [`cli`]; the binary in
 //! `main.rs` calls [`cli::main`].
 
-pub mod calendar;
+pub(crate) mod calendar;
 pub mod card;
 mod commands;
 pub mod config;
@@ -18,11 +18,11 @@ pub mod notify;
 pub mod pcsc;
 pub mod portal;
 pub mod present;
-pub mod readers;
+pub(crate) mod readers;
 pub mod rules;
-pub mod state_dir;
+pub(crate) mod state_dir;
 pub mod store;
-pub mod usb;
+pub(crate) mod usb;
 
 /// The `mynawatch` command line as a whole: the program `main.rs` runs, and what the tray asks of it.
 pub mod cli {
