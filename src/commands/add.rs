@@ -11,7 +11,7 @@ use zbus::{OwnedVariant, Variant};
 
 use super::cards::{parse_date, refused, Answer, OutputArgs};
 use super::common::{runtime, unreachable_exit};
-use crate::dbus::client::{self, CardSnapshot};
+use crate::dbus::client::{self, CardView};
 use crate::dbus::{key_from_path, ManagerProxy};
 use crate::rules::{Lang, Registration};
 
@@ -92,7 +92,7 @@ pub fn run(args: AddArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn added_text(card: &CardSnapshot, lang: Lang) -> String {
+fn added_text(card: &CardView, lang: Lang) -> String {
     let head = match lang {
         Lang::Ja => "入力した日付でカードを記憶しました（リーダーで読み取ったら自動でひとつにまとめます）。\n\n",
         Lang::En => "Remembered the card from the dates you typed (when it is read in a reader, the two become one).\n\n",

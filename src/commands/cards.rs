@@ -10,7 +10,7 @@ use serde_json::json;
 use zbus::DBusError as _;
 
 use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit};
-use crate::dbus::client::{self, CardSnapshot};
+use crate::dbus::client::{self, CardView};
 use crate::dbus::{card_path, CardProxy, Error as BusError, ManagerProxy, CARD_INTERFACE};
 use crate::present;
 use crate::rules::{Lang, Registration};
@@ -182,7 +182,7 @@ pub(crate) fn refused(err: BusError) -> anyhow::Result<ExitCode> {
 }
 
 /// The card's properties as they are now (no cache: the change has just been made).
-async fn card_now(conn: &zbus::Connection, key: &str) -> anyhow::Result<CardSnapshot> {
+async fn card_now(conn: &zbus::Connection, key: &str) -> anyhow::Result<CardView> {
     let path = format!("{}/cards/{key}", crate::dbus::ROOT_PATH);
     let props = zbus::fdo::PropertiesProxy::builder(conn)
         .destination(crate::dbus::BUS_NAME)
@@ -191,7 +191,7 @@ async fn card_now(conn: &zbus::Connection, key: &str) -> anyhow::Result<CardSnap
         .await?
         .get_all(CARD_INTERFACE.try_into()?)
         .await?;
-    Ok(CardSnapshot::from_properties(key.to_string(), &props))
+    Ok(CardView::from_properties(key.to_string(), &props))
 }
 
 fn run_change(query: &str, change: Change, out: &OutputArgs) -> anyhow::Result<ExitCode> {
@@ -324,7 +324,7 @@ type Field = (
     &'static str,
     &'static str,
     &'static str,
-    fn(&CardSnapshot) -> String,
+    fn(&CardView) -> String,
 );
 
 const FIELDS: [Field; 9] = [
@@ -372,7 +372,7 @@ const FIELDS: [Field; 9] = [
     }),
 ];
 
-fn diff(before: &CardSnapshot, after: &CardSnapshot) -> Vec<FieldChange> {
+fn diff(before: &CardView, after: &CardView) -> Vec<FieldChange> {
     FIELDS
         .iter()
         .filter_map(|(field, _, _, get)| {
@@ -395,7 +395,7 @@ fn shown(value: &str, lang: Lang) -> String {
     }
 }
 
-fn card_name(c: &CardSnapshot, lang: Lang) -> String {
+fn card_name(c: &CardView, lang: Lang) -> String {
     match (c.label.is_empty(), lang) {
         (true, _) => c.short_key(),
         (false, Lang::Ja) => format!("{}（{}）", c.label, c.short_key()),
@@ -403,7 +403,7 @@ fn card_name(c: &CardSnapshot, lang: Lang) -> String {
     }
 }
 
-fn changes_text(card: &CardSnapshot, changes: &[FieldChange], lang: Lang) -> String {
+fn changes_text(card: &CardView, changes: &[FieldChange], lang: Lang) -> String {
     let name = card_name(card, lang);
     let mut s = match lang {
         Lang::Ja => format!("カード {name}\n"),
@@ -439,7 +439,7 @@ fn changes_text(card: &CardSnapshot, changes: &[FieldChange], lang: Lang) -> Str
     s
 }
 
-fn forgotten_text(card: &CardSnapshot, lang: Lang) -> String {
+fn forgotten_text(card: &CardView, lang: Lang) -> String {
     let name = card_name(card, lang);
     match lang {
         Lang::Ja => format!(
@@ -456,8 +456,8 @@ mod tests {
     use super::*;
     use crate::dbus::client::{find_card, FindError};
 
-    fn card(key: &str, label: &str) -> CardSnapshot {
-        CardSnapshot {
+    fn card(key: &str, label: &str) -> CardView {
+        CardView {
             key: key.into(),
             label: label.into(),
             status: "valid".into(),

@@ -751,6 +751,7 @@ impl Daemon {
             return;
         };
         let plan = reminders::plan(
+            key,
             record,
             present,
             self.today,
