@@ -15,6 +15,7 @@ pub mod client;
 pub mod daemon;
 pub mod pcscd;
 pub mod procfs;
+pub mod ship;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, Command, Output};
