@@ -12,7 +12,8 @@ use zbus::DBusError as _;
 use super::status::{lang_from_env, parse_lang, render, runtime, unreachable_exit};
 use crate::dbus::client::{self, CardSnapshot};
 use crate::dbus::{card_path, CardProxy, Error as BusError, ManagerProxy, CARD_INTERFACE};
-use crate::rules::{Lang, Registration};
+use crate::l10n::Lang;
+use crate::rules::Registration;
 
 /// `--json` and `--lang`, shared by every card action.
 #[derive(Debug, Clone, clap::Args)]

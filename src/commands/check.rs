@@ -10,9 +10,10 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde::Serialize;
 
 use crate::card::{cert, CardError};
+use crate::l10n::{self, Lang};
 use crate::rules::{
-    self, dates, jst_date, Assessment, CardExpirySource, CertValidity, Facts, Lang, Registration,
-    Status, TokenKind,
+    self, dates, jst_date, Assessment, CardExpirySource, CertValidity, Facts, Registration, Status,
+    TokenKind,
 };
 
 /// Judge a certificate file or an expiry date and print the status and next steps.
@@ -192,6 +193,7 @@ struct JsonReport<'a> {
     assessment: &'a Assessment,
     today: NaiveDate,
     headline: Headline,
+    actions: Vec<l10n::ActionText>,
 }
 
 #[derive(Serialize)]
@@ -205,9 +207,10 @@ fn json(a: &Assessment, today: NaiveDate) -> anyhow::Result<String> {
         assessment: a,
         today,
         headline: Headline {
-            ja: a.headline(Lang::Ja),
-            en: a.headline(Lang::En),
+            ja: l10n::headline(a, Lang::Ja),
+            en: l10n::headline(a, Lang::En),
         },
+        actions: l10n::action_texts(&a.actions),
     };
     Ok(serde_json::to_string_pretty(&report)? + "\n")
 }
@@ -215,8 +218,8 @@ fn json(a: &Assessment, today: NaiveDate) -> anyhow::Result<String> {
 /// The short human summary: headline, key dates, days left, numbered next steps.
 pub fn human(a: &Assessment, lang: Lang) -> String {
     let ja = lang == Lang::Ja;
-    let show = |d: NaiveDate| dates::show(d, lang);
-    let mut out = format!("{}\n\n", a.headline(lang));
+    let show = |d: NaiveDate| l10n::date(d, lang);
+    let mut out = format!("{}\n\n", l10n::headline(a, lang));
     let sep = if ja { "：" } else { ": " };
     let mut line = |label: &str, value: String| out.push_str(&format!("{label}{sep}{value}\n"));
     if let Some(d) = a.certificate_expires {
@@ -320,7 +323,7 @@ pub fn human(a: &Assessment, lang: Lang) -> String {
             "\nNext steps:\n"
         });
         for (i, action) in a.actions.iter().enumerate() {
-            out.push_str(&format!("{:>2}. {}\n", i + 1, action.text(lang)));
+            out.push_str(&format!("{:>2}. {}\n", i + 1, l10n::action(action, lang)));
         }
     }
     out

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::dbus::client::{self, CardSnapshot, ClientError, Snapshot};
-use crate::rules::{Lang, Status};
+use crate::l10n::Lang;
+use crate::rules::Status;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {

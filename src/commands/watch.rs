@@ -12,7 +12,7 @@ use zbus::{MatchRule, Message, MessageStream, OwnedObjectPath, OwnedVariant};
 use super::status::{lang_from_env, parse_lang, render, runtime, unreachable_exit};
 use crate::dbus::client::{self, variant_to_json};
 use crate::dbus::{key_from_path, BUS_NAME, CARD_INTERFACE, MANAGER_INTERFACE, ROOT_PATH};
-use crate::rules::Lang;
+use crate::l10n::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct WatchArgs {

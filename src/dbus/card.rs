@@ -162,10 +162,9 @@ impl CardView {
             insurance_registered: registered.as_str().to_string(),
             present,
             label: label.to_string(),
-            actions: a
-                .actions
-                .iter()
-                .map(|x| (x.id.clone(), x.ja.clone(), x.en.clone()))
+            actions: crate::l10n::action_texts(&a.actions)
+                .into_iter()
+                .map(|x| (x.id, x.ja, x.en))
                 .collect(),
             card_expires: a
                 .card_expires

@@ -3,7 +3,8 @@
 
 use mynawatch::commands::status::{card_name, days_words, no_cards_text, status_text};
 use mynawatch::dbus::client::{CardSnapshot, Snapshot};
-use mynawatch::rules::{Lang, Status};
+use mynawatch::l10n::Lang;
+use mynawatch::rules::Status;
 
 use crate::text;
 
