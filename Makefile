@@ -74,11 +74,15 @@ INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
 TOOLS       := $(CURDIR)/target/tools
 CARGO_DEB_VERSION          := 3.8.0
 CARGO_GENERATE_RPM_VERSION := 0.21.1
+# Checks run by scripts/test.sh: cargo-deny (licences, bans, sources: deny.toml), and a check with
+# the oldest Rust the crate declares (Cargo.toml's rust-version), fetched by rustup.
+CARGO_DENY_VERSION         := 0.20.2
+MSRV        := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
 PKGROOT     := $(CURDIR)/target/pkgroot
 PKGDIR      := target/packages
 
 .PHONY: all build demo test man install install-bin install-data uninstall list-installed help \
-	deb rpm packages
+	deb rpm packages deny msrv
 
 all: build
 
@@ -167,6 +171,24 @@ rpm: $(TOOLS)/.cargo-generate-rpm-$(CARGO_GENERATE_RPM_VERSION)
 	$(MAKE) --no-print-directory install DESTDIR=$(PKGROOT)/rpm PREFIX=/usr \
 		ZSHCOMPDIR=/usr/share/zsh/site-functions PROFILE=$(PKG_PROFILE)
 	PATH="$(TOOLS)/bin:$$PATH" $(CARGO) generate-rpm --output $(PKGDIR)/
+
+## Supply chain: licences, banned or duplicate crates, registries (deny.toml). The advisories check
+## needs the RustSec database from GitHub: `make deny DENY_CHECKS=all` where GitHub is reachable.
+DENY_CHECKS := licenses bans sources
+deny: $(TOOLS)/.cargo-deny-$(CARGO_DENY_VERSION)
+	$(TOOLS)/bin/cargo-deny --locked check $(DENY_CHECKS)
+
+## The declared minimum Rust version really builds: `cargo check` of every target with that toolchain.
+msrv:
+	@command -v rustup >/dev/null || { echo "make msrv: needs rustup to fetch Rust $(MSRV)" >&2; exit 1; }
+	rustup toolchain install $(MSRV) --profile minimal --no-self-update
+	CARGO_TARGET_DIR=$(CURDIR)/target/msrv $(CARGO) +$(MSRV) check --workspace --all-targets --locked --features mynawatch/sim
+
+# A debug build: cargo-deny only reads Cargo.lock and the registry cache, and compiling it
+# unoptimised takes half the time.
+$(TOOLS)/.cargo-deny-$(CARGO_DENY_VERSION):
+	$(CARGO) install --locked --debug cargo-deny --version $(CARGO_DENY_VERSION) --root $(TOOLS)
+	@touch $@
 
 $(TOOLS)/.cargo-deb-$(CARGO_DEB_VERSION):
 	$(CARGO) install --locked cargo-deb --version $(CARGO_DEB_VERSION) --root $(TOOLS)

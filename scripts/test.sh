@@ -7,6 +7,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A one-shot run gains nothing from incremental caches, and they were a third of target/debug
+# (docs/performance.md, "Disk"); scripts/vm-test.sh builds with the same setting, so its build of
+# the virtual card is the one made here.
+export CARGO_INCREMENTAL=0
+
+# Disk: a CI machine once ran out of space in the middle of the test build. A whole run says
+# up front what it needs and what there is (docs/performance.md, "Disk" has the breakdown).
+if [ $# -eq 0 ]; then
+  scripts/disk-check.sh
+fi
+
 scripts/install-deps.sh
 
 # The real-session test (scripts/vm-test.sh) follows this one in the full test command; its guest
@@ -29,6 +40,13 @@ sim=(--features mynawatch/sim)
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --all-targets --locked "${sim[@]}" -- -D warnings
+# Licences, bans and registries of every dependency (deny.toml), and a check with the Rust version
+# Cargo.toml declares (fetched by rustup): both only need the network cargo already needs. Like the
+# package test below, only for the whole test command.
+if [ $# -eq 0 ]; then
+  make --no-print-directory deny
+  make --no-print-directory msrv
+fi
 cargo build --all-targets --locked "${sim[@]}"
 # The namespace has no network: everything must be built before entering it.
 cargo test --no-run --locked "${sim[@]}"
@@ -50,7 +68,7 @@ MYNAWATCH_E2E=1 "${ns[@]}" scripts/e2e-env.sh cargo test --offline --locked "${s
 # The packages, on this machine's real dpkg/apt (outside the namespace; it needs root, and cleans up
 # after itself). Only for the whole test command: a subset (`--test NAME`) says so and leaves it out.
 if [ $# -gt 0 ]; then
-  echo "test.sh: package test not run (arguments given: a subset); ./scripts/test.sh alone runs it" >&2
+  echo "test.sh: the disk check, cargo deny, the MSRV check and the package test not run (arguments given: a subset); ./scripts/test.sh alone runs them" >&2
   exit 0
 fi
 pkg_test=(env MYNAWATCH_E2E=1 scripts/package-test.sh)

@@ -106,6 +106,7 @@ esac
 # The host's virtual card is test equipment (the `sim` feature), never in the guest's binary: the
 # debug build with the feature, the one scripts/test.sh builds (same flags, so cargo's cache hits).
 HOST_BIN=target/debug/mynawatch
+export CARGO_INCREMENTAL=0  # as scripts/test.sh builds it
 if [ -n "${MWVM_BOOTED:-}" ]; then
   # By hand only (CI always builds and boots): nothing is built, the guest keeps what it has.
   say "MWVM_BOOTED: checking the guest that is running now, with the host's $HOST_BIN as it is"

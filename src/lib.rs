@@ -2,13 +2,13 @@
 //! when the user-authentication certificate needs renewing and what to do, in Japanese and English.
 //!
 //! Data flows one way: reader event (`pcsc`) → card read (`card`) → rule core (`rules`) →
-//! publish (`dbus`, `notify`, `store`). The binary in `main.rs` only parses the command line and calls
-//! [`run`].
+//! publish (`dbus`, `notify`, `store`); `present` puts states and assessments into words. The
+//! command line (`commands/`, private) is reachable only as a whole, through [`cli`]; the binary in
+//! `main.rs` calls [`cli::main`].
 
-pub mod calendar;
+pub(crate) mod calendar;
 pub mod card;
-pub mod cli;
-pub mod commands;
+mod commands;
 pub mod config;
 pub mod daemon;
 pub mod dbus;
@@ -18,13 +18,17 @@ pub mod logging;
 pub mod notify;
 pub mod pcsc;
 pub mod portal;
-pub mod readers;
+pub mod present;
+pub(crate) mod readers;
 pub mod rules;
-pub mod state_dir;
+pub(crate) mod state_dir;
 pub mod store;
-pub mod usb;
+pub(crate) mod usb;
 
-pub use commands::run;
+/// The `mynawatch` command line as a whole: the program `main.rs` runs, and what the tray asks of it.
+pub mod cli {
+    pub use crate::commands::{has_subcommand, main};
+}
 
 #[cfg(test)]
 mod test_util;

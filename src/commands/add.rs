@@ -10,7 +10,7 @@ use serde_json::json;
 use zbus::{OwnedVariant, Variant};
 
 use super::cards::{parse_date, refused, Answer, OutputArgs};
-use super::status::{runtime, unreachable_exit};
+use super::common::{runtime, unreachable_exit};
 use crate::dbus::client::{self, CardSnapshot};
 use crate::dbus::{key_from_path, ManagerProxy};
 use crate::l10n::Lang;
@@ -59,7 +59,7 @@ fn properties(args: &AddArgs) -> HashMap<String, OwnedVariant> {
 }
 
 pub fn run(args: AddArgs) -> anyhow::Result<ExitCode> {
-    let lang = args.out.lang.unwrap_or_else(super::status::lang_from_env);
+    let lang = args.out.lang.unwrap_or_else(super::common::lang_from_env);
     runtime()?.block_on(async {
         let conn = match client::connect().await {
             Ok(c) => c,
@@ -104,7 +104,7 @@ fn added_text(card: &CardSnapshot, lang: Lang) -> String {
         reader_states: Vec::new(),
         cards: vec![card.clone()],
     };
-    let report = super::status::render(&snap, lang);
+    let report = crate::present::report(&snap, lang);
     // Skip the report's "mynawatch VERSION — readers" line: this is about one card.
     let body = report.split_once("\n\n").map(|(_, b)| b).unwrap_or(&report);
     format!("{head}{body}")

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use super::status::{runtime, unreachable_exit};
+use super::common::{runtime, unreachable_exit};
 use crate::calendar::{self, CardDeadlines, Deadline};
 use crate::dbus::client::{self, CardSnapshot};
 use crate::l10n::Lang;
@@ -24,7 +24,7 @@ pub struct CalendarArgs {
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// Language of the event texts (default: from the locale).
-    #[arg(long, value_parser = super::status::parse_lang)]
+    #[arg(long, value_parser = super::common::parse_lang)]
     pub lang: Option<Lang>,
 }
 
@@ -60,7 +60,7 @@ pub fn deadlines(c: &CardSnapshot, policy: &Policy) -> CardDeadlines {
 }
 
 pub fn run(args: CalendarArgs) -> anyhow::Result<ExitCode> {
-    let config = super::user_config()?;
+    let config = super::common::user_config()?;
     let lang = args.lang.unwrap_or_else(|| config.lang());
     let policy = config.policy.clone();
     runtime()?.block_on(async {
@@ -99,7 +99,7 @@ pub fn run(args: CalendarArgs) -> anyhow::Result<ExitCode> {
         }
         let ics = calendar::render(&cards, lang, chrono::Utc::now());
         match &args.output {
-            None => super::write_stdout(ics.as_bytes())?,
+            None => super::common::write_stdout(ics.as_bytes())?,
             Some(path) => write_private(path, ics.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?,
         }

@@ -9,10 +9,11 @@ use chrono::NaiveDate;
 use serde_json::json;
 use zbus::DBusError as _;
 
-use super::status::{lang_from_env, parse_lang, render, runtime, unreachable_exit};
+use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit};
 use crate::dbus::client::{self, CardSnapshot};
 use crate::dbus::{card_path, CardProxy, Error as BusError, ManagerProxy, CARD_INTERFACE};
 use crate::l10n::Lang;
+use crate::present;
 use crate::rules::Registration;
 
 /// `--json` and `--lang`, shared by every card action.
@@ -276,7 +277,7 @@ pub fn run_refresh(args: RefreshArgs) -> anyhow::Result<ExitCode> {
                 ),
             }
             println!();
-            print!("{}", render(&snap, lang));
+            print!("{}", present::report(&snap, lang));
         }
         Ok(ExitCode::SUCCESS)
     })
@@ -306,7 +307,7 @@ pub fn run_complete_cards() -> anyhow::Result<ExitCode> {
         text.push_str(&l);
         text.push('\n');
     }
-    super::write_stdout(text.as_bytes())?;
+    super::common::write_stdout(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -12,8 +12,7 @@ use serde::Serialize;
 use crate::card::{cert, CardError};
 use crate::l10n::{self, Lang};
 use crate::rules::{
-    self, dates, jst_date, Assessment, CardExpirySource, CertValidity, Facts, Registration, Status,
-    TokenKind,
+    self, dates, jst_date, Assessment, CertValidity, Facts, Registration, TokenKind,
 };
 
 /// Judge a certificate file or an expiry date and print the status and next steps.
@@ -166,7 +165,7 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         Some(v) => parse_date("--today", v)?,
         None => jst_date(Utc::now()),
     };
-    let config = super::user_config()?;
+    let config = super::common::user_config()?;
     let lang = args.lang.unwrap_or_else(|| config.lang());
     let facts = Facts {
         token: TokenKind::MyNumberCard,
@@ -181,9 +180,9 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let text = if args.json {
         json(&assessment, today)?
     } else {
-        human(&assessment, lang)
+        crate::present::assessment(&assessment, lang)
     };
-    super::write_stdout(text.as_bytes())?;
+    super::common::write_stdout(text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -213,120 +212,6 @@ fn json(a: &Assessment, today: NaiveDate) -> anyhow::Result<String> {
         actions: l10n::action_texts(&a.actions),
     };
     Ok(serde_json::to_string_pretty(&report)? + "\n")
-}
-
-/// The short human summary: headline, key dates, days left, numbered next steps.
-pub fn human(a: &Assessment, lang: Lang) -> String {
-    let ja = lang == Lang::Ja;
-    let show = |d: NaiveDate| l10n::date(d, lang);
-    let mut out = format!("{}\n\n", l10n::headline(a, lang));
-    let sep = if ja { "：" } else { ": " };
-    let mut line = |label: &str, value: String| out.push_str(&format!("{label}{sep}{value}\n"));
-    if let Some(d) = a.certificate_expires {
-        let label = if ja {
-            "電子証明書の有効期限"
-        } else {
-            "Certificate expires"
-        };
-        line(label, show(d));
-    }
-    if let Some(card) = a.card_expires {
-        let how = match (card.source, ja) {
-            (CardExpirySource::User, true) => "（入力された日付）",
-            (CardExpirySource::User, false) => " (as you told mynawatch)",
-            (CardExpirySource::CertificateSpan, true) => "（電子証明書の有効期間から推定）",
-            (CardExpirySource::CertificateSpan, false) => " (inferred from the certificate)",
-        };
-        let label = if ja {
-            "カードの有効期限"
-        } else {
-            "Card expires"
-        };
-        line(label, format!("{}{how}", show(card.date)));
-    }
-    match a.card_expires.filter(|c| c.new_card_needed) {
-        Some(card) if a.status <= Status::RenewalOpen => {
-            if ja {
-                line(
-                    "新しいカードの申請",
-                    format!(
-                        "{}ごろから（{}ごろまでに）",
-                        show(card.applications_open),
-                        show(card.apply_by)
-                    ),
-                );
-            } else {
-                line(
-                    "New card applications",
-                    format!(
-                        "from about {} (apply by about {})",
-                        show(card.applications_open),
-                        show(card.apply_by)
-                    ),
-                );
-            }
-        }
-        Some(_) => {}
-        None => {
-            if let Some(d) = a.renewal_opens.filter(|_| a.status <= Status::RenewalOpen) {
-                if ja {
-                    line("更新手続き", format!("{}ごろから", show(d)));
-                } else {
-                    line("Renewal possible", format!("from about {}", show(d)));
-                }
-            }
-        }
-    }
-    if let Some(d) = a.insurance_usable_until {
-        if ja {
-            line(
-                "マイナ保険証の利用期限",
-                format!("{}（有効期限後は資格確認のみ）", show(d)),
-            );
-        } else {
-            line(
-                "マイナ保険証 usable until",
-                format!(
-                    "{} (eligibility checks only after the certificate expires)",
-                    show(d)
-                ),
-            );
-        }
-    }
-    if let Some(days) = a.days_left {
-        match (a.status, ja) {
-            (Status::RegistrationLapsed, true) => {
-                line("猶予期間の終了から", format!("{}日経過", -days))
-            }
-            (Status::RegistrationLapsed, false) => {
-                line("Grace period ended", format!("{} days ago", -days))
-            }
-            (Status::ExpiredGrace, true) => line(
-                "残り日数",
-                format!("{days}日（マイナ保険証が使えなくなるまで）"),
-            ),
-            (Status::ExpiredGrace, false) => line(
-                "Days left",
-                format!("{days} (until マイナ保険証 stops working)"),
-            ),
-            (_, true) => line("残り日数", format!("{days}日（電子証明書の有効期限まで）")),
-            (_, false) => line(
-                "Days left",
-                format!("{days} (until the certificate expires)"),
-            ),
-        }
-    }
-    if !a.actions.is_empty() {
-        out.push_str(if ja {
-            "\n次にすること：\n"
-        } else {
-            "\nNext steps:\n"
-        });
-        for (i, action) in a.actions.iter().enumerate() {
-            out.push_str(&format!("{:>2}. {}\n", i + 1, l10n::action(action, lang)));
-        }
-    }
-    out
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::CommandFactory;
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use super::Cli;
 
 /// Print the completion script for SHELL to stdout (`make install` puts them where shells look).
 #[derive(Debug, clap::Args)]
@@ -19,7 +19,7 @@ pub struct CompletionsArgs {
 pub fn run(args: CompletionsArgs) -> anyhow::Result<ExitCode> {
     let mut out = Vec::new();
     render(args.shell, &mut out);
-    super::write_stdout(&out)?;
+    super::common::write_stdout(&out)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use super::status::parse_lang;
+use super::common::parse_lang;
 use crate::config::Config;
 use crate::daemon::scheduler::{Clock, FileDay, FixedDay, SystemClock};
 use crate::daemon::{self, DaemonError, Options};
@@ -70,7 +70,7 @@ fn serve(args: DaemonArgs) -> Result<(), Stop> {
     };
     let config = match &args.config {
         Some(path) => Config::load(path).map_err(anyhow::Error::from),
-        None => super::user_config(),
+        None => super::common::user_config(),
     }
     .map_err(stop(Exit::Config))?;
     let location = state_dir::resolve(args.state_dir, |k| std::env::var_os(k))

@@ -15,7 +15,7 @@ use pcsc::{Context, Scope};
 use serde::Serialize;
 use zbus::Connection;
 
-use super::status::{parse_lang, runtime};
+use super::common::{parse_lang, runtime};
 use crate::card::CardError;
 use crate::config::{self, Config};
 use crate::dbus::{client, ManagerProxy, BUS_NAME};
@@ -230,7 +230,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     } else {
         render(&findings, lang)
     };
-    super::write_stdout(text.as_bytes())?;
+    super::common::write_stdout(text.as_bytes())?;
     Ok(worst.exit().into())
 }
 

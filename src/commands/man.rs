@@ -9,7 +9,7 @@ use clap::CommandFactory;
 use clap_mangen::roff::{bold, italic, roman, Roff};
 use clap_mangen::Man;
 
-use crate::cli::Cli;
+use super::Cli;
 
 /// Print the manual page (roff) to stdout: `mynawatch man | man -l -`.
 #[derive(Debug, clap::Args)]
@@ -17,7 +17,7 @@ pub struct ManArgs {}
 
 pub fn run(args: ManArgs) -> anyhow::Result<ExitCode> {
     let ManArgs {} = args;
-    super::write_stdout(&render()?)?;
+    super::common::write_stdout(&render()?)?;
     Ok(ExitCode::SUCCESS)
 }
 

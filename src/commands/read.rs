@@ -140,7 +140,7 @@ fn pin_text(p: Option<PinState>, lang: Lang) -> String {
 
 pub fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     // Read the config first: a broken config file should be reported before touching the card.
-    let config = super::user_config()?;
+    let config = super::common::user_config()?;
     let out = Output {
         args: &args,
         config: &config,
@@ -299,7 +299,7 @@ fn print_cert(
         }
     }
     writeln!(out)?;
-    write!(out, "{}", super::check::human(assessment, o.lang))?;
+    write!(out, "{}", crate::present::assessment(assessment, o.lang))?;
     out.flush()
 }
 

@@ -9,10 +9,11 @@ use serde_json::{json, Value};
 use zbus::message::Type as MessageType;
 use zbus::{MatchRule, Message, MessageStream, OwnedObjectPath, OwnedVariant};
 
-use super::status::{lang_from_env, parse_lang, render, runtime, unreachable_exit};
+use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit};
 use crate::dbus::client::{self, variant_to_json};
 use crate::dbus::{key_from_path, BUS_NAME, CARD_INTERFACE, MANAGER_INTERFACE, ROOT_PATH};
 use crate::l10n::Lang;
+use crate::present;
 
 #[derive(Debug, clap::Args)]
 pub struct WatchArgs {
@@ -52,9 +53,9 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
         let first = if args.json {
             format!("{}\n", json!({"event": "snapshot", "state": snap}))
         } else {
-            format!("{}--\n", render(&snap, lang))
+            format!("{}--\n", present::report(&snap, lang))
         };
-        super::write_stdout(first.as_bytes())?;
+        super::common::write_stdout(first.as_bytes())?;
         let mut sigint = std::pin::pin!(tokio::signal::ctrl_c());
         loop {
             let (line, _) = tokio::select! {
@@ -76,7 +77,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             } else {
                 format!("{}\n", as_text(&event))
             };
-            super::write_stdout(line.as_bytes())?;
+            super::common::write_stdout(line.as_bytes())?;
         }
     })
 }

@@ -50,9 +50,7 @@ fn is_executable(p: &Path) -> bool {
 
 /// Does the `mynawatch` command of this version (the same library) have subcommand `name`?
 pub fn cli_has(name: &str) -> bool {
-    <mynawatch::cli::Cli as clap::CommandFactory>::command()
-        .find_subcommand(name)
-        .is_some()
+    mynawatch::cli::has_subcommand(name)
 }
 
 /// The `mynawatch` command: beside this binary (installed together, or both in target/), else PATH.

@@ -1,9 +1,9 @@
 //! What the tray shows, computed from the daemon's published state alone (pure: no I/O). The
 //! wording of statuses and deadlines comes from the library, the same text `mynawatch status` prints.
 
-use mynawatch::commands::status::{card_name, days_words, no_cards_text, status_text};
 use mynawatch::dbus::client::{CardSnapshot, Snapshot};
 use mynawatch::l10n::Lang;
+use mynawatch::present::{card_name, days_words, no_cards_text, status_text};
 use mynawatch::rules::Status;
 
 use crate::text;

@@ -1,0 +1,461 @@
+//! The daemon's state and an assessment in words: the status report (`status`, `watch`, `add` and
+//! the card actions print it), the status and days-left phrases the tray shows too, and the
+//! assessment summary of `check` and `read`. Input is what the rule core and the D-Bus client give
+//! ([`crate::rules::Assessment`], [`crate::dbus::client::Snapshot`]); nothing here reads or decides.
+
+use chrono::NaiveDate;
+
+use crate::dbus::client::{CardSnapshot, Snapshot};
+use crate::l10n::{self, Lang};
+use crate::rules::{Assessment, CardExpirySource, Status};
+
+/// An assessment in words (what `check` and `read` print): headline, key dates, days left, numbered next steps.
+pub fn assessment(a: &Assessment, lang: Lang) -> String {
+    let ja = lang == Lang::Ja;
+    let show = |d: NaiveDate| l10n::date(d, lang);
+    let mut out = format!("{}\n\n", l10n::headline(a, lang));
+    let sep = if ja { "：" } else { ": " };
+    let mut line = |label: &str, value: String| out.push_str(&format!("{label}{sep}{value}\n"));
+    if let Some(d) = a.certificate_expires {
+        let label = if ja {
+            "電子証明書の有効期限"
+        } else {
+            "Certificate expires"
+        };
+        line(label, show(d));
+    }
+    if let Some(card) = a.card_expires {
+        let how = match (card.source, ja) {
+            (CardExpirySource::User, true) => "（入力された日付）",
+            (CardExpirySource::User, false) => " (as you told mynawatch)",
+            (CardExpirySource::CertificateSpan, true) => "（電子証明書の有効期間から推定）",
+            (CardExpirySource::CertificateSpan, false) => " (inferred from the certificate)",
+        };
+        let label = if ja {
+            "カードの有効期限"
+        } else {
+            "Card expires"
+        };
+        line(label, format!("{}{how}", show(card.date)));
+    }
+    match a.card_expires.filter(|c| c.new_card_needed) {
+        Some(card) if a.status <= Status::RenewalOpen => {
+            if ja {
+                line(
+                    "新しいカードの申請",
+                    format!(
+                        "{}ごろから（{}ごろまでに）",
+                        show(card.applications_open),
+                        show(card.apply_by)
+                    ),
+                );
+            } else {
+                line(
+                    "New card applications",
+                    format!(
+                        "from about {} (apply by about {})",
+                        show(card.applications_open),
+                        show(card.apply_by)
+                    ),
+                );
+            }
+        }
+        Some(_) => {}
+        None => {
+            if let Some(d) = a.renewal_opens.filter(|_| a.status <= Status::RenewalOpen) {
+                if ja {
+                    line("更新手続き", format!("{}ごろから", show(d)));
+                } else {
+                    line("Renewal possible", format!("from about {}", show(d)));
+                }
+            }
+        }
+    }
+    if let Some(d) = a.insurance_usable_until {
+        if ja {
+            line(
+                "マイナ保険証の利用期限",
+                format!("{}（有効期限後は資格確認のみ）", show(d)),
+            );
+        } else {
+            line(
+                "マイナ保険証 usable until",
+                format!(
+                    "{} (eligibility checks only after the certificate expires)",
+                    show(d)
+                ),
+            );
+        }
+    }
+    if let Some(days) = a.days_left {
+        match (a.status, ja) {
+            (Status::RegistrationLapsed, true) => {
+                line("猶予期間の終了から", format!("{}日経過", -days))
+            }
+            (Status::RegistrationLapsed, false) => {
+                line("Grace period ended", format!("{} days ago", -days))
+            }
+            (Status::ExpiredGrace, true) => line(
+                "残り日数",
+                format!("{days}日（マイナ保険証が使えなくなるまで）"),
+            ),
+            (Status::ExpiredGrace, false) => line(
+                "Days left",
+                format!("{days} (until マイナ保険証 stops working)"),
+            ),
+            (_, true) => line("残り日数", format!("{days}日（電子証明書の有効期限まで）")),
+            (_, false) => line(
+                "Days left",
+                format!("{days} (until the certificate expires)"),
+            ),
+        }
+    }
+    if !a.actions.is_empty() {
+        out.push_str(if ja {
+            "\n次にすること：\n"
+        } else {
+            "\nNext steps:\n"
+        });
+        for (i, action) in a.actions.iter().enumerate() {
+            out.push_str(&format!("{:>2}. {}\n", i + 1, l10n::action(action, lang)));
+        }
+    }
+    out
+}
+
+/// One line per reader whose card is being read or could not be used, in words: "which reader holds
+/// a card that could not be read, and why". Ids this build does not know are shown as they are.
+fn render_reader_problems(snap: &Snapshot, lang: Lang) -> String {
+    use crate::readers::{ReaderState, ReaderStatus};
+    let mut out = String::new();
+    for r in &snap.reader_states {
+        let wire = (r.reader.clone(), r.state.clone(), r.reason.clone());
+        let line = match ReaderStatus::from_wire(wire) {
+            Ok(s) if matches!(s.state, ReaderState::Empty | ReaderState::Read) => continue,
+            Ok(s) => s.describe(lang),
+            Err(_) if r.reason.is_empty() => format!("{}: {}", r.reader, r.state),
+            Err(_) => format!("{}: {} ({})", r.reader, r.state, r.reason),
+        };
+        out.push_str("  ");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn or_unknown(s: &str, lang: Lang) -> &str {
+    match (s.is_empty(), lang) {
+        (false, _) => s,
+        (true, Lang::Ja) => "不明",
+        (true, Lang::En) => "unknown",
+    }
+}
+
+/// The status report: the daemon version, its readers, and each card (what `status`, `watch`,
+/// `add` and the card actions print).
+pub fn report(snap: &Snapshot, lang: Lang) -> String {
+    let mut out = String::new();
+    let readers = if snap.readers.is_empty() {
+        match lang {
+            Lang::Ja => "なし".to_string(),
+            Lang::En => "none".to_string(),
+        }
+    } else {
+        snap.readers.join(", ")
+    };
+    match lang {
+        Lang::Ja => out.push_str(&format!(
+            "mynawatch {} — カードリーダー: {readers}\n",
+            snap.version
+        )),
+        Lang::En => out.push_str(&format!(
+            "mynawatch {} — readers: {readers}\n",
+            snap.version
+        )),
+    }
+    out.push_str(&render_reader_problems(snap, lang));
+    if snap.cards.is_empty() {
+        out.push_str(no_cards_text(lang));
+        out.push('\n');
+    }
+    for c in &snap.cards {
+        out.push('\n');
+        out.push_str(&render_card(c, lang));
+    }
+    out
+}
+
+/// What to do while no card is remembered.
+pub fn no_cards_text(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Ja => {
+            "記憶しているカードはありません。マイナンバーカードをリーダーに入れてください。"
+        }
+        Lang::En => "No cards remembered yet. Put your My Number Card into a reader.",
+    }
+}
+
+/// The status in words ("有効" / "valid"), as `status`, `watch` and the tray show it.
+pub fn status_text(status: Status, lang: Lang) -> &'static str {
+    match (status, lang) {
+        (Status::Valid, Lang::Ja) => "有効",
+        (Status::Valid, Lang::En) => "valid",
+        (Status::RenewalOpen, Lang::Ja) => "更新手続きができます",
+        (Status::RenewalOpen, Lang::En) => "renewal open",
+        (Status::ExpiredGrace, Lang::Ja) => "有効期限切れ（猶予期間中）",
+        (Status::ExpiredGrace, Lang::En) => "expired, grace period",
+        (Status::RegistrationLapsed, Lang::Ja) => "保険証利用登録が解除されました",
+        (Status::RegistrationLapsed, Lang::En) => "insurance registration cancelled",
+        (Status::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして判定できません",
+        (Status::NotAMyNumberCard, Lang::En) => "not a My Number Card",
+    }
+}
+
+/// The status in words, with the machine name that scripts and the D-Bus API use.
+fn status_words(status: &str, lang: Lang) -> String {
+    match status.parse::<Status>() {
+        Ok(st) => format!("{} ({status})", status_text(st, lang)),
+        Err(_) => status.to_string(),
+    }
+}
+
+/// What `DaysLeft` counts depends on the status (docs/dbus-api.md): to expiry, to the grace end,
+/// or (negative) since the grace end.
+pub fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+    let days = c.days_left;
+    let status = c.status.parse::<Status>().ok()?;
+    Some(match (status, lang) {
+        (Status::Valid | Status::RenewalOpen, Lang::Ja) => format!("有効期限まで あと{days}日"),
+        (Status::Valid | Status::RenewalOpen, Lang::En) => {
+            format!("{days} days left until the certificate expires")
+        }
+        (Status::ExpiredGrace, Lang::Ja) => format!("猶予期間の終わりまで あと{days}日"),
+        (Status::ExpiredGrace, Lang::En) => format!("{days} days left in the grace period"),
+        (Status::RegistrationLapsed, Lang::Ja) => format!("猶予期間の終了から{}日経過", -days),
+        (Status::RegistrationLapsed, Lang::En) => {
+            format!("{} days since the grace period ended", -days)
+        }
+        (Status::NotAMyNumberCard, _) => return None,
+    })
+}
+
+/// "auth 3, sign 5, card-info blocked" — only when the card reported any counter.
+fn pin_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+    if c.pin_counters.values().all(|p| p.state == "unknown") {
+        return None;
+    }
+    let ja = lang == Lang::Ja;
+    let parts: Vec<String> = [
+        ("auth", "利用者証明用"),
+        ("sign", "署名用"),
+        ("card-info", "券面事項入力補助用"),
+    ]
+    .iter()
+    .filter_map(|(id, ja_name)| {
+        let p = c.pin_counters.get(*id)?;
+        let name = if ja { *ja_name } else { *id };
+        let value = match (p.state.as_str(), p.tries, ja) {
+            ("remaining", Some(n), true) => format!("あと{n}回"),
+            ("remaining", Some(n), false) => n.to_string(),
+            ("blocked", _, true) => "ロック中".to_string(),
+            ("blocked", _, false) => "blocked".to_string(),
+            ("verified", _, true) => "照合済み（回数不明）".to_string(),
+            ("verified", _, false) => "verified (count unknown)".to_string(),
+            (_, _, true) => "不明".to_string(),
+            (_, _, false) => "unknown".to_string(),
+        };
+        Some(format!("{name} {value}"))
+    })
+    .collect();
+    Some(parts.join(", "))
+}
+
+/// The card's label, or the start of its key while it has none.
+pub fn card_name(c: &CardSnapshot) -> String {
+    if c.label.is_empty() {
+        format!("{}…", &c.key[..c.key.len().min(8)])
+    } else {
+        c.label.clone()
+    }
+}
+
+fn render_card(c: &CardSnapshot, lang: Lang) -> String {
+    let name = card_name(c);
+    let ja = lang == Lang::Ja;
+    let here = match (c.present, c.origin == "typed", ja) {
+        (true, _, true) => "（リーダー内）",
+        (true, _, false) => " (in a reader)",
+        (false, true, true) => "（手入力）",
+        (false, true, false) => " (typed in)",
+        (false, false, _) => "",
+    };
+    let mut s = if ja {
+        format!("カード {name}{here}\n")
+    } else {
+        format!("Card {name}{here}\n")
+    };
+    let mut line = |ja_label: &str, en_label: &str, value: &str| {
+        let label = if ja { ja_label } else { en_label };
+        s.push_str(&format!("  {label}: {value}\n"));
+    };
+    line("状態", "status", &status_words(&c.status, lang));
+    let expires = or_unknown(&c.certificate_expires, lang);
+    line("電子証明書の有効期限", "certificate expires", expires);
+    if let Some(days) = days_words(c, lang) {
+        line("残り日数", "days", &days);
+    }
+    line(
+        "更新できる日",
+        "renewal opens",
+        or_unknown(&c.renewal_opens, lang),
+    );
+    line(
+        "マイナ保険証として使える期限",
+        "usable as insurance card until",
+        or_unknown(&c.insurance_usable_until, lang),
+    );
+    line(
+        "保険証利用登録",
+        "registered for insurance",
+        &c.insurance_registered,
+    );
+    if !c.card_expires.is_empty() {
+        let source = match (c.card_expires_source.as_str(), ja) {
+            ("inferred", true) => "（証明書の日付から推定）",
+            ("inferred", false) => " (inferred from the certificate)",
+            _ => "",
+        };
+        line(
+            "カードの有効期限",
+            "card expires",
+            &format!("{}{source}", c.card_expires),
+        );
+    }
+    if let Some(pins) = pin_words(c, lang) {
+        line("暗証番号の残り回数", "PIN tries left", &pins);
+    }
+    if !c.actions.is_empty() {
+        s.push_str(if ja {
+            "  次にすること:\n"
+        } else {
+            "  next steps:\n"
+        });
+    }
+    for a in &c.actions {
+        let text = match lang {
+            Lang::Ja => &a.ja,
+            Lang::En => &a.en,
+        };
+        s.push_str(&format!("   - {text}\n"));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dbus::client::ActionSnapshot;
+
+    #[test]
+    fn renders_cards_in_both_languages() {
+        let snap = Snapshot {
+            version: "0.1.0".into(),
+            readers: vec!["Virtual PCD 00 00".into()],
+            reader_states: Vec::new(),
+            cards: vec![CardSnapshot {
+                key: "0123456789abcdef0123456789abcdef".into(),
+                status: "renewal-open".into(),
+                certificate_expires: "2026-06-20".into(),
+                days_left: 80,
+                present: true,
+                insurance_registered: "unknown".into(),
+                actions: vec![ActionSnapshot {
+                    id: "renew-certificate".into(),
+                    ja: "更新してください".into(),
+                    en: "Renew it".into(),
+                }],
+                ..Default::default()
+            }],
+        };
+        let en = report(&snap, Lang::En);
+        assert!(en.contains("Card 01234567… (in a reader)"), "{en}");
+        assert!(en.contains("certificate expires: 2026-06-20\n"), "{en}");
+        assert!(
+            en.contains("days: 80 days left until the certificate expires"),
+            "{en}"
+        );
+        assert!(en.contains("status: renewal open (renewal-open)"), "{en}");
+        assert!(en.contains("renewal opens: unknown"), "{en}");
+        assert!(en.contains("   - Renew it"), "{en}");
+        let ja = report(&snap, Lang::Ja);
+        assert!(ja.contains("残り日数: 有効期限まで あと80日"), "{ja}");
+        assert!(ja.contains("   - 更新してください"), "{ja}");
+        let lapsed = CardSnapshot {
+            status: "registration-lapsed".into(),
+            days_left: -76,
+            ..snap.cards[0].clone()
+        };
+        let grace = CardSnapshot {
+            status: "expired-grace".into(),
+            days_left: 46,
+            ..snap.cards[0].clone()
+        };
+        let lapsed = render_card(&lapsed, Lang::En);
+        assert!(
+            lapsed.contains("days: 76 days since the grace period ended"),
+            "{lapsed}"
+        );
+        let grace = render_card(&grace, Lang::Ja);
+        assert!(grace.contains("猶予期間の終わりまで あと46日"), "{grace}");
+        assert!(grace.contains("有効期限切れ（猶予期間中）"), "{grace}");
+        let empty = report(&Snapshot::default(), Lang::En);
+        assert!(!empty.contains("  Virtual"), "{empty}");
+        assert!(
+            empty.contains("readers: none") && empty.contains("No cards"),
+            "{empty}"
+        );
+    }
+
+    #[test]
+    fn readers_with_a_card_that_could_not_be_used_are_named_in_words() {
+        use crate::dbus::client::ReaderStateSnapshot;
+        let state = |reader: &str, state: &str, reason: &str| ReaderStateSnapshot {
+            reader: reader.into(),
+            state: state.into(),
+            reason: reason.into(),
+        };
+        let snap = Snapshot {
+            version: "0.1.0".into(),
+            readers: vec!["A".into(), "B".into(), "C".into(), "D".into()],
+            reader_states: vec![
+                state("A", "read", ""),
+                state("B", "retrying", "in-use"),
+                state("C", "not-a-my-number-card", "juki-card"),
+                state("D", "future-state", "future-reason"),
+            ],
+            cards: Vec::new(),
+        };
+        let en = report(&snap, Lang::En);
+        assert!(!en.contains("  A:"), "{en}");
+        assert!(
+            en.contains("  B: could not read the card; trying again (another program is using the card; close that program)\n"),
+            "{en}"
+        );
+        assert!(
+            en.contains("  C: not a usable My Number Card (this is a Basic Resident Register card"),
+            "{en}"
+        );
+        assert!(en.contains("  D: future-state (future-reason)\n"), "{en}");
+        let ja = report(&snap, Lang::Ja);
+        assert!(
+            ja.contains(
+                "  B: 読み取れませんでした。もう一度試します（ほかのアプリがカードを使用中です"
+            ),
+            "{ja}"
+        );
+        assert!(
+            ja.contains("  C: マイナンバーカードとして使えません（住民基本台帳カード"),
+            "{ja}"
+        );
+    }
+}
