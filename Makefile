@@ -57,7 +57,7 @@ TRAY_SOURCES := tray/Cargo.toml $(shell find tray/src -name '*.rs' 2>/dev/null)
 ICONS       := mynawatch-ok mynawatch-renewal mynawatch-expired mynawatch-cancelled \
                mynawatch-unreadable mynawatch-offline
 
-# Every file `make install` creates, relative to DESTDIR (tests/ship.rs checks this list).
+# Every file `make install` creates, relative to DESTDIR (tests/ship_install.rs checks this list).
 INSTALLED_BIN  := $(BINDIR)/mynawatch $(BINDIR)/mynawatch-tray
 INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
                   $(DBUSSERVICEDIR)/$(DBUS_NAME).service \
@@ -104,7 +104,7 @@ demo:
 test:
 	./scripts/test.sh
 
-## docs/mynawatch.1 is the generated page, committed for reading; tests/ship.rs checks it is current.
+## docs/mynawatch.1 is the generated page, committed for reading; tests/ship_docs.rs checks it is current.
 man: $(BIN)
 	$(BIN) man > docs/mynawatch.1
 

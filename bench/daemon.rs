@@ -17,109 +17,40 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
-use mynawatch::dbus::client::{snapshot, Snapshot};
+use mynawatch::dbus::client::Snapshot;
 use support::bus::PrivateBus;
+use support::client::{BusClient, WAIT};
+use support::daemon::{DaemonProc, NAME};
 use support::pcscd::{card_present, reader_name, SLOT0, SLOT1};
 
-const NAME: &str = "io.github.mynawatch.MynaWatch1";
 const INSERTIONS: usize = 30;
 const COLD_STARTS: usize = 10;
-const WAIT: Duration = Duration::from_secs(15);
 
-fn start_daemon(bus: &PrivateBus, state: &Path, log: &Path) -> Child {
-    bus.command(support::bin())
-        .args([
-            "daemon",
-            "--no-notify",
-            "--today",
-            "2026-04-01",
-            "--state-dir",
-        ])
-        .arg(state)
-        .env("RUST_LOG", "mynawatch=debug")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .expect("start the daemon")
+/// The daemon at debug level (its timing lines), not waited for.
+fn spawn_daemon(bus: &PrivateBus, state: &Path) -> DaemonProc {
+    let state = state.to_str().unwrap();
+    DaemonProc::spawn(
+        bus,
+        &["--no-notify", "--today", "2026-04-01", "--state-dir", state],
+        &[("RUST_LOG", "mynawatch=debug"), ("NO_COLOR", "1")],
+    )
 }
 
-fn stop(mut child: Child) {
-    // SAFETY: plain kill(2) on our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let status = child.wait().unwrap();
+fn stop(mut daemon: DaemonProc) {
+    daemon.sigterm();
+    let status = daemon.wait();
     assert!(status.success(), "daemon: {status}");
 }
 
-/// A bus client on its own runtime, with a stream of the daemon's `InterfacesAdded` (path, when).
-struct Client {
-    rt: tokio::runtime::Runtime,
-    conn: zbus::Connection,
-}
-
-impl Client {
-    fn connect(bus: &PrivateBus) -> Client {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let conn = rt.block_on(zbus::connection::Builder::address(bus.address.as_str()).build());
-        Client {
-            conn: conn.unwrap(),
-            rt,
-        }
-    }
-
-    /// Timestamps of signals matching `member` (of `interface`) as they arrive, with their first
-    /// argument as a string (an object path or a bus name).
-    fn signals(
-        &self,
-        interface: &'static str,
-        member: &'static str,
-    ) -> std::sync::mpsc::Receiver<(Instant, String)> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let conn = self.conn.clone();
-        self.rt.block_on(async move {
-            let rule = zbus::MatchRule::builder()
-                .msg_type(zbus::message::Type::Signal)
-                .interface(interface)
-                .member(member)
-                .build()
-                .unwrap();
-            let mut stream = zbus::MessageStream::for_match_rule(rule, &conn, None)
-                .await
-                .unwrap();
-            tokio::spawn(async move {
-                while let Some(Ok(msg)) = stream.next().await {
-                    let at = Instant::now();
-                    let first = msg
-                        .body()
-                        .deserialize::<zbus::Structure<'_>>()
-                        .ok()
-                        .and_then(|s| s.fields().first().map(|f| f.to_string()))
-                        .unwrap_or_default();
-                    if tx.send((at, first.trim_matches('"').to_string())).is_err() {
-                        break;
-                    }
-                }
-            });
-        });
-        rx
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        self.rt.block_on(snapshot(&self.conn)).expect("snapshot")
-    }
-
-    fn wait_until(&self, what: &str, f: impl Fn(&Snapshot) -> bool) {
-        let deadline = Instant::now() + WAIT;
-        while !f(&self.snapshot()) {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
+/// A signal's first argument as a string (an object path or a bus name).
+fn first_arg(msg: &zbus::Message) -> String {
+    let first = msg
+        .body()
+        .deserialize::<zbus::Structure<'_>>()
+        .ok()
+        .and_then(|s| s.fields().first().map(|f| f.to_string()))
+        .unwrap_or_default();
+    first.trim_matches('"').to_string()
 }
 
 /// A virtual card being inserted; `inserted` is when it said it was connected to vpcd.
@@ -231,7 +162,7 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(130);
     let bus = PrivateBus::start();
-    let client = Client::connect(&bus);
+    let client = BusClient::connect(&bus);
     let mut rows: Vec<String> = Vec::new();
     let mut row = |what: &str, runs: usize, (min, median, max): (f64, f64, f64), goal: &str| {
         rows.push(format!(
@@ -244,29 +175,28 @@ fn main() {
     let mut starts = Vec::new();
     for _ in 0..COLD_STARTS {
         let state = tempfile::tempdir().unwrap();
-        let log = state.path().join("daemon.log");
         let t0 = Instant::now();
-        let child = start_daemon(&bus, &state.path().join("state"), &log);
+        let daemon = spawn_daemon(&bus, &state.path().join("state"));
         let at = loop {
-            let (at, name) = owners.recv_timeout(WAIT).expect("name acquired");
-            if name == NAME {
+            let (at, msg) = owners.recv_timeout(WAIT).expect("name acquired");
+            if first_arg(&msg) == NAME {
                 break at;
             }
         };
         starts.push(ms(at - t0));
-        stop(child);
+        stop(daemon);
         // The release: another NameOwnerChanged for our name.
-        while owners.recv_timeout(WAIT).expect("name released").1 != NAME {}
+        while first_arg(&owners.recv_timeout(WAIT).expect("name released").1) != NAME {}
     }
 
     // Idle: two readers, no card.
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("daemon.log");
-    let daemon = start_daemon(&bus, &dir.path().join("state"), &log);
-    let pid = daemon.id();
+    let daemon = spawn_daemon(&bus, &dir.path().join("state"));
+    let pid = daemon.pid();
     bus.wait_for_name(NAME, WAIT);
     let two = |s: &Snapshot| {
-        s.readers.contains(&reader_name(SLOT0)) && s.readers.contains(&reader_name(SLOT1))
+        (s.readers.contains(&reader_name(SLOT0)) && s.readers.contains(&reader_name(SLOT1)))
+            .then_some(())
     };
     client.wait_until("both readers", two);
     std::thread::sleep(Duration::from_secs(2)); // let start-up work settle
@@ -279,12 +209,13 @@ fn main() {
     let added = client.signals("org.freedesktop.DBus.ObjectManager", "InterfacesAdded");
     let (mut total, mut detect, mut io, mut own, mut publish, mut establish) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
-    let mut log_offset = std::fs::read_to_string(&log).unwrap().len();
+    let mut log_offset = daemon.log().len();
     for i in 0..INSERTIONS {
         let port = if i % 2 == 0 { SLOT0 } else { SLOT1 };
         let card = Card::insert(port, 1000 + i);
         let (inserted, inserted_wall) = (card.inserted, card.inserted_wall);
-        let (at, path) = added.recv_timeout(WAIT).expect("InterfacesAdded");
+        let (at, msg) = added.recv_timeout(WAIT).expect("InterfacesAdded");
+        let path = first_arg(&msg);
         assert!(path.contains("/cards/"), "{path}");
         let s = client.snapshot();
         let key = path.rsplit('/').next().unwrap();
@@ -294,8 +225,10 @@ fn main() {
         support::wait_for(WAIT, "slot empty", || {
             (!card_present(&reader_name(port))).then_some(())
         });
-        client.wait_until("not present", |s| s.cards.iter().all(|c| !c.present));
-        let text = std::fs::read_to_string(&log).unwrap();
+        client.wait_until("not present", |s| {
+            s.cards.iter().all(|c| !c.present).then_some(())
+        });
+        let text = daemon.log();
         let t = timing(&text[log_offset..]);
         log_offset = text.len();
         let event_at = t.event_at.expect("card event line (debug log)");

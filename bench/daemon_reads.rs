@@ -13,94 +13,44 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use support::bus::PrivateBus;
-use support::daemon::{seed_state, seeded_path, CARD, NAME};
+use support::client::BusClient;
+use support::daemon::{seeded_dir, seeded_path, DaemonProc, CARD, MANAGER, ROOT};
 use support::pcscd::{SimCard, SLOT0, SLOT1};
 
 const SHUTDOWNS: usize = 5;
 const WAIT: Duration = Duration::from_secs(30);
 
-fn start_daemon(bus: &PrivateBus, state: &std::path::Path) -> Child {
-    let child = bus
-        .command(support::bin())
-        .args([
-            "daemon",
-            "--no-notify",
-            "--today",
-            "2026-04-01",
-            "--state-dir",
-        ])
-        .arg(state)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the daemon");
-    bus.wait_for_name(NAME, WAIT);
-    child
+/// The time `f` (a call through the client) took.
+fn timed<T>(f: impl FnOnce() -> T) -> Duration {
+    let t0 = Instant::now();
+    f();
+    t0.elapsed()
 }
 
-struct Client {
-    rt: tokio::runtime::Runtime,
-    conn: zbus::Connection,
+/// The state pcscd's `reader` has per the daemon's `Manager.ReaderStates`.
+fn reader_state(client: &BusClient, reader: &str) -> String {
+    let reply = client.call(
+        ROOT,
+        "org.freedesktop.DBus.Properties",
+        "Get",
+        &(MANAGER, "ReaderStates"),
+    );
+    let v: zbus::zvariant::OwnedVariant = reply.body().deserialize().unwrap();
+    let states: Vec<(String, String, String)> = v.try_into().unwrap_or_default();
+    states
+        .into_iter()
+        .find(|s| s.0 == reader)
+        .map(|s| s.1)
+        .unwrap_or_default()
 }
 
-impl Client {
-    fn connect(bus: &PrivateBus) -> Client {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let conn = rt
-            .block_on(zbus::connection::Builder::address(bus.address.as_str()).build())
-            .unwrap();
-        Client { rt, conn }
-    }
-
-    fn call(
-        &self,
-        path: &str,
-        iface: &str,
-        method: &str,
-        body: &(impl serde::Serialize + zbus::zvariant::DynamicType),
-    ) -> Duration {
-        let t0 = Instant::now();
-        self.rt
-            .block_on(
-                self.conn
-                    .call_method(Some(NAME), path, Some(iface), method, body),
-            )
-            .unwrap_or_else(|e| panic!("{method}: {e}"));
-        t0.elapsed()
-    }
-
-    fn reader_state(&self, reader: &str) -> String {
-        let reply = self
-            .rt
-            .block_on(self.conn.call_method(
-                Some(NAME),
-                "/io/github/mynawatch/MynaWatch1",
-                Some("org.freedesktop.DBus.Properties"),
-                "Get",
-                &("io.github.mynawatch.MynaWatch1.Manager", "ReaderStates"),
-            ))
-            .unwrap();
-        let v: zbus::zvariant::OwnedVariant = reply.body().deserialize().unwrap();
-        let states: Vec<(String, String, String)> = v.try_into().unwrap_or_default();
-        states
-            .into_iter()
-            .find(|s| s.0 == reader)
-            .map(|s| s.1)
-            .unwrap_or_default()
-    }
-
-    fn wait_state(&self, reader: &str, state: &str) {
-        support::wait_for(WAIT, state, || {
-            (self.reader_state(reader) == state).then_some(())
-        });
-    }
+fn wait_state(client: &BusClient, reader: &str, state: &str) {
+    support::wait_for(WAIT, state, || {
+        (reader_state(client, reader) == state).then_some(())
+    });
 }
 
 /// pcscd sees the card, and no client holds it any more.
@@ -130,14 +80,13 @@ fn main() {
         .unwrap_or(600);
     let fault = format!("slow={slow}");
     let bus = PrivateBus::start();
-    let client = Client::connect(&bus);
+    let client = BusClient::connect(&bus);
     let mut rows = Vec::new();
 
     // API latency during one slow read.
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2031-06-20");
-    let mut daemon = start_daemon(&bus, dir.path());
-    let pid = daemon.id();
+    let dir = seeded_dir("2031-06-20");
+    let mut daemon = DaemonProc::quiet(&bus, dir.path(), "2026-04-01");
+    let pid = daemon.pid();
     std::thread::sleep(Duration::from_secs(1));
     let threads = std::fs::read_dir(format!("/proc/{pid}/task"))
         .unwrap()
@@ -155,33 +104,32 @@ fn main() {
         ],
     );
     let reader = card.reader().to_string();
-    client.wait_state(&reader, "reading");
+    wait_state(&client, &reader, "reading");
     let read_started = Instant::now();
     let (mut set, mut get) = (Vec::new(), Vec::new());
     let mut n = 0u32;
-    while client.reader_state(&reader) == "reading" {
+    while reader_state(&client, &reader) == "reading" {
         n += 1;
-        set.push(ms(client.call(
-            &seeded_path(),
-            CARD,
-            "SetLabel",
-            &(format!("l{n}"),),
-        )));
-        get.push(ms(client.call(
-            &seeded_path(),
-            "org.freedesktop.DBus.Properties",
-            "GetAll",
-            &(CARD,),
-        )));
+        let label = format!("l{n}");
+        set.push(ms(timed(|| {
+            client.call(&seeded_path(), CARD, "SetLabel", &(label,))
+        })));
+        get.push(ms(timed(|| {
+            client.call(
+                &seeded_path(),
+                "org.freedesktop.DBus.Properties",
+                "GetAll",
+                &(CARD,),
+            )
+        })));
     }
     let read_took = read_started.elapsed();
     let peak_threads = std::fs::read_dir(format!("/proc/{pid}/task"))
         .unwrap()
         .count();
     drop(card);
-    // SAFETY: kill(2) on our own child.
-    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
-    assert!(daemon.wait().unwrap().success());
+    daemon.sigterm();
+    assert!(daemon.wait().success());
     for (what, mut v) in [
         ("SetLabel (another card)", set),
         ("GetAll (another card)", get),
@@ -201,9 +149,8 @@ fn main() {
     // SIGTERM mid-read → exit.
     let mut exits = Vec::new();
     for i in 0..SHUTDOWNS {
-        let dir = tempfile::tempdir().unwrap();
-        seed_state(dir.path(), "2031-06-20");
-        let mut daemon = start_daemon(&bus, dir.path());
+        let dir = seeded_dir("2031-06-20");
+        let mut daemon = DaemonProc::quiet(&bus, dir.path(), "2026-04-01");
         let slot = if i % 2 == 0 { SLOT0 } else { SLOT1 };
         let card = SimCard::start(
             slot,
@@ -216,12 +163,11 @@ fn main() {
                 &fault,
             ],
         );
-        client.wait_state(card.reader(), "reading");
+        wait_state(&client, card.reader(), "reading");
         client.call(&seeded_path(), CARD, "SetLabel", &("before-sigterm",));
         let t0 = Instant::now();
-        // SAFETY: kill(2) on our own child.
-        unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
-        let status = daemon.wait().unwrap();
+        daemon.sigterm();
+        let status = daemon.wait();
         exits.push(ms(t0.elapsed()));
         assert!(status.success(), "{status}");
         let state = std::fs::read_to_string(dir.path().join("state.json")).unwrap();

@@ -1,6 +1,7 @@
 //! Exit statuses, one meaning each. The man page's EXIT STATUS section is written from [`Exit::ALL`],
 //! and the unit's `RestartPreventExitStatus=` lists exactly those of the daemon's that a restart cannot
-//! fix ([`Exit::from_daemon`], [`Exit::restart_helps`]); tests/ship.rs checks both against this list.
+//! fix ([`Exit::from_daemon`], [`Exit::restart_helps`]); tests/ship_systemd.rs checks both against
+//! this list.
 
 use std::process::ExitCode;
 

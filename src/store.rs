@@ -286,10 +286,6 @@ impl Store {
         &self.salt
     }
 
-    pub fn dir(&self) -> &Path {
-        &self.dir
-    }
-
     /// Path of the state file.
     pub fn state_path(&self) -> PathBuf {
         self.dir.join(STATE_FILE)

@@ -7,7 +7,7 @@ mod support;
 use std::path::Path;
 
 use support::bus::PrivateBus;
-use support::daemon::DaemonProc;
+use support::daemon::{fresh_state_dir, DaemonProc};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 
@@ -67,20 +67,9 @@ fn parse(file: &Path) -> Vec<serde_json::Value> {
 fn the_calendar_imports_cleanly_with_stable_uids_in_both_languages() {
     support::pcscd::require();
     let bus = PrivateBus::start();
-    let top = tempfile::tempdir().unwrap();
-    let dir = top.path().join("state");
+    let (top, dir) = fresh_state_dir();
     seed(&dir);
-    let mut d = DaemonProc::start(
-        &bus,
-        &[
-            "--no-notify",
-            "--today",
-            "2026-03-01",
-            "--state-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    );
+    let mut d = DaemonProc::quiet(&bus, &dir, "2026-03-01");
     let ja = top.path().join("ja.ics");
     let out = bus
         .command(support::bin())

@@ -11,7 +11,7 @@ use mynawatch::pcsc::transport::{read_reader, readers_with_card};
 use mynawatch::rules::{PinState, TokenKind};
 use pcsc::{Context, Scope};
 use support::bin;
-use support::pcscd::{require, slots, SimCard, SLOT0, SLOT1};
+use support::pcscd::{e2e, SimCard, SLOT0, SLOT1};
 
 fn date(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -42,8 +42,7 @@ fn read_json(args: &[&str]) -> serde_json::Value {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn reads_dates_and_counters_through_pcscd_without_sending_a_pin() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let card = SimCard::start(
         SLOT0,
         &[
@@ -97,19 +96,8 @@ fn reads_dates_and_counters_through_pcscd_without_sending_a_pin() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn read_tells_an_early_renewal_and_a_pins_last_try() {
-    require();
-    let _slots = slots();
-    let card = SimCard::start(
-        SLOT0,
-        &[
-            "--issued",
-            "2021-04-01",
-            "--expires",
-            "2026-06-20",
-            "--auth-tries",
-            "1",
-        ],
-    );
+    let _slots = e2e();
+    let card = SimCard::start(SLOT0, &support::pcscd::RENEWED_EARLY_LAST_PIN_TRY);
     let (code, out, err) = read_cli(&["--json", "--today", "2026-04-01"]);
     assert_eq!(code, Some(0), "stderr: {err}");
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
@@ -149,8 +137,7 @@ fn read_tells_an_early_renewal_and_a_pins_last_try() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn card_in_the_second_slot_is_found() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let card = SimCard::start(SLOT1, &["--expires", "2031-07-07", "--serial", "2"]);
     let ctx = Context::establish(Scope::User).unwrap();
     assert_eq!(
@@ -169,8 +156,7 @@ fn card_in_the_second_slot_is_found() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn removal_mid_read_is_a_clear_card_removed_result() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     // Pulled during the certificate read (after SELECT, label, SELECT EF and two chunks).
     let mut card = SimCard::start(
         SLOT0,
@@ -198,8 +184,7 @@ fn removal_mid_read_is_a_clear_card_removed_result() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn faults_through_pcscd() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     // Some cards answer 6F 00 to the first command after power-up: retried once.
     let card = SimCard::start(SLOT0, &["--expires", "2027-02-14", "--fault", "first-6f00"]);
     let ctx = Context::establish(Scope::User).unwrap();
@@ -234,8 +219,7 @@ fn faults_through_pcscd() {
 #[test]
 fn no_card_exits_unavailable_and_a_wrong_reader_name_bad_input() {
     use mynawatch::exit::Exit;
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let unavailable = Some(i32::from(Exit::Unavailable.code()));
     let bad_input = Some(i32::from(Exit::BadInput.code()));
     let (code, out, err) = read_cli(&[]);
@@ -264,8 +248,7 @@ fn no_card_exits_unavailable_and_a_wrong_reader_name_bad_input() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn cert_only_reads_nine_apdus_and_no_pin_counter() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let sim = [
         "-vv",
         "--stats",
@@ -317,8 +300,7 @@ fn cert_only_reads_nine_apdus_and_no_pin_counter() {
 #[test]
 fn text_shows_the_status_before_the_pin_counters() {
     use std::io::{BufRead, BufReader};
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let card = SimCard::start(
         SLOT0,
         &["-vv", "--expires", "2027-02-14", "--fault", "slow=40"],
@@ -376,8 +358,7 @@ fn no_pcscd_is_named_clearly() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn opensc_jpki_driver_reads_the_virtual_card() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let card = SimCard::start(
         SLOT0,
         &["--expires", "2029-12-31", "--issued", "2025-01-10"],

@@ -4,30 +4,13 @@
 
 mod support;
 
-use std::io::BufRead;
 use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use support::bus::{NotificationServer, PrivateBus};
+use support::cli::{run, Watch};
 use support::daemon::{busctl, DaemonProc, MANAGER, NAME, ROOT};
 use support::wait_for;
-
-fn run(bus: &PrivateBus, args: &[&str]) -> (i32, String, String) {
-    let out = bus
-        .command(support::bin())
-        .args(args)
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .output()
-        .expect("run mynawatch");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn cards(bus: &PrivateBus) -> Vec<serde_json::Value> {
     let (code, out, err) = run(bus, &["status", "--json"]);
@@ -52,9 +35,8 @@ fn daemon(bus: &PrivateBus, dir: &Path) -> DaemonProc {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_card_typed_in_gets_status_reminders_and_survives_a_restart() {
-    support::pcscd::require();
     // The daemon watches every reader of the shared pcscd: no sim card from the other test, please.
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let bus = PrivateBus::start();
     let notifications = NotificationServer::start(&bus, Some("body actions"));
     let top = tempfile::tempdir().unwrap();
@@ -199,56 +181,10 @@ fn a_card_typed_in_gets_status_reminders_and_survives_a_restart() {
     assert_eq!(d.stop().code(), Some(0));
 }
 
-/// `mynawatch watch --json`, one parsed line at a time.
-struct Watch(Child, std::sync::mpsc::Receiver<serde_json::Value>);
-
-impl Watch {
-    fn start(bus: &PrivateBus) -> Watch {
-        let mut child = bus
-            .command(support::bin())
-            .args(["watch", "--json"])
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
-                if tx.send(serde_json::from_str(&line).unwrap()).is_err() {
-                    break;
-                }
-            }
-        });
-        Watch(child, rx)
-    }
-
-    fn until(&self, what: &str, want: impl Fn(&serde_json::Value) -> bool) -> serde_json::Value {
-        let mut seen = Vec::new();
-        loop {
-            let e = self
-                .1
-                .recv_timeout(Duration::from_secs(15))
-                .unwrap_or_else(|_| panic!("no {what}; saw {seen:?}"));
-            if want(&e) {
-                return e;
-            }
-            seen.push(e);
-        }
-    }
-}
-
-impl Drop for Watch {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_typed_card_read_later_becomes_one_card_and_the_user_is_told() {
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let bus = PrivateBus::start();
     let notifications = NotificationServer::start(&bus, Some("body actions"));
     let top = tempfile::tempdir().unwrap();
@@ -284,7 +220,7 @@ fn a_typed_card_read_later_becomes_one_card_and_the_user_is_told() {
     let watch = Watch::start(&bus);
     watch.until("snapshot", |e| e["event"] == "snapshot");
     let _card = support::pcscd::SimCard::start(support::pcscd::SLOT0, &["--expires", "2026-06-20"]);
-    let merged = watch.until("cards-merged", |e| e["event"] == "cards-merged");
+    let (merged, _) = watch.until("cards-merged", |e| e["event"] == "cards-merged");
     assert_eq!(merged["typed"], typed.as_str());
     let read = merged["card"].as_str().unwrap().to_string();
     assert_ne!(read, typed);

@@ -5,10 +5,10 @@
 mod support;
 
 use std::path::Path;
-use std::process::Output;
 
 use support::bus::PrivateBus;
-use support::daemon::{busctl, DaemonProc, CARD, ROOT};
+use support::cli::{output, run};
+use support::daemon::{busctl, fresh_state_dir, DaemonProc, CARD, ROOT};
 
 const MOTHER: &str = "0123456789abcdef0123456789abcdef";
 const FATHER: &str = "0123cdef89abcdef0123456789abcdef";
@@ -57,43 +57,13 @@ fn path_of(key: &str) -> String {
     format!("{ROOT}/cards/{key}")
 }
 
-fn cli(bus: &PrivateBus, args: &[&str]) -> Output {
-    bus.command(support::bin())
-        .args(args)
-        .env_remove("LANG")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
-        .output()
-        .expect("run mynawatch")
-}
-
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
 
-/// Exit code, stdout, stderr.
-fn run(bus: &PrivateBus, args: &[&str]) -> (i32, String, String) {
-    let out = cli(bus, args);
-    (
-        out.status.code().unwrap_or(-1),
-        text(&out.stdout),
-        text(&out.stderr),
-    )
-}
-
 fn start(bus: &PrivateBus, dir: &Path) -> DaemonProc {
     seed(dir);
-    DaemonProc::start(
-        bus,
-        &[
-            "--no-notify",
-            "--today",
-            "2026-03-01",
-            "--state-dir",
-            dir.to_str().unwrap(),
-        ],
-        &[],
-    )
+    DaemonProc::quiet(bus, dir, "2026-03-01")
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
@@ -101,8 +71,7 @@ fn start(bus: &PrivateBus, dir: &Path) -> DaemonProc {
 fn every_card_action_works_from_the_cli_and_says_what_changed() {
     support::pcscd::require();
     let bus = PrivateBus::start();
-    let top = tempfile::tempdir().unwrap();
-    let dir = top.path().join("state");
+    let (top, dir) = fresh_state_dir();
     let mut d = start(&bus, &dir);
 
     // label, by label, in English and Japanese.
@@ -258,7 +227,7 @@ fn completions_offer_the_cards(bus: &PrivateBus, tmp: &Path) {
     let bin_dir = Path::new(bin).parent().unwrap();
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap());
     for shell in ["bash", "zsh", "fish"] {
-        let script = cli(bus, &["completions", shell]).stdout;
+        let script = output(bus, &["completions", shell]).stdout;
         std::fs::write(tmp.join(format!("c.{shell}")), script).unwrap();
     }
     let shell = |prog: &str, code: String| {

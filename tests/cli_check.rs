@@ -1,14 +1,13 @@
 //! Black-box tests of `mynawatch check`: the boundary table in both languages, real certificate
 //! files (DER and PEM, made with rcgen), and bad input (one line on stderr, exit code 2).
 
+mod support;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_mynawatch")
-}
+use support::{bin, neutral_env};
 
 /// Run `mynawatch check ARGS` with a neutral locale unless the test sets one.
 fn check(args: &[&str]) -> Output {
@@ -17,16 +16,7 @@ fn check(args: &[&str]) -> Output {
 
 fn check_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(bin());
-    cmd.arg("check").args(args);
-    for var in [
-        "LC_ALL",
-        "LC_MESSAGES",
-        "LANG",
-        "RUST_LOG",
-        "JOURNAL_STREAM",
-    ] {
-        cmd.env_remove(var);
-    }
+    neutral_env(&mut cmd).arg("check").args(args);
     cmd.envs(env.iter().copied());
     cmd.output().expect("run mynawatch")
 }

@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use mynawatch::exit::Exit;
 use support::bus::{NotificationServer, PrivateBus};
-use support::daemon::{property, DaemonProc, MANAGER, NAME, ROOT};
-use support::pcscd::{require, slots, SimCard, SLOT0, SLOT1};
+use support::daemon::{property, quiet_args, DaemonProc, MANAGER, NAME, ROOT};
+use support::pcscd::{e2e, require, SimCard, SLOT0, SLOT1};
 use support::{bin, wait_for};
 
 /// A home for one doctor run: config, state and an empty sysfs (the machine's USB devices must not
@@ -163,15 +163,29 @@ fn daemon(bus: &PrivateBus, home: &Home) -> DaemonProc {
     let state = home.state_dir();
     DaemonProc::start(
         bus,
-        &[
-            "--no-notify",
-            "--today",
-            "2026-11-26",
-            "--state-dir",
-            state.to_str().unwrap(),
-        ],
+        &quiet_args(&state, "2026-11-26"),
         &[("XDG_CONFIG_HOME", home.path("config").to_str().unwrap())],
     )
+}
+
+/// What stays up while a test with everything running looks: the daemon, the notification server
+/// and the vpcd slots (dropped in this order: the slots are free only once the daemon is gone).
+type Running = (
+    DaemonProc,
+    NotificationServer,
+    std::sync::MutexGuard<'static, ()>,
+);
+
+/// Everything a running installation has: the unit enabled, an activating bus, a notification
+/// server, the daemon.
+fn all_running() -> (Home, PrivateBus, Running) {
+    let slots = e2e();
+    let home = Home::new();
+    home.enable_unit();
+    let bus = activating_bus();
+    let notifications = NotificationServer::start(&bus, None);
+    let daemon = daemon(&bus, &home);
+    (home, bus, (daemon, notifications, slots))
 }
 
 fn wait_reader_state(bus: &PrivateBus, reader: &str, state: &str) {
@@ -186,13 +200,7 @@ fn wait_reader_state(bus: &PrivateBus, reader: &str, state: &str) {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn all_fine_exits_0_and_never_shows_the_certificate_dates() {
-    require();
-    let _slots = slots();
-    let home = Home::new();
-    home.enable_unit();
-    let bus = activating_bus();
-    let _notifications = NotificationServer::start(&bus, None);
-    let _daemon = daemon(&bus, &home);
+    let (home, bus, _running) = all_running();
     let card = SimCard::start(
         SLOT0,
         &["--expires", "2031-07-07", "--issued", "2026-07-01"],
@@ -423,8 +431,7 @@ fn no_reader_and_usb_readers_no_driver_takes() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn unreadable_cards_without_a_daemon_are_read_directly() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let home = Home::new();
     // A bus with no daemon, no notification server and no activation file: its own service
     // directory only (the default session config would also read /usr/share/dbus-1/services,
@@ -462,13 +469,7 @@ fn unreadable_cards_without_a_daemon_are_read_directly() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_card_the_daemon_could_not_use_is_reported_from_its_reader_states() {
-    require();
-    let _slots = slots();
-    let home = Home::new();
-    home.enable_unit();
-    let bus = activating_bus();
-    let _notifications = NotificationServer::start(&bus, None);
-    let _daemon = daemon(&bus, &home);
+    let (home, bus, _running) = all_running();
     let card = SimCard::start(SLOT0, &["--expires", "2031-07-07", "--fault", "no-applet"]);
     wait_reader_state(&bus, card.reader(), "not-a-my-number-card");
     let r = home.doctor_json(Some(&bus), &[]);
@@ -486,8 +487,7 @@ fn a_card_the_daemon_could_not_use_is_reported_from_its_reader_states() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let home = Home::new();
     home.enable_unit();
     let bus = activating_bus();
@@ -533,8 +533,7 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_bad_config_file_is_an_error_that_names_the_line() {
-    require();
-    let _slots = slots();
+    let _slots = e2e();
     let home = Home::new();
     let bus = activating_bus();
     std::fs::create_dir_all(home.path("config/mynawatch")).unwrap();

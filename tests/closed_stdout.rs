@@ -7,24 +7,15 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use support::bus::PrivateBus;
-use support::daemon::{seed_state, DaemonProc};
-use support::{bin, wait_for};
+use support::daemon::{seeded_dir, DaemonProc};
+use support::{bin, neutral_env, wait_for};
 
 /// Run `cmd` with a stdout pipe whose reading end is closed before the program writes, and with
 /// no say from the environment in what it prints.
 fn with_closed_stdout(mut cmd: Command) -> Output {
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
-    for var in [
-        "LC_ALL",
-        "LC_MESSAGES",
-        "LANG",
-        "RUST_LOG",
-        "JOURNAL_STREAM",
-    ] {
-        cmd.env_remove(var);
-    }
-    let child = cmd
+    let child = neutral_env(&mut cmd)
         .stdout(writer)
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -76,19 +67,8 @@ fn offline_commands_end_quietly_on_a_closed_stdout() {
 #[test]
 fn daemon_clients_end_quietly_on_a_closed_stdout() {
     let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2031-06-20");
-    let mut daemon = DaemonProc::start(
-        &bus,
-        &[
-            "--no-notify",
-            "--today",
-            "2026-03-01",
-            "--state-dir",
-            dir.path().to_str().unwrap(),
-        ],
-        &[],
-    );
+    let dir = seeded_dir("2031-06-20");
+    let mut daemon = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     for args in [
         &["status"][..],
         &["status", "--json"],
@@ -108,8 +88,7 @@ fn daemon_clients_end_quietly_on_a_closed_stdout() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn read_ends_quietly_on_a_closed_stdout() {
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let _card = support::pcscd::SimCard::start(support::pcscd::SLOT0, &["--expires", "2031-06-20"]);
     for args in [
         &["read"][..],

@@ -8,7 +8,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::daemon::{
-    busctl, property, seed_state, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
+    busctl, property, seeded_dir, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
 };
 use support::pcscd::{SimCard, SLOT0, SLOT1};
 use support::wait_for;
@@ -48,17 +48,10 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 #[test]
 fn the_api_answers_while_a_slow_card_is_read() {
     let _turn = one_at_a_time();
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let bus = support::bus::PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2031-06-20");
-    let dir_s = dir.path().to_str().unwrap();
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let dir = seeded_dir("2031-06-20");
+    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     let sim = SimCard::start(
         SLOT1,
         &["--expires", "2031-06-20", "--serial", "41", "--fault", SLOW],
@@ -98,17 +91,10 @@ fn the_api_answers_while_a_slow_card_is_read() {
 #[test]
 fn sigterm_during_a_read_exits_cleanly_and_keeps_the_state() {
     let _turn = one_at_a_time();
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let bus = support::bus::PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2031-06-20");
-    let dir_s = dir.path().to_str().unwrap();
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let dir = seeded_dir("2031-06-20");
+    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     // A very slow card: the read would take about a minute.
     let sim = SimCard::start(SLOT0, &["--expires", "2031-06-20", "--fault", "slow=4000"]);
     wait_state(&bus, sim.reader(), "reading", Duration::from_secs(10));
@@ -130,11 +116,9 @@ fn sigterm_during_a_read_exits_cleanly_and_keeps_the_state() {
 #[test]
 fn a_card_held_by_another_program_is_shown_and_read_once_released() {
     let _turn = one_at_a_time();
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let bus = support::bus::PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
-    let dir_s = dir.path().to_str().unwrap();
     let sim = SimCard::start(SLOT0, &["--expires", "2031-06-20", "--serial", "42"]);
     // Another program (think: the マイナポータル app) holds the card exclusively.
     let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
@@ -142,11 +126,7 @@ fn a_card_held_by_another_program_is_shown_and_read_once_released() {
     let held = ctx
         .connect(&name, pcsc::ShareMode::Exclusive, pcsc::Protocols::ANY)
         .expect("exclusive connect");
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     wait_for(Duration::from_secs(10), "retrying in-use", || {
         reader_states(&bus)
             .contains(&format!("\"{}\" \"retrying\" \"in-use\"", sim.reader()))
@@ -163,16 +143,10 @@ fn a_card_held_by_another_program_is_shown_and_read_once_released() {
 #[test]
 fn cards_that_are_not_my_number_cards_get_a_reader_state() {
     let _turn = one_at_a_time();
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let bus = support::bus::PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
-    let dir_s = dir.path().to_str().unwrap();
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     for (args, reason) in [
         (&["--label", "JPKIAPICCTOKEN"][..], "juki-card"),
         (&["--label", "JPKIAPGPSETOKEN"][..], "smartphone"),

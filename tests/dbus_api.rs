@@ -29,6 +29,7 @@ use mynawatch::dbus::{
 use mynawatch::l10n::Lang;
 use mynawatch::pcsc::monitor::ReaderEvent;
 use mynawatch::rules::Policy;
+use support::client::introspect;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::timeout;
 use zbus::Connection;
@@ -835,22 +836,8 @@ fn interface_blocks(xml: &str, names: &[&str]) -> Vec<String> {
 async fn documented_api_matches_the_live_service() {
     let s = setup().await;
     let k = seeded_key();
-    let introspect = |path: String| {
-        let client = s.client.clone();
-        async move {
-            zbus::fdo::IntrospectableProxy::builder(&client)
-                .destination(BUS_NAME)
-                .path(path)
-                .build()
-                .await
-                .unwrap()
-                .introspect()
-                .await
-                .unwrap()
-        }
-    };
-    let root = introspect(ROOT_PATH.to_string()).await;
-    let card = introspect(card_path(&k).to_string()).await;
+    let root = introspect(&s.client, BUS_NAME, ROOT_PATH.to_string()).await;
+    let card = introspect(&s.client, BUS_NAME, card_path(&k).to_string()).await;
     let live = [
         interface_blocks(&root, &[MANAGER_INTERFACE]),
         interface_blocks(&card, &[CARD_INTERFACE]),

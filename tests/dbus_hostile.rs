@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use support::bus::PrivateBus;
 use support::daemon::{
-    answers, busctl, property, seed_state, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
+    answers, busctl, property, quiet_args, seed_state, seeded_path, DaemonProc, CARD, MANAGER,
+    NAME, ROOT,
 };
 use zbus::Connection;
 
@@ -29,12 +30,7 @@ async fn one_at_a_time_async() -> tokio::sync::MutexGuard<'static, ()> {
     TURN.lock().await
 }
 
-async fn client(bus: &PrivateBus) -> Connection {
-    zbus::connection::Builder::address(bus.address.as_str())
-        .build()
-        .await
-        .unwrap()
-}
+use support::client::connect as client;
 
 /// The D-Bus error name of a failed call ("" if it succeeded).
 fn error_name(r: &zbus::Result<zbus::message::Message>) -> String {
@@ -60,14 +56,7 @@ fn start(bus: &PrivateBus, dir: &std::path::Path) -> DaemonProc {
     seed_state(dir, "2031-06-20");
     DaemonProc::start(
         bus,
-        &[
-            "-v",
-            "--no-notify",
-            "--today",
-            "2026-03-01",
-            "--state-dir",
-            dir.to_str().unwrap(),
-        ],
+        &[vec!["-v".to_string()], quiet_args(dir, "2026-03-01")].concat(),
         &[],
     )
 }
@@ -468,21 +457,7 @@ async fn the_live_surface_is_exactly_the_reviewed_one() {
     let dir = tempfile::tempdir().unwrap();
     let mut d = start(&bus, dir.path());
     let c = client(&bus).await;
-    let introspect =
-        |path: String| -> std::pin::Pin<Box<dyn std::future::Future<Output = String> + Send>> {
-            let c = c.clone();
-            Box::pin(async move {
-                zbus::fdo::IntrospectableProxy::builder(&c)
-                    .destination(NAME)
-                    .path(path)
-                    .build()
-                    .await
-                    .unwrap()
-                    .introspect()
-                    .await
-                    .unwrap()
-            })
-        };
+    let introspect = |path: String| support::client::introspect(&c, NAME, path);
     let standard = [
         "org.freedesktop.DBus.Introspectable.Introspect()",
         "org.freedesktop.DBus.Peer.GetMachineId()",
@@ -677,16 +652,10 @@ fn apdus_seen(sim_log: &str) -> Vec<String> {
 #[test]
 fn whatever_a_client_calls_the_card_sees_only_the_fixed_read_sequence() {
     let _turn = one_at_a_time();
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let bus = PrivateBus::start();
     let dir = tempfile::tempdir().unwrap();
-    let dir_s = dir.path().to_str().unwrap();
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     let sim = support::pcscd::SimCard::start(
         support::pcscd::SLOT0,
         &["--expires", "2031-06-20", "--serial", "77", "-vv"],

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use support::bus::{NotificationServer, PrivateBus};
 use support::daemon::{
-    answers, busctl, property, seed_state, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
+    answers, busctl, fresh_state_dir, property, quiet_args, seed_state, seeded_dir, seeded_path,
+    set_today, DaemonProc, CARD, MANAGER, NAME, ROOT,
 };
 use support::wait_for;
 
@@ -58,6 +59,22 @@ impl Drop for Tmpfs<'_> {
     }
 }
 
+/// `--lang en --state-dir DIR FLAG VALUE` (FLAG: `--today` or `--today-file`): a daemon that
+/// notifies, in English.
+fn notifying_args(dir: &Path, flag: &str, value: &str) -> Vec<String> {
+    let dir = dir.to_str().unwrap();
+    ["--lang", "en", "--state-dir", dir, flag, value]
+        .map(str::to_string)
+        .to_vec()
+}
+
+/// The pending reminder delivered (it is no longer in the state file).
+fn wait_delivered(dir: &Path) {
+    wait_for(Duration::from_secs(5), "delivered", || {
+        (!state_file(dir).contains("pending_reminder")).then_some(())
+    });
+}
+
 fn state_file(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("state.json")).unwrap()
 }
@@ -74,12 +91,10 @@ fn no_temp_files(dir: &Path) {
 fn a_read_only_state_dir_fails_every_change_and_applies_none() {
     support::pcscd::require();
     let bus = PrivateBus::start();
-    let top = tempfile::tempdir().unwrap();
-    let dir = top.path().join("state");
+    let (_top, dir) = fresh_state_dir();
     let fs = Tmpfs::mount(&dir, "1m");
     seed_state(&dir, "2031-06-20");
-    let dir_s = dir.to_str().unwrap();
-    let args = ["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s];
+    let args = quiet_args(&dir, "2026-03-01");
     let mut d = DaemonProc::start(&bus, &args, &[]);
 
     fs.remount("ro");
@@ -140,16 +155,10 @@ fn a_read_only_state_dir_fails_every_change_and_applies_none() {
 fn a_full_disk_fails_the_save_and_never_truncates_the_state_file() {
     support::pcscd::require();
     let bus = PrivateBus::start();
-    let top = tempfile::tempdir().unwrap();
-    let dir = top.path().join("state");
+    let (_top, dir) = fresh_state_dir();
     let _fs = Tmpfs::mount(&dir, "16k");
     seed_state(&dir, "2031-06-20");
-    let dir_s = dir.to_str().unwrap();
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let mut d = DaemonProc::quiet(&bus, &dir, "2026-03-01");
     let before = state_file(&dir);
 
     // Fill the file system (ENOSPC), as a full home partition would.
@@ -196,8 +205,7 @@ fn a_full_disk_fails_the_save_and_never_truncates_the_state_file() {
 #[test]
 fn corrupt_state_files_are_moved_aside_and_the_daemon_serves() {
     let good = {
-        let dir = tempfile::tempdir().unwrap();
-        seed_state(dir.path(), "2031-06-20");
+        let dir = seeded_dir("2031-06-20");
         std::fs::read(dir.path().join("state.json")).unwrap()
     };
     let mut cases: Vec<(&str, Vec<u8>)> = vec![
@@ -214,15 +222,9 @@ fn corrupt_state_files_are_moved_aside_and_the_daemon_serves() {
     ];
     for (what, bytes) in cases.drain(..) {
         let bus = PrivateBus::start();
-        let dir = tempfile::tempdir().unwrap();
-        seed_state(dir.path(), "2031-06-20");
+        let dir = seeded_dir("2031-06-20");
         std::fs::write(dir.path().join("state.json"), &bytes).unwrap();
-        let dir_s = dir.path().to_str().unwrap();
-        let mut d = DaemonProc::start(
-            &bus,
-            &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-            &[],
-        );
+        let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
         d.wait_log("state file corrupt; moved it aside");
         let aside: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -246,8 +248,7 @@ fn corrupt_state_files_are_moved_aside_and_the_daemon_serves() {
 #[test]
 fn a_bad_record_in_the_state_file_costs_only_that_record() {
     let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2031-06-20");
+    let dir = seeded_dir("2031-06-20");
     let path = dir.path().join("state.json");
     let mut json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
@@ -319,20 +320,14 @@ fn a_bad_record_in_the_state_file_costs_only_that_record() {
 #[test]
 fn a_newer_state_version_refuses_to_start_and_keeps_the_file() {
     let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2031-06-20");
+    let dir = seeded_dir("2031-06-20");
     let path = dir.path().join("state.json");
     let newer = String::from_utf8(std::fs::read(&path).unwrap())
         .unwrap()
         .replace("\"version\": 1", "\"version\": 2");
     assert!(newer.contains("\"version\": 2"));
     std::fs::write(&path, &newer).unwrap();
-    let dir_s = dir.path().to_str().unwrap();
-    let mut d = DaemonProc::spawn(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let mut d = DaemonProc::spawn(&bus, &quiet_args(dir.path(), "2026-03-01"), &[]);
     let status = d.wait_exit();
     assert_eq!(
         status.code(),
@@ -363,14 +358,8 @@ fn a_newer_state_version_refuses_to_start_and_keeps_the_file() {
 fn extreme_dates_in_the_state_file_do_not_bring_the_daemon_down() {
     for expires in ["+262142-12-31", "-0001-01-01", "9999-12-31"] {
         let bus = PrivateBus::start();
-        let dir = tempfile::tempdir().unwrap();
-        seed_state(dir.path(), expires);
-        let dir_s = dir.path().to_str().unwrap();
-        let mut d = DaemonProc::start(
-            &bus,
-            &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-            &[],
-        );
+        let dir = seeded_dir(expires);
+        let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
         let status = property(&bus, &seeded_path(), CARD, "Status");
         assert!(status.starts_with("s \""), "{expires}: {status}");
         assert!(call(&bus, ROOT, MANAGER, "Refresh", &[]).0, "{expires}");
@@ -384,14 +373,8 @@ fn extreme_dates_in_the_state_file_do_not_bring_the_daemon_down() {
 #[test]
 fn sighup_stops_the_daemon_cleanly_with_the_state_saved() {
     let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2031-06-20");
-    let dir_s = dir.path().to_str().unwrap();
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let dir = seeded_dir("2031-06-20");
+    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     assert!(set_label(&bus, "hangup").0);
     // SAFETY: kill(2) on the daemon this test started.
     unsafe { libc::kill(d.pid() as libc::pid_t, libc::SIGHUP) };
@@ -410,14 +393,8 @@ fn sighup_stops_the_daemon_cleanly_with_the_state_saved() {
 #[test]
 fn losing_the_bus_exits_non_zero_with_a_clear_message_and_keeps_the_state() {
     let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2031-06-20");
-    let dir_s = dir.path().to_str().unwrap();
-    let mut d = DaemonProc::start(
-        &bus,
-        &["--no-notify", "--today", "2026-03-01", "--state-dir", dir_s],
-        &[],
-    );
+    let dir = seeded_dir("2031-06-20");
+    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     assert!(set_label(&bus, "バス切断前").0);
     // SAFETY: kill(2) on the dbus-daemon this test started.
     unsafe { libc::kill(bus.pid(), libc::SIGTERM) };
@@ -431,30 +408,14 @@ fn losing_the_bus_exits_non_zero_with_a_clear_message_and_keeps_the_state() {
     assert!(state_file(dir.path()).contains("バス切断前"));
 }
 
-fn set_today(file: &Path, day: &str) {
-    // Write + rename: the daemon never reads half a date.
-    let tmp = file.with_extension("tmp");
-    std::fs::write(&tmp, day).unwrap();
-    std::fs::rename(&tmp, file).unwrap();
-}
-
 #[test]
 fn a_reminder_missed_while_the_notification_server_was_away_is_shown_when_it_is_back() {
     let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2026-06-20");
+    let dir = seeded_dir("2026-06-20");
     let today = dir.path().join("today");
     set_today(&today, "2026-03-25"); // 87 days left: the 90-day reminder is due
     let server = NotificationServer::start(&bus, Some("body actions"));
-    let dir_s = dir.path().to_str().unwrap();
-    let args = [
-        "--lang",
-        "en",
-        "--state-dir",
-        dir_s,
-        "--today-file",
-        today.to_str().unwrap(),
-    ];
+    let args = notifying_args(dir.path(), "--today-file", today.to_str().unwrap());
     let mut d = DaemonProc::start(&bus, &args, &[]);
     let first = server.nth_call(0, Duration::from_secs(10));
     assert!(first.contains("87 days"), "{first}");
@@ -492,37 +453,21 @@ fn a_reminder_missed_while_the_notification_server_was_away_is_shown_when_it_is_
     let server = NotificationServer::start(&bus, Some("body actions"));
     let shown = server.nth_call(0, Duration::from_secs(10));
     assert!(shown.contains("56 days"), "{shown}");
-    wait_for(Duration::from_secs(5), "delivered", || {
-        (!state_file(dir.path()).contains("pending_reminder")).then_some(())
-    });
+    wait_delivered(dir.path());
     set_today(&today, "2026-05-25"); // 26 days: the 30-day reminder reaches the new server
     let shown = server.nth_call(1, Duration::from_secs(10));
     assert!(shown.contains("26 days"), "{shown}");
     assert!(answers(&bus));
     assert_eq!(d.stop().code(), Some(0));
-    assert_eq!(
-        server.notify_calls().len(),
-        2,
-        "{:?}",
-        server.notify_calls()
-    );
+    server.assert_calls(2);
 }
 
 #[test]
 fn a_reminder_not_shown_survives_a_restart_and_is_shown_once() {
     let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2026-06-20");
-    let dir_s = dir.path().to_str().unwrap();
+    let dir = seeded_dir("2026-06-20");
     // 87 days left: the 90-day reminder is due, and no notification server runs.
-    let args = [
-        "--lang",
-        "en",
-        "--state-dir",
-        dir_s,
-        "--today",
-        "2026-03-25",
-    ];
+    let args = notifying_args(dir.path(), "--today", "2026-03-25");
     let mut d = DaemonProc::start(&bus, &args, &[]);
     d.wait_log("the notification was not shown");
     assert_eq!(d.stop().code(), Some(0));
@@ -538,39 +483,23 @@ fn a_reminder_not_shown_survives_a_restart_and_is_shown_once() {
     let server = NotificationServer::start(&bus, Some("body actions"));
     let shown = server.nth_call(0, Duration::from_secs(10));
     assert!(shown.contains("87 days"), "{shown}");
-    wait_for(Duration::from_secs(5), "delivered", || {
-        (!state_file(dir.path()).contains("pending_reminder")).then_some(())
-    });
+    wait_delivered(dir.path());
     assert_eq!(d.stop().code(), Some(0));
     // And not again after another restart.
     let mut d = DaemonProc::start(&bus, &args, &[]);
     assert!(answers(&bus));
     assert_eq!(d.stop().code(), Some(0));
-    assert_eq!(
-        server.notify_calls().len(),
-        1,
-        "{:?}",
-        server.notify_calls()
-    );
+    server.assert_calls(1);
 }
 
 #[test]
 fn the_clock_jumping_a_year_forward_and_back_is_judged_by_the_new_date_with_no_duplicates() {
     let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    seed_state(dir.path(), "2026-06-20");
+    let dir = seeded_dir("2026-06-20");
     let today = dir.path().join("today");
     set_today(&today, "2026-01-10"); // 161 days left: nothing due
     let server = NotificationServer::start(&bus, Some("body actions"));
-    let dir_s = dir.path().to_str().unwrap();
-    let args = [
-        "--lang",
-        "en",
-        "--state-dir",
-        dir_s,
-        "--today-file",
-        today.to_str().unwrap(),
-    ];
+    let args = notifying_args(dir.path(), "--today-file", today.to_str().unwrap());
     let mut d = DaemonProc::start(&bus, &args, &[]);
     let status = || property(&bus, &seeded_path(), CARD, "Status");
     assert_eq!(status(), "s \"valid\"");
@@ -602,11 +531,6 @@ fn the_clock_jumping_a_year_forward_and_back_is_judged_by_the_new_date_with_no_d
     });
     assert!(answers(&bus));
     assert_eq!(d.stop().code(), Some(0));
-    assert_eq!(
-        server.notify_calls().len(),
-        1,
-        "{:?}",
-        server.notify_calls()
-    );
+    server.assert_calls(1);
     assert!(state_file(dir.path()).contains("母"));
 }

@@ -4,19 +4,14 @@
 
 mod support;
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use mynawatch::pcsc::monitor::{self, Monitor, ReaderEvent};
-use support::pcscd::PcscdControl;
+use support::pcscd::{PcscdControl, SimCard, SLOT0, SLOT1};
 use tokio::sync::mpsc::{self, Receiver};
 
 const READER0: &str = "Virtual PCD 00 00";
 const READER1: &str = "Virtual PCD 00 01";
-const PORT0: u16 = 35963;
-const PORT1: u16 = 35964;
 /// Generous: pcscd polls vpcd, which takes up to ~0.5 s per change.
 const EVENT_WAIT: Duration = Duration::from_secs(10);
 
@@ -30,86 +25,17 @@ async fn e2e() -> tokio::sync::MutexGuard<'static, ()> {
     SLOTS.lock().await
 }
 
-/// A minimal vpcd card: connecting inserts it, `remove` (or drop) closes the socket.
-struct Card {
-    stream: TcpStream,
-    thread: Option<std::thread::JoinHandle<()>>,
+/// The product's virtual card (`mynawatch sim-card`) in the slot of vpcd `port`, once pcscd sees
+/// it. The monitor only watches the slots: which card it is does not matter here.
+fn insert(port: u16) -> SimCard {
+    tokio::task::block_in_place(|| SimCard::start(port, &["--expires", "2031-06-20"]))
 }
 
-impl Card {
-    fn insert(port: u16) -> Card {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to vpcd");
-        stream.set_nodelay(true).unwrap();
-        let mut rd = stream.try_clone().unwrap();
-        let thread = std::thread::spawn(move || {
-            const ATR: [u8; 9] = [0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14];
-            let mut wr = rd.try_clone().unwrap();
-            loop {
-                let mut len = [0u8; 2];
-                if read_exact_quickack(&mut rd, &mut len).is_err() {
-                    return; // closed: removed, or vpcd went away
-                }
-                let mut msg = vec![0u8; u16::from_be_bytes(len) as usize];
-                if read_exact_quickack(&mut rd, &mut msg).is_err() {
-                    return;
-                }
-                let reply: &[u8] = match msg.as_slice() {
-                    [4] => &ATR,
-                    [_] => continue, // power on/off/reset: no reply
-                    _ => &[0x90, 0x00],
-                };
-                let mut frame = (reply.len() as u16).to_be_bytes().to_vec();
-                frame.extend_from_slice(reply);
-                if wr.write_all(&frame).is_err() {
-                    return;
-                }
-            }
-        });
-        Card {
-            stream,
-            thread: Some(thread),
-        }
-    }
-
-    fn remove(mut self) {
-        self.close();
-    }
-
-    fn close(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Card {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-/// Linux clears TCP_QUICKACK after each ACK; re-arm it before every read (tcp(7), TCP_QUICKACK: "not permanent").
-fn read_exact_quickack(s: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<()> {
-    let mut done = 0;
-    while done < buf.len() {
-        let one: libc::c_int = 1;
-        // SAFETY: a valid socket fd and a pointer to a c_int of the given size.
-        unsafe {
-            libc::setsockopt(
-                s.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_QUICKACK,
-                (&one as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-        }
-        match s.read(&mut buf[done..])? {
-            0 => return Err(std::io::ErrorKind::UnexpectedEof.into()),
-            n => done += n,
-        }
-    }
-    Ok(())
+/// Pull `card` out and wait until pcscd sees the slot empty.
+fn remove(card: SimCard) {
+    tokio::task::block_in_place(|| {
+        card.remove();
+    });
 }
 
 /// Wait for the first event matching `want`, skipping others; panics with what was seen.
@@ -177,9 +103,9 @@ async fn readers_and_cards_in_two_readers() {
         .unwrap();
     assert!(both_readers(&first), "{first:?}");
 
-    let card0 = Card::insert(PORT0);
+    let card0 = insert(SLOT0);
     expect(&mut rx, "insert into 00", inserted(READER0)).await;
-    let card1 = Card::insert(PORT1);
+    let card1 = insert(SLOT1);
     // Nothing happens to reader 00 meanwhile.
     let ev = expect(&mut rx, "insert into 01", |e| {
         !matches!(e, ReaderEvent::Readers(_))
@@ -192,7 +118,7 @@ async fn readers_and_cards_in_two_readers() {
         }
     );
 
-    card0.remove();
+    remove(card0);
     let ev = expect(&mut rx, "removal from 00", |_| true).await;
     assert_eq!(
         ev,
@@ -200,7 +126,7 @@ async fn readers_and_cards_in_two_readers() {
             reader: READER0.into()
         }
     );
-    card1.remove();
+    remove(card1);
     let ev = expect(&mut rx, "removal from 01", |_| true).await;
     assert_eq!(
         ev,
@@ -222,7 +148,7 @@ async fn readers_and_cards_in_two_readers() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn card_already_present_at_start_is_reported() {
     let _slots = e2e().await;
-    let card = Card::insert(PORT0);
+    let card = insert(SLOT0);
     {
         // Wait until pcscd itself has seen it.
         let (m, mut rx) = start();
@@ -244,7 +170,7 @@ async fn card_already_present_at_start_is_reported() {
             reader: READER0.into()
         }
     );
-    card.remove();
+    remove(card);
     expect(&mut rx, "removal from 00", removed(READER0)).await;
     tokio::task::spawn_blocking(move || shutdown_promptly(m))
         .await
@@ -273,13 +199,13 @@ async fn thread_exits_when_the_receiver_is_dropped() {
     drop(rx);
     assert!(!m.is_finished());
     // The next event (this insertion) finds nobody listening.
-    let card = Card::insert(PORT1);
+    let card = insert(SLOT1);
     let deadline = Instant::now() + EVENT_WAIT;
     while !m.is_finished() {
         assert!(Instant::now() < deadline, "monitor thread still running");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    card.remove();
+    remove(card);
     tokio::task::spawn_blocking(move || shutdown_promptly(m))
         .await
         .unwrap();
@@ -293,7 +219,7 @@ async fn pcscd_restart_gives_service_down_then_readers_again() {
 
     let (m, mut rx) = start();
     expect(&mut rx, "reader list", both_readers).await;
-    let card = Card::insert(PORT0);
+    let card = insert(SLOT0);
     expect(&mut rx, "insert into 00", inserted(READER0)).await;
 
     // Stop the environment's pcscd (SIGTERM, like systemd stopping it).
@@ -327,9 +253,9 @@ async fn pcscd_restart_gives_service_down_then_readers_again() {
     // Start it again (socket activation would start it later too): the readers come back.
     tokio::task::block_in_place(|| pcscd.start());
     expect(&mut rx, "readers after restart", both_readers).await;
-    let card = Card::insert(PORT1);
+    let card = insert(SLOT1);
     expect(&mut rx, "insert into 01 after restart", inserted(READER1)).await;
-    card.remove();
+    remove(card);
     expect(&mut rx, "removal from 01", removed(READER1)).await;
 
     // SIGKILL this time: the old context would return NoService for ever; a new one must be made.

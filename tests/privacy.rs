@@ -14,7 +14,7 @@
 
 mod support;
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use chrono::{Datelike, NaiveDate};
@@ -22,8 +22,8 @@ use mynawatch::card::simcert::{generate, CertSpec};
 use mynawatch::card::CardIdentity;
 use mynawatch::rules::{self, CertValidity, Facts, PinCounters, Policy, Registration, TokenKind};
 use support::bus::{NotificationServer, PrivateBus};
-use support::daemon::{busctl, property, DaemonProc, CARD, MANAGER, NAME, ROOT};
-use support::wait_for;
+use support::daemon::{busctl, property, set_today, DaemonProc, CARD, MANAGER, NAME, ROOT};
+use support::{wait_for, Reaped};
 
 const SERIAL_ARG: u64 = 31337;
 const EXPIRES: &str = "2029-08-15";
@@ -144,12 +144,6 @@ fn birthday_spellings(certs: &[CertValidity]) -> Vec<String> {
 }
 
 /// Move the daemon's "today" (`--today-file`): write + rename, so it never reads half a date.
-fn set_today(file: &std::path::Path, day: &str) {
-    let tmp = file.with_extension("tmp");
-    std::fs::write(&tmp, day).unwrap();
-    std::fs::rename(&tmp, file).unwrap();
-}
-
 fn hex_decode(s: &str) -> Vec<u8> {
     (0..s.len())
         .step_by(2)
@@ -163,23 +157,13 @@ fn assert_absent(what: &str, text: &str, needles: &[String]) {
     }
 }
 
-struct Monitor(Child);
-
-impl Drop for Monitor {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn no_serial_subject_or_birthday_leaks_at_the_most_verbose_level() {
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let bus = PrivateBus::start();
     let capture = bus.dir.path().join("dbus-monitor.txt");
-    let monitor = Monitor(
+    let monitor = Reaped(
         Command::new("dbus-monitor")
             .args(["--address", &bus.address])
             .stdout(std::fs::File::create(&capture).unwrap())

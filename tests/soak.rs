@@ -14,176 +14,43 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::mpsc::Receiver;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt;
-use mynawatch::dbus::client::{snapshot, Snapshot};
+use mynawatch::dbus::client::Snapshot;
 use mynawatch::dbus::CARD_INTERFACE;
 use support::bus::{NotificationServer, PrivateBus};
+use support::client::{BusClient, WAIT};
+use support::daemon::{DaemonProc, ROOT};
 use support::pcscd::{card_present, reader_name, PcscdControl, SimCard, SLOT0, SLOT1};
 
-const NAME: &str = "io.github.mynawatch.MynaWatch1";
 /// With this "today", a certificate expiring on [`EXPIRES`] has 80 days left: renewal-open, and
 /// exactly one reminder (the 90-day threshold) is due per card.
 const TODAY: &str = "2026-04-01";
 const EXPIRES: &str = "2026-06-20";
-/// Generous: pcscd polls vpcd (up to ~0.5 s per change); the machine may be busy.
-const WAIT: Duration = Duration::from_secs(15);
 
-/// The daemon process with its log in a file; killed if a test fails before stopping it.
-struct Daemon {
-    child: Child,
-    log: PathBuf,
+/// The daemon, with or without notifications; its log stays in memory for the checks at the end.
+fn start_daemon(bus: &PrivateBus, state: &Path, notify: bool) -> DaemonProc {
+    let state = state.to_str().unwrap();
+    let mut args = vec!["--lang", "en", "--today", TODAY, "--state-dir", state];
+    if !notify {
+        args.push("--no-notify");
+    }
+    DaemonProc::start(bus, &args, &[("NO_COLOR", "1")])
 }
 
-impl Daemon {
-    fn start(bus: &PrivateBus, state: &Path, notify: bool) -> Daemon {
-        let log = bus.dir.path().join("daemon.log");
-        let mut cmd = bus.command(support::bin());
-        cmd.args(["daemon", "--lang", "en", "--today", TODAY, "--state-dir"])
-            .arg(state)
-            .env_remove("RUST_LOG")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap());
-        if !notify {
-            cmd.arg("--no-notify");
-        }
-        let daemon = Daemon {
-            child: cmd.spawn().expect("daemon starts"),
-            log,
-        };
-        bus.wait_for_name(NAME, Duration::from_secs(10));
-        daemon
+/// `RenewalNeeded` signals so far, per card path.
+fn renewals(signals: &Receiver<(Instant, zbus::Message)>) -> BTreeMap<String, u32> {
+    let mut counts = BTreeMap::new();
+    for (_, msg) in signals.try_iter() {
+        let path = msg.header().path().map(|p| p.to_string());
+        *counts.entry(path.unwrap_or_default()).or_default() += 1;
     }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn assert_running(&mut self) {
-        let exited = self.child.try_wait().unwrap();
-        assert!(
-            exited.is_none(),
-            "daemon exited: {exited:?}\n{}",
-            self.log()
-        );
-    }
-
-    /// Resident memory now, in KiB (VmRSS).
-    fn rss_kib(&self) -> u64 {
-        support::procfs::rss_kib(self.pid())
-    }
-
-    /// SIGTERM; the daemon must exit 0 (it saves its state on the way out).
-    fn stop(mut self) {
-        // SAFETY: plain kill(2) on our own child.
-        unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
-        let status = support::wait_for(Duration::from_secs(10), "daemon exit", || {
-            self.child.try_wait().unwrap()
-        });
-        assert_eq!(status.code(), Some(0), "{}", self.log());
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A D-Bus client of the daemon on its own runtime; it also counts `RenewalNeeded` per card path.
-struct Client {
-    rt: tokio::runtime::Runtime,
-    conn: zbus::Connection,
-    renewals: Arc<Mutex<BTreeMap<String, u32>>>,
-}
-
-impl Client {
-    fn connect(bus: &PrivateBus) -> Client {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let renewals = Arc::new(Mutex::new(BTreeMap::new()));
-        let conn = rt.block_on(async {
-            let conn = zbus::connection::Builder::address(bus.address.as_str())
-                .build()
-                .await
-                .unwrap();
-            let rule = zbus::MatchRule::builder()
-                .msg_type(zbus::message::Type::Signal)
-                .interface(CARD_INTERFACE)
-                .member("RenewalNeeded")
-                .build()
-                .unwrap();
-            let mut stream = zbus::MessageStream::for_match_rule(rule, &conn, None)
-                .await
-                .unwrap();
-            let counts = renewals.clone();
-            tokio::spawn(async move {
-                while let Some(Ok(msg)) = stream.next().await {
-                    let path = msg.header().path().map(|p| p.to_string());
-                    *counts
-                        .lock()
-                        .unwrap()
-                        .entry(path.unwrap_or_default())
-                        .or_default() += 1;
-                }
-            });
-            conn
-        });
-        Client { rt, conn, renewals }
-    }
-
-    /// `Manager.Version`, `Manager.Readers` and `GetManagedObjects`, answered within 5 s.
-    fn snapshot(&self) -> Snapshot {
-        self.rt.block_on(async {
-            tokio::time::timeout(Duration::from_secs(5), snapshot(&self.conn))
-                .await
-                .expect("the daemon did not answer within 5 s")
-                .expect("snapshot")
-        })
-    }
-
-    /// Poll the daemon until `f` says yes; panics with the last snapshot.
-    fn wait_until<T>(&self, what: &str, mut f: impl FnMut(&Snapshot) -> Option<T>) -> T {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let s = self.snapshot();
-            if let Some(v) = f(&s) {
-                return v;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "timed out waiting for {what}; last: {s:#?}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn set_label(&self, key: &str, label: &str) {
-        let path = format!("/io/github/mynawatch/MynaWatch1/cards/{key}");
-        self.rt
-            .block_on(self.conn.call_method(
-                Some(NAME),
-                path.as_str(),
-                Some(CARD_INTERFACE),
-                "SetLabel",
-                &(label,),
-            ))
-            .expect("SetLabel");
-    }
+    counts
 }
 
 fn present(s: &Snapshot) -> Vec<&str> {
@@ -234,8 +101,7 @@ const RSS_GROWTH_LIMIT_KIB: u64 = 2048;
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn soak_insert_remove_cycles() {
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let cycles: usize = std::env::var("MW_SOAK_CYCLES")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -245,8 +111,9 @@ fn soak_insert_remove_cycles() {
     let bus = PrivateBus::start();
     let notifications = NotificationServer::start(&bus, Some("body actions"));
     let state = tempfile::tempdir().unwrap();
-    let mut daemon = Daemon::start(&bus, state.path(), true);
-    let client = Client::connect(&bus);
+    let mut daemon = start_daemon(&bus, state.path(), true);
+    let client = BusClient::connect(&bus);
+    let renewal_signals = client.signals(CARD_INTERFACE, "RenewalNeeded");
     client.wait_until("both readers", |s| both_readers(s).then_some(()));
 
     // Five cards over two readers: each card meets both readers.
@@ -296,7 +163,7 @@ fn soak_insert_remove_cycles() {
             });
         }
         if i + 1 == checkpoint {
-            rss_checkpoint = daemon.rss_kib();
+            rss_checkpoint = support::procfs::rss_kib(daemon.pid());
             eprintln!("soak: RSS after {} cycles: {rss_checkpoint} KiB", i + 1);
         }
         if (i + 1) % 100 == 0 {
@@ -304,11 +171,11 @@ fn soak_insert_remove_cycles() {
                 "soak: {} cycles in {:.0?}, RSS {} KiB",
                 i + 1,
                 started.elapsed(),
-                daemon.rss_kib()
+                support::procfs::rss_kib(daemon.pid())
             );
         }
     }
-    let rss_end = daemon.rss_kib();
+    let rss_end = support::procfs::rss_kib(daemon.pid());
     eprintln!(
         "soak: RSS after {cycles} cycles: {rss_end} KiB ({pulled} pulled mid-read, {:.1?})",
         started.elapsed()
@@ -326,7 +193,7 @@ fn soak_insert_remove_cycles() {
         assert_eq!((c.status.as_str(), c.present), ("renewal-open", false));
     }
     // Exactly one reminder and one notification per card, however often it came back.
-    let renewals = client.renewals.lock().unwrap().clone();
+    let renewals = renewals(&renewal_signals);
     assert_eq!(renewals.len(), keys.len(), "{renewals:?}");
     assert!(renewals.values().all(|&n| n == 1), "{renewals:?}");
     let calls = notifications.notify_calls();
@@ -335,7 +202,7 @@ fn soak_insert_remove_cycles() {
         rss_end <= rss_checkpoint + RSS_GROWTH_LIMIT_KIB,
         "RSS grew from {rss_checkpoint} KiB (cycle {checkpoint}) to {rss_end} KiB (cycle {cycles})"
     );
-    daemon.stop();
+    daemon.stop_cleanly();
     assert_eq!(cards_in_state_file(state.path()).len(), keys.len());
 }
 
@@ -376,13 +243,12 @@ const RESTARTS: usize = 20;
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn pcscd_restarts_under_load_are_survived_and_logged_once_each() {
-    support::pcscd::require();
-    let _slots = support::pcscd::slots();
+    let _slots = support::pcscd::e2e();
     let mut pcscd = PcscdControl::take();
     let bus = PrivateBus::start();
     let state = tempfile::tempdir().unwrap();
-    let mut daemon = Daemon::start(&bus, state.path(), false);
-    let client = Client::connect(&bus);
+    let mut daemon = start_daemon(&bus, state.path(), false);
+    let client = BusClient::connect(&bus);
     client.wait_until("both readers", |s| both_readers(s).then_some(()));
 
     // A card the daemon knows from before, with something the user told it.
@@ -390,7 +256,8 @@ fn pcscd_restarts_under_load_are_survived_and_logged_once_each() {
     let before = client.wait_until("the first card", |s| {
         present(s).first().map(|k| k.to_string())
     });
-    client.set_label(&before, "before the outages");
+    let path = format!("{ROOT}/cards/{before}");
+    client.call(&path, CARD_INTERFACE, "SetLabel", &("before the outages",));
     assert_eq!(card.remove(), Some(0));
 
     let stop = Arc::new(AtomicBool::new(false));
@@ -443,7 +310,7 @@ fn pcscd_restarts_under_load_are_survived_and_logged_once_each() {
     let gone = log.matches("cannot reach pcscd").count();
     let back = log.matches("connected to pcscd").count();
     assert_eq!((gone, back), (RESTARTS, RESTARTS), "{log}");
-    daemon.stop();
+    daemon.stop_cleanly();
     let saved = cards_in_state_file(state.path());
     assert!(
         saved.values().any(|c| c["label"] == "before the outages"),

@@ -1,6 +1,6 @@
 //! `mynawatch man`: print the manual page (roff, from the clap definitions via clap_mangen) to stdout.
 //! One page holds every subcommand, so `man mynawatch` is the whole reference; `make install`
-//! generates it from the installed binary, and docs/mynawatch.1 is a copy checked by tests/ship.rs.
+//! generates it from the installed binary, and docs/mynawatch.1 is a copy checked by tests/ship_docs.rs.
 
 use std::io::Write;
 use std::process::ExitCode;

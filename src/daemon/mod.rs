@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use zbus::Connection;
 
 use crate::card::{CardError, CardKey, CertRead};
-use crate::dbus::{CardView, Error as BusError, Publisher, Reply, Request, BUS_NAME};
+use crate::dbus::{Error as BusError, Publisher, Reply, Request, BUS_NAME};
 use crate::l10n::Lang;
 use crate::notify::{self, Notifier};
 use crate::pcsc::monitor::{self, ReaderEvent};
@@ -36,7 +36,7 @@ use crate::readers::{ReadProblem, ReaderState, ReaderStatus};
 use crate::rules::{jst_date, Milestone, PinCounters, Policy, Registration};
 use crate::store::{CardRecord, Origin, State, Store, StoreError};
 use reads::{CardReader, PcscCards, ReadEvent, ReadId, ReadOutcome, Reading};
-use reminders::{evaluate, Reminder};
+use reminders::{Remind, Reminder};
 use scheduler::Clock;
 use writer::Writer;
 
@@ -246,13 +246,6 @@ enum Staged {
         CardKey,
         tokio::sync::oneshot::Sender<Result<CardKey, BusError>>,
     ),
-}
-
-/// Whether publishing a card may emit and show a due reminder.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Remind {
-    IfDue,
-    Never,
 }
 
 /// A notification task's result: was `milestone`'s reminder for `card` shown?
@@ -747,33 +740,33 @@ impl Daemon {
         }
     }
 
-    /// Judge one card for today, update its object, and (if `remind`) emit and show a due reminder.
+    /// Publish one card for today and deliver the reminder due, as [`reminders::plan`] decides.
     ///
     /// At least once: a milestone counts as delivered only once its notification was shown (or,
     /// with notifications off, once the signal went out). Until then it is `pending_reminder`,
     /// saved, and shown again when a notification server appears or at the next evaluation.
     async fn publish(&mut self, key: &CardKey, remind: Remind) {
         let present = self.is_present(key);
-        let Some(record) = self.state.cards.get_mut(key) else {
+        let notify_in = self.notifier.is_some().then_some(self.opts.lang);
+        let Some(record) = self.state.cards.get(key) else {
             return;
         };
-        let e = evaluate(
-            &record.facts(),
+        let plan = reminders::plan(
+            record,
+            present,
             self.today,
             &self.opts.policy,
-            record.last_notified.as_ref(),
+            remind,
+            notify_in,
         );
-        let view = CardView::new(&e.assessment, record.registered, present, &record.label)
-            .with_record(record);
-        if let Err(err) = self.publisher.publish_card(key, view).await {
+        if let Err(err) = self.publisher.publish_card(key, plan.view).await {
             tracing::warn!(card = %key, error = %err, "publishing the card failed");
         }
-        let Some((milestone, reminder)) = e.due.filter(|_| remind == Remind::IfDue) else {
+        let Some(due) = plan.reminder else {
             return;
         };
-        // The signal goes out once per milestone; only the notification is offered again.
-        if record.pending_reminder != Some(milestone) {
-            let sent = match reminder {
+        if let Some(signal) = due.signal {
+            let sent = match signal {
                 Reminder::RenewalNeeded { status, deadline } => {
                     self.publisher
                         .renewal_needed(key, status.as_str(), &deadline.to_string())
@@ -789,23 +782,20 @@ impl Daemon {
                 tracing::warn!(card = %key, error = %err, "emitting the reminder failed; trying again at the next evaluation");
                 return;
             }
-            tracing::info!(card = %key, status = %e.assessment.status, "reminder due");
+            tracing::info!(card = %key, status = %plan.status, "reminder due");
         }
-        let Some(n) = self.notifier.clone() else {
-            record.last_notified = Some(milestone);
+        let Some(record) = self.state.cards.get_mut(key) else {
+            return;
+        };
+        let (Some(n), Some(shown)) = (self.notifier.clone(), due.notification) else {
+            record.last_notified = Some(due.milestone);
             record.pending_reminder = None;
             self.save_later();
             return;
         };
-        let newly_pending = record.pending_reminder != Some(milestone);
-        record.pending_reminder = Some(milestone);
-        let shown = notify::compose_for(
-            &record.label,
-            &e.assessment,
-            record.registered,
-            self.opts.lang,
-        );
-        if newly_pending {
+        let milestone = due.milestone;
+        if record.pending_reminder != Some(milestone) {
+            record.pending_reminder = Some(milestone);
             self.save_later();
         }
         if !self.showing.insert(key.clone()) {

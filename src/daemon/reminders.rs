@@ -1,9 +1,15 @@
-//! Which reminder (if any) a card is due on a given Japan date: the rule core's milestones, compared
-//! with the last one notified, mapped to the D-Bus signal the daemon emits. Pure: no clock, no I/O.
+//! What publishing a card comes to on a given Japan date: its D-Bus view, and which reminder (if
+//! any) is due — the rule core's milestones, compared with the last one notified, mapped to the
+//! D-Bus signal the daemon emits and the notification it shows. Pure: no clock, no I/O; the loop
+//! (`Daemon::publish`) carries out what [`plan`] decides.
 
 use chrono::NaiveDate;
 
+use crate::dbus::CardView;
+use crate::l10n::Lang;
+use crate::notify::{self, Notification};
 use crate::rules::{self, Assessment, Facts, Milestone, MilestoneKind, Policy, Status};
+use crate::store::CardRecord;
 
 /// A reminder signal, as published on the card object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +41,73 @@ pub fn evaluate(
     let due = rules::due_milestone(facts, today, policy, last_notified)
         .and_then(|m| reminder_for(&m, &assessment).map(|r| (m, r)));
     Evaluation { assessment, due }
+}
+
+/// Whether publishing a card may emit and show a due reminder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remind {
+    IfDue,
+    Never,
+}
+
+/// What publishing one card today comes to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Publication {
+    /// The card object's properties.
+    pub view: CardView,
+    pub status: Status,
+    /// The reminder to deliver now, if one is due and may be.
+    pub reminder: Option<Delivery>,
+}
+
+/// A due reminder and how it is delivered (at least once: a milestone counts as delivered only
+/// once its notification was shown, or, with notifications off, once its signal went out).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Delivery {
+    pub milestone: Milestone,
+    /// The signal to emit first; `None` when it went out already (the milestone is the record's
+    /// `pending_reminder`) and only the notification is offered again.
+    pub signal: Option<Reminder>,
+    /// The notification to show, after which the milestone is delivered; `None` with notifications
+    /// off: then the signal delivers it.
+    pub notification: Option<Notification>,
+}
+
+/// Decide what publishing the card of `record` means on `today`: its view, and (with
+/// [`Remind::IfDue`]) the reminder due, as a signal and, when `notify_in` gives a language, a
+/// notification.
+pub fn plan(
+    record: &CardRecord,
+    present: bool,
+    today: NaiveDate,
+    policy: &Policy,
+    remind: Remind,
+    notify_in: Option<Lang>,
+) -> Publication {
+    let e = evaluate(
+        &record.facts(),
+        today,
+        policy,
+        record.last_notified.as_ref(),
+    );
+    let view =
+        CardView::new(&e.assessment, record.registered, present, &record.label).with_record(record);
+    let reminder = e
+        .due
+        .filter(|_| remind == Remind::IfDue)
+        .map(|(milestone, reminder)| Delivery {
+            milestone,
+            // The signal goes out once per milestone; only the notification is offered again.
+            signal: (record.pending_reminder != Some(milestone)).then_some(reminder),
+            notification: notify_in.map(|lang| {
+                notify::compose_for(&record.label, &e.assessment, record.registered, lang)
+            }),
+        });
+    Publication {
+        view,
+        status: e.assessment.status,
+        reminder,
+    }
 }
 
 fn reminder_for(m: &Milestone, a: &Assessment) -> Option<Reminder> {
@@ -152,5 +225,89 @@ mod tests {
         facts.cert = None;
         let e = evaluate(&facts, d("2026-06-01"), &Policy::default(), None);
         assert_eq!(e.due, None);
+    }
+
+    fn record(expires: &str) -> CardRecord {
+        CardRecord::typed(d(expires), None)
+    }
+
+    #[test]
+    fn a_due_reminder_is_a_signal_then_a_notification() {
+        let rec = record("2026-06-20");
+        let today = d("2026-06-20") - chrono::Days::new(80);
+        let p = plan(
+            &rec,
+            true,
+            today,
+            &Policy::default(),
+            Remind::IfDue,
+            Some(Lang::En),
+        );
+        assert_eq!(p.status, Status::RenewalOpen);
+        assert_eq!(
+            (p.view.status.as_str(), p.view.present),
+            ("renewal-open", true)
+        );
+        let due = p.reminder.expect("a reminder is due");
+        assert_eq!(due.milestone.kind, MilestoneKind::BeforeExpiry(90));
+        assert!(matches!(due.signal, Some(Reminder::RenewalNeeded { .. })));
+        assert!(due.notification.is_some());
+    }
+
+    #[test]
+    fn never_publishes_without_a_reminder() {
+        let rec = record("2026-06-20");
+        let today = d("2026-06-20") - chrono::Days::new(80);
+        let p = plan(
+            &rec,
+            false,
+            today,
+            &Policy::default(),
+            Remind::Never,
+            Some(Lang::En),
+        );
+        assert_eq!(p.view.status, "renewal-open");
+        assert_eq!(p.reminder, None);
+    }
+
+    #[test]
+    fn a_pending_reminder_is_shown_again_without_a_second_signal() {
+        let mut rec = record("2026-06-20");
+        let today = d("2026-06-20") - chrono::Days::new(80);
+        let first = plan(
+            &rec,
+            true,
+            today,
+            &Policy::default(),
+            Remind::IfDue,
+            Some(Lang::Ja),
+        );
+        rec.pending_reminder = Some(first.reminder.unwrap().milestone);
+        let again = plan(
+            &rec,
+            true,
+            today,
+            &Policy::default(),
+            Remind::IfDue,
+            Some(Lang::Ja),
+        );
+        let due = again.reminder.expect("still due until shown");
+        assert_eq!(due.signal, None);
+        assert!(due.notification.is_some());
+    }
+
+    #[test]
+    fn with_notifications_off_the_signal_is_the_delivery() {
+        let rec = record("2026-06-20");
+        let today = d("2026-06-20") - chrono::Days::new(80);
+        let p = plan(&rec, true, today, &Policy::default(), Remind::IfDue, None);
+        let due = p.reminder.unwrap();
+        assert!(due.signal.is_some());
+        assert_eq!(due.notification, None);
+        // Delivered: nothing more is due that day.
+        let mut rec = rec;
+        rec.last_notified = Some(due.milestone);
+        let p = plan(&rec, true, today, &Policy::default(), Remind::IfDue, None);
+        assert_eq!(p.reminder, None);
     }
 }

@@ -328,12 +328,6 @@ impl Publisher {
         keys
     }
 
-    /// The view a card object shows now, if it exists.
-    pub fn card_view(&self, key: &CardKey) -> Option<CardView> {
-        let cards = self.cards.lock().expect("cards lock");
-        cards.get(key).map(|c| c.get_view())
-    }
-
     /// Add the card's object, or update it and emit one PropertiesChanged carrying every property
     /// that changed, so a client never sees half an update.
     pub async fn publish_card(&self, key: &CardKey, view: CardView) -> zbus::Result<()> {
@@ -416,12 +410,6 @@ async fn properties_changed(
 ) -> zbus::Result<()> {
     let interface = zbus::names::InterfaceName::from_static_str(interface)?;
     fdo::Properties::properties_changed(emitter, interface, changed, Cow::Borrowed(&[])).await
-}
-
-impl Card {
-    fn get_view(&self) -> CardView {
-        self.view.lock().expect("card view lock").clone()
-    }
 }
 
 #[cfg(test)]

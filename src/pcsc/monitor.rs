@@ -85,7 +85,8 @@ impl Monitor {
         self.stop();
     }
 
-    /// Has the thread ended (after `shutdown`, or because the event receiver was dropped)?
+    /// Has the thread ended (after `shutdown`, or because the event receiver was dropped)? The
+    /// daemon learns it from the closed channel; this is for tests that watch the thread.
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(|t| t.is_finished())
     }

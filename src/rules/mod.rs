@@ -222,7 +222,8 @@ pub fn due_milestone(
         .max()
 }
 
-/// The first milestone strictly after `today` (for the scheduler), if any.
+/// The first milestone strictly after `today`, if any. The daemon does not need it (it asks
+/// [`due_milestone`] on every new day); the rule tests and the fuzz targets check milestones with it.
 pub fn next_milestone(facts: &Facts, today: NaiveDate, policy: &Policy) -> Option<Milestone> {
     milestones(facts, policy)
         .into_iter()

@@ -25,18 +25,30 @@ impl PrivateBus {
     /// A private bus that starts services by D-Bus activation: `services` are (bus name, Exec=
     /// command line) pairs written as activation files into its service directory.
     pub fn start_activating(services: &[(&str, &str)]) -> PrivateBus {
+        let files: Vec<(String, String)> = services
+            .iter()
+            .map(|(name, exec)| {
+                (
+                    format!("{name}.service"),
+                    format!("[D-BUS Service]\nName={name}\nExec={exec}\n"),
+                )
+            })
+            .collect();
+        Self::start_with(&files, &[])
+    }
+
+    /// A private bus whose service directory holds these activation `files` (file name, contents).
+    /// `dirs`: environment variables of the dbus-daemon, and so of every service it starts, each
+    /// set to a directory of the given name inside the bus's temp dir (e.g. `XDG_STATE_HOME`).
+    pub fn start_with(files: &[(String, String)], dirs: &[(&str, &str)]) -> PrivateBus {
         let dir = tempfile::Builder::new()
             .prefix("mynawatch-bus")
             .tempdir()
             .expect("temp dir");
         let service_dir = dir.path().join("services");
         std::fs::create_dir(&service_dir).expect("service dir");
-        for (name, exec) in services {
-            std::fs::write(
-                service_dir.join(format!("{name}.service")),
-                format!("[D-BUS Service]\nName={name}\nExec={exec}\n"),
-            )
-            .expect("activation file");
+        for (name, contents) in files {
+            std::fs::write(service_dir.join(name), contents).expect("activation file");
         }
         let address = format!("unix:path={}/bus", dir.path().display());
         let config = dir.path().join("bus.conf");
@@ -78,6 +90,7 @@ impl PrivateBus {
             .arg(format!("--config-file={}", config.display()))
             .args(["--print-pid=1", "--fork", "--nopidfile"])
             .env("DBUS_SESSION_BUS_ADDRESS", &address)
+            .envs(dirs.iter().map(|(var, sub)| (var, dir.path().join(sub))))
             .stderr(Stdio::inherit())
             .output()
             .expect("dbus-daemon must be installed (scripts/install-deps.sh)");
@@ -207,6 +220,13 @@ impl NotificationServer {
         }
         entries.retain(|e| e.contains(" Notify "));
         entries
+    }
+
+    /// Exactly `n` `Notify` calls so far (no reminder shown twice, none lost); fails the test with
+    /// the calls otherwise.
+    pub fn assert_calls(&self, n: usize) {
+        let calls = self.notify_calls();
+        assert_eq!(calls.len(), n, "{calls:?}");
     }
 
     /// The n-th (0-based) `Notify` call, waiting up to `timeout` for it.

@@ -1,14 +1,13 @@
-//! `mynawatch daemon` as a child process for fault and privacy tests: stderr (its log) captured as it
-//! comes, a state directory seeded with known cards, busctl helpers. Killed on drop.
+//! `mynawatch daemon` as a child process for every test and bench that runs the daemon binary: stderr
+//! (its log) captured as it comes, a state directory seeded with a known card, busctl helpers.
 
-use std::io::{BufRead, BufReader};
+use std::ffi::OsStr;
 use std::path::Path;
 use std::process::{Child, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::bus::PrivateBus;
-use super::{bin, wait_for};
+use super::{bin, output_text, wait_for, Captured};
 
 pub const NAME: &str = "io.github.mynawatch.MynaWatch1";
 pub const ROOT: &str = "/io/github/mynawatch/MynaWatch1";
@@ -66,15 +65,44 @@ pub fn seed_state(dir: &Path, expires: &str) {
     .unwrap();
 }
 
-/// A running daemon whose stderr is collected into [`DaemonProc::log`].
+/// A temp dir and, inside it, the path of a state directory that does not exist yet (the daemon
+/// creates it, or the test mounts something there first).
+pub fn fresh_state_dir() -> (tempfile::TempDir, std::path::PathBuf) {
+    let top = tempfile::tempdir().unwrap();
+    let dir = top.path().join("state");
+    (top, dir)
+}
+
+/// A seeded state directory ([`seed_state`] with a certificate expiring on `expires`), removed on drop.
+pub fn seeded_dir(expires: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    seed_state(dir.path(), expires);
+    dir
+}
+
+/// `--no-notify --today TODAY --state-dir DIR`: the daemon of a test without a notification server.
+pub fn quiet_args(dir: &Path, today: &str) -> Vec<String> {
+    ["--no-notify", "--today", today, "--state-dir"]
+        .into_iter()
+        .map(str::to_string)
+        .chain([dir.to_str().expect("UTF-8 temp path").to_string()])
+        .collect()
+}
+
+/// A running `mynawatch daemon` whose stderr (its log) is collected into [`DaemonProc::log`] as it
+/// comes; killed on drop. Every test and bench that runs the daemon binary uses this one.
 pub struct DaemonProc {
     child: Child,
-    log: Arc<Mutex<String>>,
+    log: Captured,
 }
 
 impl DaemonProc {
     /// `mynawatch daemon ARGS…` on `bus` with extra environment `envs`; waits for the bus name.
-    pub fn start(bus: &PrivateBus, args: &[&str], envs: &[(&str, &str)]) -> DaemonProc {
+    pub fn start<S: AsRef<OsStr>>(
+        bus: &PrivateBus,
+        args: &[S],
+        envs: &[(&str, &str)],
+    ) -> DaemonProc {
         let d = Self::spawn(bus, args, envs);
         wait_for(Duration::from_secs(10), "the daemon's bus name", || {
             bus.has_name(NAME).then_some(())
@@ -82,28 +110,30 @@ impl DaemonProc {
         d
     }
 
+    /// [`DaemonProc::start`] with [`quiet_args`].
+    pub fn quiet(bus: &PrivateBus, dir: &Path, today: &str) -> DaemonProc {
+        Self::start(bus, &quiet_args(dir, today), &[])
+    }
+
     /// Like [`DaemonProc::start`] but does not wait for anything.
-    pub fn spawn(bus: &PrivateBus, args: &[&str], envs: &[(&str, &str)]) -> DaemonProc {
+    pub fn spawn<S: AsRef<OsStr>>(
+        bus: &PrivateBus,
+        args: &[S],
+        envs: &[(&str, &str)],
+    ) -> DaemonProc {
         let mut child = bus
             .command(bin())
             .arg("daemon")
             .args(args)
+            // The log level is the test's to set (`-v`, or RUST_LOG in `envs`), not the caller's shell's.
+            .env_remove("RUST_LOG")
             .envs(envs.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn mynawatch daemon");
-        let pipe = child.stderr.take().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
+        let log = Captured::spawn(child.stderr.take().unwrap());
         DaemonProc { child, log }
     }
 
@@ -113,7 +143,7 @@ impl DaemonProc {
 
     /// Everything the daemon logged so far.
     pub fn log(&self) -> String {
-        self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.log.text()
     }
 
     /// Wait until the log contains `needle`.
@@ -129,6 +159,16 @@ impl DaemonProc {
         self.child.try_wait().unwrap().is_none()
     }
 
+    /// Fail the test (with the log) if the daemon has exited.
+    pub fn assert_running(&mut self) {
+        let exited = self.child.try_wait().unwrap();
+        assert!(
+            exited.is_none(),
+            "daemon exited: {exited:?}\n{}",
+            self.log()
+        );
+    }
+
     /// Wait for the daemon to exit by itself.
     pub fn wait_exit(&mut self) -> ExitStatus {
         let status = wait_for(Duration::from_secs(10), "the daemon to exit", || {
@@ -139,11 +179,27 @@ impl DaemonProc {
         status
     }
 
-    /// SIGTERM, then wait: the exit status.
-    pub fn stop(&mut self) -> ExitStatus {
+    /// Block until the daemon exits, without polling (benches time shutdowns with it).
+    pub fn wait(&mut self) -> ExitStatus {
+        self.child.wait().expect("wait for the daemon")
+    }
+
+    /// Send SIGTERM (how systemd stops it).
+    pub fn sigterm(&self) {
         // SAFETY: kill(2) on our own child.
         unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGTERM) };
+    }
+
+    /// SIGTERM, then wait: the exit status.
+    pub fn stop(&mut self) -> ExitStatus {
+        self.sigterm();
         self.wait_exit()
+    }
+
+    /// SIGTERM; the daemon must exit 0 (it saves its state on the way out).
+    pub fn stop_cleanly(&mut self) {
+        let status = self.stop();
+        assert_eq!(status.code(), Some(0), "{}", self.log());
     }
 }
 
@@ -161,11 +217,8 @@ pub fn busctl(bus: &PrivateBus, args: &[&str]) -> (bool, String, String) {
         .args(args)
         .output()
         .expect("busctl");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let (_, stdout, stderr) = output_text(&out);
+    (out.status.success(), stdout, stderr)
 }
 
 /// A property of the daemon's object as busctl prints it (e.g. `s "valid"`).
@@ -180,4 +233,11 @@ pub fn answers(bus: &PrivateBus) -> bool {
     busctl(bus, &["get-property", NAME, ROOT, MANAGER, "Version"])
         .1
         .contains(env!("CARGO_PKG_VERSION"))
+}
+
+/// Write `day` into a `--today-file` (write + rename: the daemon never reads half a date).
+pub fn set_today(file: &Path, day: &str) {
+    let tmp = file.with_extension("tmp");
+    std::fs::write(&tmp, day).unwrap();
+    std::fs::rename(&tmp, file).unwrap();
 }

@@ -10,10 +10,16 @@
 #![allow(dead_code)]
 
 pub mod bus;
+pub mod cli;
+pub mod client;
 pub mod daemon;
 pub mod pcscd;
 pub mod procfs;
+pub mod ship;
 
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Output};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Poll `cond` until it returns `Some` or `timeout` passes. Tests wait for events, never fixed sleeps.
@@ -53,6 +59,77 @@ pub fn bin() -> &'static str {
         );
         path.display().to_string()
     })
+}
+
+/// Take from `cmd` the environment that would change what a mynawatch command prints or where its
+/// log goes (locale, log filter, journal), so a test sees the same output on every machine.
+pub fn neutral_env(cmd: &mut Command) -> &mut Command {
+    for var in [
+        "LC_ALL",
+        "LC_MESSAGES",
+        "LANG",
+        "RUST_LOG",
+        "JOURNAL_STREAM",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd
+}
+
+/// A finished command's exit code, stdout and stderr (lossy UTF-8).
+pub fn output_text(out: &Output) -> (Option<i32>, String, String) {
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A child process that is killed and reaped when dropped (a failing test leaves nothing behind).
+pub struct Reaped(pub Child);
+
+impl std::ops::Deref for Reaped {
+    type Target = Child;
+    fn deref(&self) -> &Child {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Child {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The lines of a pipe (a child's stderr or stdout), collected on a thread as they come, so the
+/// writer never blocks; [`Captured::text`] is everything so far.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<String>>);
+
+impl Captured {
+    pub fn spawn(pipe: impl Read + Send + 'static) -> Captured {
+        let captured = Captured::default();
+        let sink = captured.0.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
+                s.push_str(&line);
+                s.push('\n');
+            }
+        });
+        captured
+    }
+
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
 }
 
 /// Fail the test unless `tool` can be run (`tool --version`). For tests marked

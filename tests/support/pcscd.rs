@@ -2,6 +2,7 @@
 //!
 //! - [`require`]: fails the test unless it runs inside `scripts/e2e-env.sh` (`MW_E2E_DIR` set);
 //!   every pcscd test is `#[ignore = "e2e: run by scripts/test.sh"]` and starts with `require()`.
+//! - [`e2e`]: [`require`] and then [`slots`], how a test that uses the vpcd slots begins.
 //! - [`slots`]: a process-wide lock; hold it for the whole time a test uses the vpcd slots
 //!   (the pcscd socket and the two virtual readers are global to the run).
 //! - [`SimCard::start`]: run `mynawatch sim-card --vpcd 127.0.0.1:PORT ARGS…` (port 35963 = reader
@@ -10,18 +11,28 @@
 //! - [`PcscdControl`]: stop (SIGTERM/SIGKILL) and restart the environment's pcscd for outage tests,
 //!   always leaving one running for the later tests (tests/monitor_pcscd.rs, tests/soak.rs).
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use pcsc::{Context, ReaderState, Scope, State};
 
-use super::{bin, wait_for};
+use super::{bin, wait_for, Captured};
 
 /// vpcd port of the first virtual reader; the second is `SLOT0 + 1`.
 pub const SLOT0: u16 = 35963;
 pub const SLOT1: u16 = 35964;
+
+/// `sim-card` arguments of a certificate renewed early (issued 2021-04-01, more than five years
+/// before its expiry on 2026-06-20: the card itself needs replacing) with one PIN try left.
+pub const RENEWED_EARLY_LAST_PIN_TRY: [&str; 6] = [
+    "--issued",
+    "2021-04-01",
+    "--expires",
+    "2026-06-20",
+    "--auth-tries",
+    "1",
+];
 
 /// Fail the test unless it runs inside the e2e environment (scripts/e2e-env.sh sets `MW_E2E_DIR`).
 pub fn require() {
@@ -30,6 +41,12 @@ pub fn require() {
         "needs pcscd + vpcd from scripts/e2e-env.sh (MW_E2E_DIR is unset): {}",
         super::missing_hint()
     );
+}
+
+/// [`require`], then [`slots`]: how a test that uses pcscd and the vpcd slots begins.
+pub fn e2e() -> MutexGuard<'static, ()> {
+    require();
+    slots()
 }
 
 /// The lock on the vpcd slots for this test binary. A panicking test poisons nothing for the others.
@@ -82,7 +99,7 @@ pub fn require_sim_card() {
 pub struct SimCard {
     child: Child,
     reader: String,
-    stderr: Arc<Mutex<String>>,
+    stderr: Captured,
     /// Started with `--stats`: it prints its counters on exit.
     stats: bool,
 }
@@ -102,16 +119,7 @@ impl SimCard {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn mynawatch sim-card");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let pipe = child.stderr.take().expect("piped stderr");
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap_or_else(|e| e.into_inner());
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
+        let stderr = Captured::spawn(child.stderr.take().expect("piped stderr"));
         let card = SimCard {
             child,
             reader: reader_name(port),
@@ -134,10 +142,7 @@ impl SimCard {
 
     /// Everything the sim-card process wrote to stderr so far (its log).
     pub fn stderr(&self) -> String {
-        self.stderr
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.stderr.text()
     }
 
     /// Wait until the process has exited by itself (e.g. `--remove-after-apdus`) and pcscd sees the

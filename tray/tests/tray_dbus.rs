@@ -8,8 +8,7 @@
 mod support;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -256,8 +255,8 @@ where
 
 /// The tray process, its stderr collected; killed on drop.
 struct Tray {
-    child: Child,
-    log: Arc<Mutex<String>>,
+    child: support::Reaped,
+    log: support::Captured,
 }
 
 impl Tray {
@@ -275,29 +274,13 @@ impl Tray {
             None => "/usr/bin:/bin".to_string(),
         };
         cmd.env("PATH", path);
-        let mut child = cmd.spawn().expect("mynawatch-tray starts");
-        let log = Arc::new(Mutex::new(String::new()));
-        let pipe = child.stderr.take().unwrap();
-        let sink = log.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut s = sink.lock().unwrap();
-                s.push_str(&line);
-                s.push('\n');
-            }
-        });
+        let mut child = support::Reaped(cmd.spawn().expect("mynawatch-tray starts"));
+        let log = support::Captured::spawn(child.stderr.take().unwrap());
         Tray { child, log }
     }
 
     fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-}
-
-impl Drop for Tray {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.log.text()
     }
 }
 
@@ -379,10 +362,7 @@ async fn tray_shows_the_card_and_its_menu_calls_the_daemon() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let bus = bus_with_daemon();
     let _daemon = ActivatedDaemon(&bus);
-    let conn = zbus::connection::Builder::address(bus.address.as_str())
-        .build()
-        .await
-        .unwrap();
+    let conn = support::client::connect(&bus).await;
     let watcher = start_watcher(&bus.address).await;
     let portal = Portal::default();
     let _portal_conn = zbus::connection::Builder::address(bus.address.as_str())
@@ -520,24 +500,17 @@ async fn tray_shows_the_card_and_its_menu_calls_the_daemon() {
         .stderr(Stdio::null())
         .spawn()
         .expect("dbus-monitor (package dbus)");
-    let out = monitor.stdout.take().unwrap();
-    let seen = Arc::new(Mutex::new(String::new()));
-    let sink = seen.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            sink.lock().unwrap().push_str(&(line + "\n"));
-        }
-    });
+    let seen = support::Captured::spawn(monitor.stdout.take().unwrap());
     // The monitor is attached once it has printed its own NameAcquired/NameLost.
     eventually(Duration::from_secs(10), "dbus-monitor to attach", || {
-        let s = seen.lock().unwrap().clone();
+        let s = seen.text();
         async move { (!s.is_empty()).then_some(()) }
     })
     .await;
     let m = menu(&menu_p).await;
     click(&menu_p, m.find("Check now").unwrap()).await;
     eventually(Duration::from_secs(10), "a Refresh call", || {
-        let s = seen.lock().unwrap().clone();
+        let s = seen.text();
         async move { s.contains("member=Refresh").then_some(()) }
     })
     .await;
@@ -565,10 +538,7 @@ async fn a_card_put_into_a_reader_changes_icon_tooltip_and_menu_live() {
     // The only vpcd user in this test binary (slots() guards within one binary).
     let bus = bus_with_daemon();
     let _daemon = ActivatedDaemon(&bus);
-    let conn = zbus::connection::Builder::address(bus.address.as_str())
-        .build()
-        .await
-        .unwrap();
+    let conn = support::client::connect(&bus).await;
     let watcher = start_watcher(&bus.address).await;
     let _tray = Tray::start(&bus, None);
     let service = watcher.wait_registered().await;
@@ -600,10 +570,7 @@ async fn tray_survives_restarts_of_the_watcher_and_the_daemon() {
     let _turn = ONE_AT_A_TIME.lock().await;
     let bus = bus_with_daemon();
     let _daemon = ActivatedDaemon(&bus);
-    let conn = zbus::connection::Builder::address(bus.address.as_str())
-        .build()
-        .await
-        .unwrap();
+    let conn = support::client::connect(&bus).await;
     // The tray starts before the panel (autostart order is not defined): it waits for a watcher.
     let tray = Tray::start(&bus, None);
     eventually(
