@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::rules::Lang;
+use crate::l10n::Lang;
 
 /// Which deadline an event is about; part of the UID, so it never changes meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]

@@ -13,6 +13,7 @@ pub mod config;
 pub mod daemon;
 pub mod dbus;
 pub mod exit;
+pub mod l10n;
 pub mod logging;
 pub mod notify;
 pub mod pcsc;

@@ -6,13 +6,14 @@
 use chrono::NaiveDate;
 
 use crate::dbus::client::{CardView, Snapshot};
-use crate::rules::{dates, Assessment, CardExpirySource, Lang, Status};
+use crate::l10n::{self, Lang};
+use crate::rules::{Assessment, CardExpirySource, Status};
 
 /// An assessment in words (what `check` and `read` print): headline, key dates, days left, numbered next steps.
 pub fn assessment(a: &Assessment, lang: Lang) -> String {
     let ja = lang == Lang::Ja;
-    let show = |d: NaiveDate| dates::show(d, lang);
-    let mut out = format!("{}\n\n", a.headline(lang));
+    let show = |d: NaiveDate| l10n::date(d, lang);
+    let mut out = format!("{}\n\n", l10n::headline(a, lang));
     let sep = if ja { "：" } else { ": " };
     let mut line = |label: &str, value: String| out.push_str(&format!("{label}{sep}{value}\n"));
     if let Some(d) = a.certificate_expires {
@@ -116,7 +117,7 @@ pub fn assessment(a: &Assessment, lang: Lang) -> String {
             "\nNext steps:\n"
         });
         for (i, action) in a.actions.iter().enumerate() {
-            out.push_str(&format!("{:>2}. {}\n", i + 1, action.text(lang)));
+            out.push_str(&format!("{:>2}. {}\n", i + 1, l10n::action(action, lang)));
         }
     }
     out

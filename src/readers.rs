@@ -8,7 +8,8 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::card::{CardError, TransportError};
-use crate::rules::{Lang, TokenKind};
+use crate::l10n::Lang;
+use crate::rules::TokenKind;
 
 /// Where a reader stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

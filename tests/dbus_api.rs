@@ -26,8 +26,9 @@ use mynawatch::dbus::{
     card_path, key_from_path, CardProxy, Error, ManagerProxy, Publisher, BUS_NAME, CARD_INTERFACE,
     MANAGER_INTERFACE, ROOT_PATH,
 };
+use mynawatch::l10n::Lang;
 use mynawatch::pcsc::monitor::ReaderEvent;
-use mynawatch::rules::{Lang, Policy};
+use mynawatch::rules::Policy;
 use support::client::introspect;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::timeout;

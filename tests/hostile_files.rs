@@ -8,9 +8,8 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 use mynawatch::config::{Config, ConfigError};
-use mynawatch::rules::{
-    self, CertValidity, Facts, Lang, PinCounters, Policy, Registration, TokenKind,
-};
+use mynawatch::l10n::{self, Lang};
+use mynawatch::rules::{self, CertValidity, Facts, PinCounters, Policy, Registration, TokenKind};
 use mynawatch::store::{CardRecord, State, Store, StoreError};
 use proptest::prelude::*;
 
@@ -27,7 +26,8 @@ fn judge(facts: &Facts, policy: &Policy) {
         NaiveDate::MAX,
     ] {
         let a = rules::assess(facts, today, policy);
-        let _ = (a.headline(Lang::Ja), a.headline(Lang::En));
+        let _ = (l10n::headline(&a, Lang::Ja), l10n::headline(&a, Lang::En));
+        let _ = l10n::action_texts(&a.actions);
         let ms = rules::milestones(facts, policy);
         let _ = rules::due_milestone(facts, today, policy, ms.first());
         let _ = rules::next_milestone(facts, today, policy);

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use mynawatch::card::{CardIdentity, CardKey};
+use mynawatch::l10n::Lang;
 use mynawatch::notify::{compose_for, Notification, Notifier, NotifyError, Urgency};
-use mynawatch::rules::{Action, Assessment, Lang, Registration, Status};
+use mynawatch::rules::{Action, Assessment, Registration, Status};
 use support::bus::{NotificationServer, PrivateBus};
 use support::wait_for;
 
@@ -26,10 +27,10 @@ fn notification(summary: &str, registered: Registration) -> Notification {
         renewal_opens: None,
         insurance_usable_until: None,
         days_left: Some(30),
-        actions: vec![Action {
+        actions: vec![Action::Measure {
             id: "renew".into(),
-            ja: "更新してください".into(),
-            en: "Renew".into(),
+            ja: Some("更新してください".into()),
+            en: Some("Renew".into()),
         }],
     };
     let mut n = compose_for("母", &a, registered, Lang::Ja);

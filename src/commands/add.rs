@@ -13,7 +13,8 @@ use super::cards::{parse_date, refused, Answer, OutputArgs};
 use super::common::{runtime, unreachable_exit};
 use crate::dbus::client::{self, CardView};
 use crate::dbus::{key_from_path, ManagerProxy};
-use crate::rules::{Lang, Registration};
+use crate::l10n::Lang;
+use crate::rules::Registration;
 
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {

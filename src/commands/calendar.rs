@@ -12,7 +12,8 @@ use chrono::NaiveDate;
 use super::common::{runtime, unreachable_exit};
 use crate::calendar::{self, CardDeadlines, Deadline};
 use crate::dbus::client::{self, CardView};
-use crate::rules::{dates, Lang, Policy};
+use crate::l10n::Lang;
+use crate::rules::{dates, Policy};
 
 #[derive(Debug, clap::Args)]
 pub struct CalendarArgs {

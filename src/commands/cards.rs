@@ -12,8 +12,9 @@ use zbus::DBusError as _;
 use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit};
 use crate::dbus::client::{self, CardView};
 use crate::dbus::{card_path, CardProxy, Error as BusError, ManagerProxy, CARD_INTERFACE};
+use crate::l10n::Lang;
 use crate::present;
-use crate::rules::{Lang, Registration};
+use crate::rules::Registration;
 
 /// `--json` and `--lang`, shared by every card action.
 #[derive(Debug, Clone, clap::Args)]

@@ -10,8 +10,9 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde::Serialize;
 
 use crate::card::{cert, CardError};
+use crate::l10n::{self, Lang};
 use crate::rules::{
-    self, dates, jst_date, Assessment, CertValidity, Facts, Lang, Registration, TokenKind,
+    self, dates, jst_date, Assessment, CertValidity, Facts, Registration, TokenKind,
 };
 
 /// Judge a certificate file or an expiry date and print the status and next steps.
@@ -191,6 +192,7 @@ struct JsonReport<'a> {
     assessment: &'a Assessment,
     today: NaiveDate,
     headline: Headline,
+    actions: Vec<l10n::ActionText>,
 }
 
 #[derive(Serialize)]
@@ -204,9 +206,10 @@ fn json(a: &Assessment, today: NaiveDate) -> anyhow::Result<String> {
         assessment: a,
         today,
         headline: Headline {
-            ja: a.headline(Lang::Ja),
-            en: a.headline(Lang::En),
+            ja: l10n::headline(a, Lang::Ja),
+            en: l10n::headline(a, Lang::En),
         },
+        actions: l10n::action_texts(&a.actions),
     };
     Ok(serde_json::to_string_pretty(&report)? + "\n")
 }

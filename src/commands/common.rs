@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use crate::dbus::client::ClientError;
-use crate::rules::Lang;
+use crate::l10n::{self, Lang};
 
 pub(crate) fn parse_lang(s: &str) -> Result<Lang, String> {
     s.parse()
@@ -15,11 +15,7 @@ pub(crate) fn parse_lang(s: &str) -> Result<Lang, String> {
 
 /// The language from LC_ALL / LC_MESSAGES / LANG, Japanese when none says otherwise.
 pub(crate) fn lang_from_env() -> Lang {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .map(|v| Lang::from_locale(&v))
-        .unwrap_or_default()
+    l10n::from_env(|k| std::env::var(k).ok())
 }
 
 /// A current-thread runtime: the clients do one thing at a time.

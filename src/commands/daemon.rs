@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::daemon::scheduler::{Clock, FileDay, FixedDay, SystemClock};
 use crate::daemon::{self, DaemonError, Options};
 use crate::exit::Exit;
-use crate::rules::Lang;
+use crate::l10n::Lang;
 use crate::state_dir;
 
 #[derive(Debug, clap::Args)]

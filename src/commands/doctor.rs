@@ -20,9 +20,9 @@ use crate::card::CardError;
 use crate::config::{self, Config};
 use crate::dbus::{client, ManagerProxy, BUS_NAME};
 use crate::exit::Exit;
+use crate::l10n::Lang;
 use crate::pcsc::transport::{read_reader_certificate, readers_with_card};
 use crate::readers::{ReadProblem, ReaderState, ReaderStatus};
-use crate::rules::Lang;
 use crate::usb::{self, Driver, KnownModel, UsbReader, LIBCCID_FOR_RC_S300};
 
 /// Check, step by step, why a card put into a reader might not be noticed, and say what to do.

@@ -19,10 +19,11 @@ use serde_json::json;
 use crate::card::{CardError, CertRead};
 use crate::config::Config;
 use crate::exit::Exit;
+use crate::l10n::{self, Lang};
 use crate::pcsc::transport::{
     read_reader, read_reader_certificate, reader_error, readers_with_card,
 };
-use crate::rules::{self, jst_date, Assessment, Facts, Lang, PinCounters, PinState, Registration};
+use crate::rules::{self, jst_date, Assessment, Facts, PinCounters, PinState, Registration};
 
 /// Read the My Number Card in a reader (no PIN) and show its certificate dates, PIN retry counters and
 /// status. Exit 0 on success; 1 when there is nothing to read (no pcscd, no reader, no card); 2 when
@@ -261,6 +262,10 @@ fn print_json(
         serde_json::to_value(assessment),
     ) {
         obj.extend(a);
+        obj.insert(
+            "actions".into(),
+            json!(l10n::action_texts(&assessment.actions)),
+        );
     }
     writeln!(out, "{report_json:#}")?;
     out.flush()
@@ -354,7 +359,7 @@ fn print_pins(
             }
         )?;
         for a in added {
-            writeln!(out, " - {}", a.text(lang))?;
+            writeln!(out, " - {}", l10n::action(a, lang))?;
         }
     }
     out.flush()

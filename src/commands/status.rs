@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit, write_stdout};
 use crate::dbus::client;
+use crate::l10n::Lang;
 use crate::present;
-use crate::rules::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct StatusArgs {

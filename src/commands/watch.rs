@@ -12,8 +12,8 @@ use zbus::{MatchRule, Message, MessageStream, OwnedObjectPath, OwnedVariant};
 use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit};
 use crate::dbus::client::{self, variant_to_json};
 use crate::dbus::{key_from_path, BUS_NAME, CARD_INTERFACE, MANAGER_INTERFACE, ROOT_PATH};
+use crate::l10n::Lang;
 use crate::present;
-use crate::rules::Lang;
 
 #[derive(Debug, clap::Args)]
 pub struct WatchArgs {

@@ -29,10 +29,11 @@ use zbus::Connection;
 
 use crate::card::{CardError, CardKey, CertRead};
 use crate::dbus::{Error as BusError, Publisher, Reply, Request, BUS_NAME};
+use crate::l10n::Lang;
 use crate::notify::{self, Notifier};
 use crate::pcsc::monitor::{self, ReaderEvent};
 use crate::readers::{ReadProblem, ReaderState, ReaderStatus};
-use crate::rules::{jst_date, Lang, Milestone, PinCounters, Policy, Registration};
+use crate::rules::{jst_date, Milestone, PinCounters, Policy, Registration};
 use crate::store::{CardRecord, Origin, State, Store, StoreError};
 use reads::{CardReader, PcscCards, ReadEvent, ReadId, ReadOutcome, Reading};
 use reminders::{Remind, Reminder};

@@ -7,8 +7,9 @@ use chrono::NaiveDate;
 
 use crate::card::CardKey;
 use crate::dbus::CardView;
+use crate::l10n::Lang;
 use crate::notify::{self, Notification};
-use crate::rules::{self, Assessment, Facts, Lang, Milestone, MilestoneKind, Policy, Status};
+use crate::rules::{self, Assessment, Facts, Milestone, MilestoneKind, Policy, Status};
 use crate::store::CardRecord;
 
 /// A reminder signal, as published on the card object.

@@ -242,8 +242,8 @@ pub enum FindError {
 
 impl FindError {
     /// The message for the user, with one candidate per line.
-    pub fn message(&self, lang: crate::rules::Lang) -> String {
-        use crate::rules::Lang;
+    pub fn message(&self, lang: crate::l10n::Lang) -> String {
+        use crate::l10n::Lang;
         let (head, candidates) = match (self, lang) {
             (FindError::Unknown { query, candidates }, Lang::Ja) if candidates.is_empty() => {
                 return format!("カード {query:?} はありません（記憶しているカードがありません）")

@@ -202,13 +202,12 @@ impl CardView {
             insurance_registered: registered.as_str().to_string(),
             present,
             label: label.to_string(),
-            actions: a
-                .actions
-                .iter()
+            actions: crate::l10n::action_texts(&a.actions)
+                .into_iter()
                 .map(|x| ActionView {
-                    id: x.id.clone(),
-                    ja: x.ja.clone(),
-                    en: x.en.clone(),
+                    id: x.id,
+                    ja: x.ja,
+                    en: x.en,
                 })
                 .collect(),
             card_expires: a

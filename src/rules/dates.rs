@@ -1,10 +1,9 @@
-//! Calendar arithmetic the rules need (month windows, month-end grace) and date formatting per language.
+//! Calendar arithmetic the rules need (month windows, month-end grace). Dates for people are the
+//! presentation's (`crate::l10n::date`).
 //!
 //! Every function saturates instead of panicking, so hostile or absurd dates cannot crash the daemon.
 
 use chrono::{Datelike, Days, Months, NaiveDate};
-
-use super::model::Lang;
 
 /// `d` minus `months` calendar months, clamped to the month's end (May 31 − 3 months = Feb 28/29).
 pub fn sub_months(d: NaiveDate, months: u32) -> NaiveDate {
@@ -46,26 +45,6 @@ pub fn days_between(from: NaiveDate, to: NaiveDate) -> i64 {
     (to - from).num_days()
 }
 
-/// A date for people: "2026年6月25日" in Japanese, ISO "2026-06-25" in English (unambiguous everywhere).
-pub fn show(d: NaiveDate, lang: Lang) -> String {
-    match lang {
-        Lang::Ja => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
-        Lang::En => d.format("%Y-%m-%d").to_string(),
-    }
-}
-
-/// "6th", "1st", "22nd" …
-pub fn ordinal(n: u32) -> String {
-    let suffix = match (n % 10, n % 100) {
-        (_, 11..=13) => "th",
-        (1, _) => "st",
-        (2, _) => "nd",
-        (3, _) => "rd",
-        _ => "th",
-    };
-    format!("{n}{suffix}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,15 +80,5 @@ mod tests {
         );
         assert_eq!(sub_months(NaiveDate::MIN, 3), NaiveDate::MIN);
         assert_eq!(add_days(NaiveDate::MAX, 1), NaiveDate::MAX);
-    }
-
-    #[test]
-    fn formats_dates_and_ordinals() {
-        assert_eq!(show(d("2026-06-05"), Lang::Ja), "2026年6月5日");
-        assert_eq!(show(d("2026-06-05"), Lang::En), "2026-06-05");
-        assert_eq!(ordinal(6), "6th");
-        assert_eq!(ordinal(1), "1st");
-        assert_eq!(ordinal(12), "12th");
-        assert_eq!(ordinal(22), "22nd");
     }
 }

@@ -1,12 +1,62 @@
-//! One short sentence per assessment, for notifications, `check` and status lines.
+//! Where the holder stands in one short sentence, as an id plus its arguments (the words are the
+//! catalogue's: `crate::l10n::headline`), for notifications, `check` and status lines.
+
+use chrono::NaiveDate;
 
 use super::actions::PIN_ACTION_IDS;
-use super::dates;
-use super::model::{Action, Assessment, Lang, Status};
+use super::model::{Action, Assessment, Status};
+
+/// The headline of an assessment. `days`: [`Assessment::days_left`]; `until`: the last day
+/// マイナ保険証 works ([`Assessment::insurance_usable_until`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Headline {
+    /// `headline-valid`
+    Valid { days: i64 },
+    /// `headline-valid-new-card-next`: valid, and the next step will be a new card.
+    ValidNewCardNext { days: i64 },
+    /// `headline-renewal-open`
+    RenewalOpen { days: i64 },
+    /// `headline-new-card-due`: the card expires soon, apply for a new one.
+    NewCardDue { days: i64 },
+    /// `headline-expired`: the certificate expired, renew now. The grace end is the latest
+    /// possible day (some insurers count from the expiry day): never "safe until".
+    Expired { days: i64, until: NaiveDate },
+    /// `headline-card-expired`: the card itself expired, apply for a new card.
+    CardExpired { days: i64, until: NaiveDate },
+    /// `headline-lapsed`: the registration has been cancelled.
+    Lapsed,
+    /// `headline-lapsed-new-card`
+    LapsedNewCard,
+    /// `headline-lapsed-unregistered`: never registered, the card cannot be used until renewed.
+    LapsedUnregistered,
+    /// `headline-no-certificate`: a My Number Card whose certificate could not be read.
+    NoCertificate,
+    /// `headline-not-a-my-number-card`
+    NotAMyNumberCard,
+}
+
+impl Headline {
+    /// The catalogue id.
+    pub fn id(self) -> &'static str {
+        match self {
+            Headline::Valid { .. } => "headline-valid",
+            Headline::ValidNewCardNext { .. } => "headline-valid-new-card-next",
+            Headline::RenewalOpen { .. } => "headline-renewal-open",
+            Headline::NewCardDue { .. } => "headline-new-card-due",
+            Headline::Expired { .. } => "headline-expired",
+            Headline::CardExpired { .. } => "headline-card-expired",
+            Headline::Lapsed => "headline-lapsed",
+            Headline::LapsedNewCard => "headline-lapsed-new-card",
+            Headline::LapsedUnregistered => "headline-lapsed-unregistered",
+            Headline::NoCertificate => "headline-no-certificate",
+            Headline::NotAMyNumberCard => "headline-not-a-my-number-card",
+        }
+    }
+}
 
 impl Assessment {
     fn has_action(&self, id: &str) -> bool {
-        self.actions.iter().any(|a| a.id == id)
+        self.actions.iter().any(|a| a.id() == id)
     }
 
     /// The holder needs a new card (the card expires with, or soon after, the certificate).
@@ -18,94 +68,33 @@ impl Assessment {
     pub fn pin_actions(&self) -> Vec<&Action> {
         self.actions
             .iter()
-            .filter(|a| PIN_ACTION_IDS.contains(&a.id.as_str()))
+            .filter(|a| PIN_ACTION_IDS.contains(&a.id()))
             .collect()
     }
 
-    /// One short sentence saying where the holder stands, e.g.
-    /// "電子証明書の更新手続きができます（あと80日）" / "You can renew your certificate now (80 days left)".
-    pub fn headline(&self, lang: Lang) -> String {
+    /// Where the holder stands, e.g. [`Headline::RenewalOpen`] with 80 days left.
+    pub fn headline(&self) -> Headline {
         let days = self.days_left.unwrap_or(0);
-        let left_ja = if days == 0 {
-            "今日まで".to_owned()
-        } else {
-            format!("あと{days}日")
-        };
-        let left_en = match days {
-            0 => "today is the last day".to_owned(),
-            1 => "1 day left".to_owned(),
-            n => format!("{n} days left"),
-        };
-        let until = |lang| {
-            self.insurance_usable_until
-                .map(|d| dates::show(d, lang))
-                .unwrap_or_default()
-        };
-        match (self.status, lang) {
-            (Status::Valid, Lang::Ja) if self.has_action("new-card-later") => {
-                format!("電子証明書は有効です。次は新しいカードの申請が必要です（有効期限まで{left_ja}）")
+        let until = self.insurance_usable_until.unwrap_or(NaiveDate::MIN);
+        let new_card = self.has_action("apply-new-card");
+        match self.status {
+            Status::Valid if self.has_action("new-card-later") => {
+                Headline::ValidNewCardNext { days }
             }
-            (Status::Valid, Lang::En) if self.has_action("new-card-later") => {
-                format!("Your certificate is valid; next time you need a new card ({left_en})")
+            Status::Valid => Headline::Valid { days },
+            Status::RenewalOpen if new_card => Headline::NewCardDue { days },
+            Status::RenewalOpen => Headline::RenewalOpen { days },
+            Status::ExpiredGrace if new_card => Headline::CardExpired { days, until },
+            Status::ExpiredGrace => Headline::Expired { days, until },
+            Status::RegistrationLapsed if new_card => Headline::LapsedNewCard,
+            Status::RegistrationLapsed if self.has_action("register-insurance") => {
+                Headline::LapsedUnregistered
             }
-            (Status::Valid, Lang::Ja) => format!("電子証明書は有効です（有効期限まで{left_ja}）"),
-            (Status::Valid, Lang::En) => format!("Your certificate is valid ({left_en})"),
-            (Status::RenewalOpen, Lang::Ja) if self.has_action("apply-new-card") => {
-                format!("カードの有効期限が近づいています。新しいカードを申請してください（{left_ja}）")
+            Status::RegistrationLapsed => Headline::Lapsed,
+            Status::NotAMyNumberCard if self.has_action("issue-certificate") => {
+                Headline::NoCertificate
             }
-            (Status::RenewalOpen, Lang::En) if self.has_action("apply-new-card") => {
-                format!("Your card expires soon: apply for a new card ({left_en})")
-            }
-            (Status::RenewalOpen, Lang::Ja) => format!("電子証明書の更新手続きができます（{left_ja}）"),
-            (Status::RenewalOpen, Lang::En) => {
-                format!("You can renew your certificate now ({left_en})")
-            }
-            // The grace end is the latest possible day (some insurers count from the expiry day):
-            // never "safe until", always "at the latest".
-            (Status::ExpiredGrace, Lang::Ja) if self.has_action("apply-new-card") => format!(
-                "カードの有効期限が切れています。新しいカードを申請してください（マイナ保険証は長くて{}まで資格確認のみ、{left_ja}）",
-                until(Lang::Ja)
-            ),
-            (Status::ExpiredGrace, Lang::En) if self.has_action("apply-new-card") => format!(
-                "Your card has expired: apply for a new card (マイナ保険証 works for eligibility checks only, at the latest until {}; {left_en})",
-                until(Lang::En)
-            ),
-            (Status::ExpiredGrace, Lang::Ja) => format!(
-                "電子証明書の有効期限が切れています。すぐに更新してください（マイナ保険証は長くて{}まで資格確認のみ、{left_ja}）",
-                until(Lang::Ja)
-            ),
-            (Status::ExpiredGrace, Lang::En) => format!(
-                "Your certificate has expired: renew it now (マイナ保険証 works for eligibility checks only, at the latest until {}; {left_en})",
-                until(Lang::En)
-            ),
-            (Status::RegistrationLapsed, Lang::Ja) if self.has_action("apply-new-card") => {
-                "猶予期間が終わりました。新しいカードを申請し、受け取ったら利用登録を確認してください".to_owned()
-            }
-            (Status::RegistrationLapsed, Lang::En) if self.has_action("apply-new-card") => {
-                "The grace period is over: apply for a new card, then check its health-insurance registration"
-                    .to_owned()
-            }
-            (Status::RegistrationLapsed, Lang::Ja) if self.has_action("register-insurance") => {
-                "猶予期間が終わりました。電子証明書を更新するまでマイナ保険証は使えません".to_owned()
-            }
-            (Status::RegistrationLapsed, Lang::En) if self.has_action("register-insurance") => {
-                "The grace period is over: the card cannot be used as health-insurance card until you renew"
-                    .to_owned()
-            }
-            (Status::RegistrationLapsed, Lang::Ja) => {
-                "猶予期間が終わり、健康保険証の利用登録は解除されています".to_owned()
-            }
-            (Status::RegistrationLapsed, Lang::En) => {
-                "The grace period is over: the health-insurance registration has been cancelled".to_owned()
-            }
-            (Status::NotAMyNumberCard, Lang::Ja) if self.has_action("issue-certificate") => {
-                "利用者証明用電子証明書を読み取れませんでした".to_owned()
-            }
-            (Status::NotAMyNumberCard, Lang::En) if self.has_action("issue-certificate") => {
-                "The user-authentication certificate could not be read".to_owned()
-            }
-            (Status::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードではありません".to_owned(),
-            (Status::NotAMyNumberCard, Lang::En) => "This is not a My Number Card".to_owned(),
+            Status::NotAMyNumberCard => Headline::NotAMyNumberCard,
         }
     }
 }

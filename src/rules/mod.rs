@@ -9,6 +9,7 @@ mod policy;
 #[cfg(test)]
 mod tests;
 
+pub use headline::Headline;
 pub use model::*;
 pub use policy::{DatedMeasure, Policy};
 

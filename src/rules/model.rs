@@ -282,57 +282,127 @@ impl FromStr for Status {
     }
 }
 
-/// Output language.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Ja,
-    En,
+/// What fixes an expired certificate: a renewal at the counter, or a new card.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fix {
+    Renew,
+    NewCard,
 }
 
-impl Lang {
-    /// From a POSIX locale value such as `ja_JP.UTF-8` or `en_US`; Japanese unless it says English.
-    pub fn from_locale(value: &str) -> Self {
-        if value.starts_with("en") || value == "C" || value == "POSIX" || value.starts_with("C.") {
-            Lang::En
-        } else {
-            Lang::Ja
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Ja => "ja",
-            Lang::En => "en",
-        }
-    }
+/// Where a `renew-certificate` step stands: before expiry, in the grace period, or after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RenewPhase {
+    Open,
+    Expired,
+    Lapsed,
 }
 
-impl FromStr for Lang {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "ja" => Ok(Lang::Ja),
-            "en" => Ok(Lang::En),
-            other => Err(format!("expected ja or en, got {other:?}")),
-        }
-    }
+/// When to apply for the new card (`apply-new-card`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NewCardWhen {
+    /// The card itself has expired: a renewal is not possible.
+    Expired,
+    /// The card is still valid. `from`: applications open on that day (`None`: they are open);
+    /// `by`: apply by about that day (`None`: that day has passed, apply now).
+    Ahead {
+        from: Option<NaiveDate>,
+        by: Option<NaiveDate>,
+    },
 }
 
-/// A concrete next step, with a stable id (for apps and tests) and its text in both languages.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Action {
-    pub id: String,
-    pub ja: String,
-    pub en: String,
+/// A concrete next step: a stable id (for apps and tests, listed in docs/rules.md) and the typed
+/// facts its text needs. The words are the presentation's ([`crate::l10n`]), in every language.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// `renew-later`: nothing to do yet; renewal opens on `renewal_opens`. `card_face_unknown`:
+    /// the card's own expiry is not known, so the step asks to compare it with the card face.
+    RenewLater {
+        renewal_opens: NaiveDate,
+        expires: NaiveDate,
+        birthdays: u32,
+        card_face_unknown: bool,
+    },
+    /// `new-card-later`: the card itself expires on `card_expires`; apply from `applications_open`.
+    NewCardLater {
+        card_expires: NaiveDate,
+        applications_open: NaiveDate,
+        source: CardExpirySource,
+    },
+    /// `renew-certificate`. `birthdays`: a renewed certificate runs to this birthday.
+    RenewCertificate {
+        phase: RenewPhase,
+        expires: NaiveDate,
+        grace_end: NaiveDate,
+        birthdays: u32,
+        card_face_unknown: bool,
+    },
+    /// `apply-new-card`.
+    ApplyNewCard {
+        card_expires: NaiveDate,
+        when: NewCardWhen,
+        source: CardExpirySource,
+    },
+    /// `new-card-insurance`: health insurance meanwhile. `grace_end`: マイナ保険証 still works until
+    /// then (`None` once the grace period is over).
+    NewCardInsurance { grace_end: Option<NaiveDate> },
+    /// `register-insurance`; `after`: once the fix is done (the certificate has expired).
+    RegisterInsurance { after: Option<Fix> },
+    /// `check-registration`; `after` as for `RegisterInsurance`.
+    CheckRegistration { after: Option<Fix> },
+    /// `re-register-insurance`: the grace period is over.
+    ReRegisterInsurance { after: Fix },
+    /// `ask-insurer-eligibility-certificate`. `by`: if the renewal cannot be done by then (`None`
+    /// once the grace period is over).
+    AskInsurer { by: Option<NaiveDate> },
+    /// `reset-pin-auth`, `reset-pin-sign`, `reset-pin-card-info`: the PIN is locked.
+    /// `certs_valid`: the convenience-store reset is possible (rule 8b).
+    ResetPin { pin: PinKind, certs_valid: bool },
+    /// `pin-last-try`: these PINs are one wrong entry from locking (in a stable order).
+    PinLastTry { pins: Vec<PinKind> },
+    /// `get-my-number-card`: an old Juki card.
+    GetMyNumberCard,
+    /// `use-physical-card`: a smartphone token.
+    UsePhysicalCard,
+    /// `unknown-card`.
+    UnknownCard,
+    /// `issue-certificate`: a My Number Card without a readable certificate.
+    IssueCertificate,
+    /// A dated measure (policy `measures`): its id, and its own text when the configuration gave
+    /// one (the default measures' words are in the catalogue under their id).
+    Measure {
+        id: String,
+        ja: Option<String>,
+        en: Option<String>,
+    },
 }
 
 impl Action {
-    pub fn text(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Ja => &self.ja,
-            Lang::En => &self.en,
+    /// The stable id.
+    pub fn id(&self) -> &str {
+        match self {
+            Action::RenewLater { .. } => "renew-later",
+            Action::NewCardLater { .. } => "new-card-later",
+            Action::RenewCertificate { .. } => "renew-certificate",
+            Action::ApplyNewCard { .. } => "apply-new-card",
+            Action::NewCardInsurance { .. } => "new-card-insurance",
+            Action::RegisterInsurance { .. } => "register-insurance",
+            Action::CheckRegistration { .. } => "check-registration",
+            Action::ReRegisterInsurance { .. } => "re-register-insurance",
+            Action::AskInsurer { .. } => "ask-insurer-eligibility-certificate",
+            Action::ResetPin { pin, .. } => match pin {
+                PinKind::Auth => "reset-pin-auth",
+                PinKind::Sign => "reset-pin-sign",
+                PinKind::CardInfo => "reset-pin-card-info",
+            },
+            Action::PinLastTry { .. } => "pin-last-try",
+            Action::GetMyNumberCard => "get-my-number-card",
+            Action::UsePhysicalCard => "use-physical-card",
+            Action::UnknownCard => "unknown-card",
+            Action::IssueCertificate => "issue-certificate",
+            Action::Measure { id, .. } => id,
         }
     }
 }
@@ -362,7 +432,7 @@ pub struct CardExpiry {
 }
 
 /// The rule core's conclusion for one card on one day.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Assessment {
     pub status: Status,
     pub certificate_expires: Option<NaiveDate>,
@@ -375,7 +445,9 @@ pub struct Assessment {
     /// Days until the next deadline that matters: certificate expiry while valid, grace end while in grace;
     /// negative once lapsed (days since grace end). `None` without a certificate.
     pub days_left: Option<i64>,
-    /// Ordered: the most urgent step first.
+    /// Ordered: the most urgent step first. Not serialized here: JSON output carries them
+    /// rendered (`l10n::actions_json`).
+    #[serde(skip)]
     pub actions: Vec<Action>,
 }
 

@@ -74,7 +74,8 @@ fn days_within<'de, D: Deserializer<'de>, const LO: u32, const HI: u32>(
     }
 }
 
-/// A temporary or dated administrative measure worth telling the holder about.
+/// A temporary or dated administrative measure worth telling the holder about (an action with id
+/// `id` while in force).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatedMeasure {
@@ -89,8 +90,12 @@ pub struct DatedMeasure {
     /// Statuses for which it is shown; empty = every My Number Card status.
     #[serde(default)]
     pub show_for: Vec<Status>,
-    pub ja: String,
-    pub en: String,
+    /// The text, for a measure the configuration adds. The default measures' words are in the
+    /// catalogue under their id (i18n/); a text given here wins over it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ja: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub en: Option<String>,
 }
 
 impl DatedMeasure {
@@ -116,15 +121,8 @@ fn default_measures() -> Vec<DatedMeasure> {
             valid_from: None,
             valid_to: ymd(2026, 7, 31),
             show_for: lapsing.clone(),
-            ja: "暫定的な取扱いとして2026年7月31日まで（3月末から延長、再延長はしない方針）、医療機関がオンラインで\
-                 資格を確認できれば、有効期限切れの健康保険証や「資格情報のお知らせ」だけでも通常の負担割合で\
-                 受診できる場合があります。8月からはマイナ保険証か資格確認書が必要です。"
-                .into(),
-            en: "Until 2026-07-31 (extended from the end of March; no further extension planned), as a \
-                 temporary measure, clinics may accept an expired insurance card, or the 資格情報のお知らせ \
-                 (eligibility notice) alone, at the normal co-payment if they can confirm your eligibility \
-                 online. From August, only マイナ保険証 or a 資格確認書 is accepted."
-                .into(),
+            ja: None,
+            en: None,
         },
         // Rule 6c, up to 2026-07-31.
         DatedMeasure {
@@ -132,12 +130,8 @@ fn default_measures() -> Vec<DatedMeasure> {
             valid_from: None,
             valid_to: ymd(2026, 7, 31),
             show_for: lapsing.clone(),
-            ja: "後期高齢者医療制度（75歳以上）の方には、2026年7月31日まではマイナ保険証の有無にかかわらず\
-                 資格確認書が送られます。"
-                .into(),
-            en: "If you are covered by 後期高齢者医療 (75 or older), you receive a 資格確認書 (eligibility \
-                 certificate) automatically until 2026-07-31, with or without マイナ保険証."
-                .into(),
+            ja: None,
+            en: None,
         },
         // Rule 6c, from 2026-08-01. The sources cover one 資格確認書 year (8/1–7/31) only, so the
         // measure ends on 2027-07-31 rather than promising what follows.
@@ -146,15 +140,8 @@ fn default_measures() -> Vec<DatedMeasure> {
             valid_from: ymd(2026, 8, 1),
             valid_to: ymd(2027, 7, 31),
             show_for: lapsing,
-            ja: "2026年8月1日から2027年7月31日までは、後期高齢者医療制度の方のうち85歳以上の方には引き続き\
-                 資格確認書が送られ、84歳以下の方にはマイナ保険証の有無に応じて資格確認書または\
-                 「資格情報のお知らせ」が送られます（資格確認書は申請でも受け取れます）。2027年8月以降の扱いは未定です。"
-                .into(),
-            en: "From 2026-08-01 to 2027-07-31, in 後期高齢者医療, people aged 85 or older still receive a \
-                 資格確認書 automatically; those aged 84 or younger receive a 資格確認書 or a 資格情報のお知らせ \
-                 depending on whether they use マイナ保険証 (you can still apply for a 資格確認書). What follows \
-                 from August 2027 has not been decided."
-                .into(),
+            ja: None,
+            en: None,
         },
     ]
 }
@@ -193,6 +180,7 @@ mod tests {
         assert_eq!(p.measures.len(), 1);
         assert_eq!(p.measures[0].valid_to, ymd(2027, 1, 31));
         assert_eq!(p.measures[0].show_for, vec![Status::Valid]);
+        assert_eq!(p.measures[0].ja.as_deref(), Some("あ"));
     }
 
     #[test]

@@ -4,6 +4,27 @@ use chrono::{DateTime, NaiveDate, Utc};
 use proptest::prelude::*;
 
 use super::*;
+use crate::l10n::{self, Lang};
+
+/// The rendered copy of an action or an assessment's headline, through the catalogue: the tests
+/// that check the words go through the presentation layer (its own tests: src/l10n/tests.rs).
+trait Words {
+    fn ja(&self) -> String;
+    fn en(&self) -> String;
+}
+
+impl Words for Action {
+    fn ja(&self) -> String {
+        l10n::action(self, Lang::Ja)
+    }
+    fn en(&self) -> String {
+        l10n::action(self, Lang::En)
+    }
+}
+
+fn headline(a: &Assessment, lang: Lang) -> String {
+    l10n::headline(a, lang)
+}
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -25,7 +46,7 @@ fn ids(a: &Assessment) -> Vec<&str> {
 }
 
 fn all_ids(a: &Assessment) -> Vec<&str> {
-    a.actions.iter().map(|a| a.id.as_str()).collect()
+    a.actions.iter().map(|a| a.id()).collect()
 }
 
 /// (certificate expiry, today, status, renewal opens, usable until, days left)
@@ -305,9 +326,9 @@ fn actions_per_status() {
         "マイナポータル",
     ] {
         assert!(
-            renew.ja.contains(needle),
+            renew.ja().contains(needle),
             "{needle} missing in {}",
-            renew.ja
+            renew.ja()
         );
     }
     for needle in [
@@ -320,14 +341,22 @@ fn actions_per_status() {
         "about a day",
     ] {
         assert!(
-            renew.en.contains(needle),
+            renew.en().contains(needle),
             "{needle} missing in {}",
-            renew.en
+            renew.en()
         );
     }
     let later = &at("2027-01-01").actions[1];
-    assert!(later.en.contains("from about 2027-06-25"), "{}", later.en);
-    assert!(later.ja.contains("2027年6月25日ごろから"), "{}", later.ja);
+    assert!(
+        later.en().contains("from about 2027-06-25"),
+        "{}",
+        later.en()
+    );
+    assert!(
+        later.ja().contains("2027年6月25日ごろから"),
+        "{}",
+        later.ja()
+    );
 }
 
 #[test]
@@ -359,9 +388,13 @@ fn registration_answer_changes_the_registration_step() {
     let register = grace
         .actions
         .iter()
-        .find(|a| a.id == "register-insurance")
+        .find(|a| a.id() == "register-insurance")
         .unwrap();
-    assert!(register.en.starts_with("After renewing"), "{}", register.en);
+    assert!(
+        register.en().starts_with("After renewing"),
+        "{}",
+        register.en()
+    );
     for a in [
         &assess(&with(Registration::No), valid, &policy).actions[0],
         register,
@@ -371,10 +404,10 @@ fn registration_answer_changes_the_registration_step() {
             "セブン銀行ATM",
             "顔認証付きカードリーダー",
         ] {
-            assert!(a.ja.contains(needle), "{}", a.ja);
+            assert!(a.ja().contains(needle), "{}", a.ja());
         }
         for needle in ["NFC", "Seven Bank ATM", "face-recognition card reader"] {
-            assert!(a.en.contains(needle), "{}", a.en);
+            assert!(a.en().contains(needle), "{}", a.en());
         }
     }
 }
@@ -387,11 +420,15 @@ fn the_insurer_step_never_promises_a_certificate() {
         let ask = a
             .actions
             .iter()
-            .find(|a| a.id == "ask-insurer-eligibility-certificate")
+            .find(|a| a.id() == "ask-insurer-eligibility-certificate")
             .unwrap();
-        assert!(ask.en.contains("depends on the insurer"), "{}", ask.en);
-        assert!(ask.ja.contains("保険者によって異なります"), "{}", ask.ja);
-        assert!(!ask.en.contains("will receive"), "{}", ask.en);
+        assert!(ask.en().contains("depends on the insurer"), "{}", ask.en());
+        assert!(
+            ask.ja().contains("保険者によって異なります"),
+            "{}",
+            ask.ja()
+        );
+        assert!(!ask.en().contains("will receive"), "{}", ask.en());
     }
 }
 
@@ -408,17 +445,21 @@ fn a_card_expiring_with_the_certificate_needs_a_new_card() {
     assert_eq!(a.status, Status::RenewalOpen);
     assert_eq!(ids(&a), ["apply-new-card", "new-card-insurance"]);
     assert!(
-        a.actions[0].en.contains("1–2 months"),
+        a.actions[0].en().contains("1–2 months"),
         "{}",
-        a.actions[0].en
+        a.actions[0].en()
     );
     assert!(
-        a.actions[0].en.contains("by about 2027-07-26"),
+        a.actions[0].en().contains("by about 2027-07-26"),
         "{}",
-        a.actions[0].en
+        a.actions[0].en()
     );
-    assert!(a.actions[0].ja.contains("1〜2か月"), "{}", a.actions[0].ja);
-    assert!(a.headline(Lang::En).contains("new card"));
+    assert!(
+        a.actions[0].ja().contains("1〜2か月"),
+        "{}",
+        a.actions[0].ja()
+    );
+    assert!(headline(&a, Lang::En).contains("new card"));
     // Before the window: the "later" step already says a new card will be needed.
     let early = assess(&with("2027-09-24"), d("2027-01-01"), &policy);
     assert_eq!(ids(&early), ["new-card-later"]);
@@ -426,9 +467,9 @@ fn a_card_expiring_with_the_certificate_needs_a_new_card() {
     let a = assess(&with("2027-11-24"), d("2027-07-01"), &policy);
     assert_eq!(ids(&a), ["apply-new-card", "new-card-insurance"]);
     assert!(
-        a.actions[0].en.contains("from about 2027-08-25"),
+        a.actions[0].en().contains("from about 2027-08-25"),
         "{}",
-        a.actions[0].en
+        a.actions[0].en()
     );
     // Card years after the certificate: ordinary renewal.
     let a = assess(&with("2032-09-24"), d("2027-07-01"), &policy);
@@ -439,9 +480,9 @@ fn a_card_expiring_with_the_certificate_needs_a_new_card() {
     assert_eq!(a.certificate_expires, Some(d("2027-08-01")));
     assert_eq!(a.insurance_usable_until, Some(d("2027-11-30")));
     assert!(
-        a.actions[0].en.contains("expired on 2027-08-01"),
+        a.actions[0].en().contains("expired on 2027-08-01"),
         "{}",
-        a.actions[0].en
+        a.actions[0].en()
     );
 }
 
@@ -586,7 +627,7 @@ fn the_certificates_span_tells_an_early_renewal() {
         let text = |lang| {
             a.actions
                 .iter()
-                .map(|x| x.text(lang).to_owned())
+                .map(|x| l10n::action(x, lang))
                 .collect::<String>()
         };
         let (ja, en) = (text(Lang::Ja), text(Lang::En));
@@ -653,7 +694,7 @@ fn the_user_given_card_expiry_wins_over_the_inference() {
         (d("2031-06-20"), CardExpirySource::User)
     );
     assert!(!card.new_card_needed);
-    assert!(!a.actions[0].ja.contains("推定"), "{}", a.actions[0].ja);
+    assert!(!a.actions[0].ja().contains("推定"), "{}", a.actions[0].ja());
     // Told the same day: a new card, but nothing "inferred" about it; the foreign-resident route
     // (the card may end with a period of stay) is mentioned.
     let same = Facts {
@@ -662,16 +703,20 @@ fn the_user_given_card_expiry_wins_over_the_inference() {
     };
     let a = assess(&same, d("2026-04-01"), &policy);
     assert_eq!(a.card_expires.unwrap().source, CardExpirySource::User);
-    assert_eq!(a.actions[0].id, "apply-new-card");
-    assert!(!a.actions[0].ja.contains("推定"));
-    assert!(a.actions[0].ja.contains("在留期間"), "{}", a.actions[0].ja);
+    assert_eq!(a.actions[0].id(), "apply-new-card");
+    assert!(!a.actions[0].ja().contains("推定"));
+    assert!(
+        a.actions[0].ja().contains("在留期間"),
+        "{}",
+        a.actions[0].ja()
+    );
     // A short span and the user telling the card ends with it (e.g. a card applied for under 18).
     let minor = Facts {
         card_expires: Some(d("2026-06-20")),
         ..Facts::for_expiry(d("2021-07-01"), d("2026-06-20"))
     };
     assert_eq!(
-        assess(&minor, d("2026-04-01"), &policy).actions[0].id,
+        assess(&minor, d("2026-04-01"), &policy).actions[0].id(),
         "apply-new-card"
     );
 }
@@ -682,7 +727,7 @@ fn the_new_card_steps_carry_the_facts_of_a_card_expiry() {
     let f = Facts::for_expiry(d("2021-04-01"), d("2026-06-20"));
     let a = assess(&f, d("2026-03-25"), &policy);
     let apply = &a.actions[0];
-    assert_eq!(apply.id, "apply-new-card");
+    assert_eq!(apply.id(), "apply-new-card");
     for needle in [
         "交付申請書",
         "スマートフォン",
@@ -695,7 +740,7 @@ fn the_new_card_steps_carry_the_facts_of_a_card_expiry() {
         "予約",
         "2026年4月21日ごろまでに",
     ] {
-        assert!(apply.ja.contains(needle), "{needle}: {}", apply.ja);
+        assert!(apply.ja().contains(needle), "{needle}: {}", apply.ja());
     }
     for needle in [
         "application form",
@@ -705,10 +750,10 @@ fn the_new_card_steps_carry_the_facts_of_a_card_expiry() {
         "book early",
         "by about 2026-04-21",
     ] {
-        assert!(apply.en.contains(needle), "{needle}: {}", apply.en);
+        assert!(apply.en().contains(needle), "{needle}: {}", apply.en());
     }
     let meanwhile = &a.actions[1];
-    assert_eq!(meanwhile.id, "new-card-insurance");
+    assert_eq!(meanwhile.id(), "new-card-insurance");
     for needle in [
         "資格確認書",
         "申請",
@@ -716,28 +761,30 @@ fn the_new_card_steps_carry_the_facts_of_a_card_expiry() {
         "登録済",
         "2026年9月30日",
     ] {
-        assert!(meanwhile.ja.contains(needle), "{needle}: {}", meanwhile.ja);
+        assert!(
+            meanwhile.ja().contains(needle),
+            "{needle}: {}",
+            meanwhile.ja()
+        );
     }
     assert!(
-        meanwhile.en.contains("at the latest until 2026-09-30"),
+        meanwhile.en().contains("at the latest until 2026-09-30"),
         "{}",
-        meanwhile.en
+        meanwhile.en()
     );
     // Applications open on the day after the date 3 months before the card's expiry.
     let card = a.card_expires.unwrap();
     assert_eq!(card.applications_open, d("2026-03-21"));
     assert_eq!(card.apply_by, d("2026-04-21"));
-    assert!(a.headline(Lang::En).contains("apply for a new card"));
-    assert!(a.headline(Lang::Ja).contains("新しいカード"));
+    assert!(headline(&a, Lang::En).contains("apply for a new card"));
+    assert!(headline(&a, Lang::Ja).contains("新しいカード"));
     let grace = assess(&f, d("2026-07-01"), &policy);
     assert!(
-        grace.headline(Lang::En).contains("apply for a new card"),
+        headline(&grace, Lang::En).contains("apply for a new card"),
         "{}",
-        grace.headline(Lang::En)
+        headline(&grace, Lang::En)
     );
-    assert!(grace
-        .headline(Lang::En)
-        .contains("at the latest until 2026-09-30"));
+    assert!(headline(&grace, Lang::En).contains("at the latest until 2026-09-30"));
     // Milestones: applications open, apply by — as well as the expiry ones.
     use MilestoneKind::*;
     let ms = milestones(&f, &policy);
@@ -776,8 +823,8 @@ fn renewal_and_new_card_steps_say_to_book_early() {
     ] {
         let a = assess(&f, d(today), &policy);
         let first = &a.actions[0];
-        assert!(first.ja.contains("早めに予約"), "{today}: {}", first.ja);
-        assert!(first.en.contains("book early"), "{today}: {}", first.en);
+        assert!(first.ja().contains("早めに予約"), "{today}: {}", first.ja());
+        assert!(first.en().contains("book early"), "{today}: {}", first.en());
     }
 }
 
@@ -797,12 +844,12 @@ fn a_pin_one_wrong_entry_from_locking_is_a_step() {
     assert_eq!(ids(&a), ["renew-certificate", "pin-last-try"]);
     let step = &a.actions[1];
     assert!(
-        step.ja.contains("あと1回")
-            && step.ja.contains("利用者証明用")
-            && step.ja.contains("署名用")
+        step.ja().contains("あと1回")
+            && step.ja().contains("利用者証明用")
+            && step.ja().contains("署名用")
     );
-    assert!(!step.ja.contains("券面事項"), "{}", step.ja);
-    assert!(step.en.contains("municipal office"), "{}", step.en);
+    assert!(!step.ja().contains("券面事項"), "{}", step.ja());
+    assert!(step.en().contains("municipal office"), "{}", step.en());
     assert_eq!(a.pin_actions().len(), 1);
     // Blocked and last-try together; the PIN steps come out in order.
     let both = Facts {
@@ -814,7 +861,7 @@ fn a_pin_one_wrong_entry_from_locking_is_a_step() {
         ..f.clone()
     };
     let a = assess(&both, d("2027-01-01"), &policy);
-    let pin_ids: Vec<_> = a.pin_actions().iter().map(|a| a.id.as_str()).collect();
+    let pin_ids: Vec<_> = a.pin_actions().iter().map(|a| a.id()).collect();
     assert_eq!(pin_ids, ["reset-pin-auth", "pin-last-try"]);
     // Nothing to say with tries to spare.
     let fine = Facts {
@@ -866,24 +913,24 @@ fn blocked_pins_say_which_where_and_that_the_clinic_still_works() {
         ["reset-pin-auth", "reset-pin-card-info", "renew-later"]
     );
     let auth = &a.actions[0];
-    assert!(auth.en.contains("face recognition") && auth.en.contains("municipal office"));
-    assert!(auth.en.contains("convenience store"), "{}", auth.en);
+    assert!(auth.en().contains("face recognition") && auth.en().contains("municipal office"));
+    assert!(auth.en().contains("convenience store"), "{}", auth.en());
     assert!(
-        auth.ja.contains("顔認証") && auth.ja.contains("コンビニ"),
+        auth.ja().contains("顔認証") && auth.ja().contains("コンビニ"),
         "{}",
-        auth.ja
+        auth.ja()
     );
     assert!(a.actions[1]
-        .en
+        .en()
         .contains("cannot be reset at a convenience store"));
     // Once the certificate has expired, no convenience-store reset.
     let expired = assess(&f, d("2027-10-01"), &policy);
     let auth = expired
         .actions
         .iter()
-        .find(|a| a.id == "reset-pin-auth")
+        .find(|a| a.id() == "reset-pin-auth")
         .unwrap();
-    assert!(!auth.en.contains("convenience store ("), "{}", auth.en);
+    assert!(!auth.en().contains("convenience store ("), "{}", auth.en());
 }
 
 #[test]
@@ -912,7 +959,7 @@ fn nothing_to_judge_is_not_a_my_number_card() {
         assert_eq!((a.certificate_expires, a.days_left), (None, None));
         assert_eq!(ids(&a), [id]);
         assert!(milestones(&f, &policy).is_empty());
-        assert!(!a.headline(Lang::Ja).is_empty());
+        assert!(!headline(&a, Lang::Ja).is_empty());
     }
 }
 
@@ -928,10 +975,10 @@ fn dated_measures_show_only_while_in_force() {
     let measure = a
         .actions
         .iter()
-        .find(|a| a.id == "measure-expired-insurance-card-until-2026-03-31")
+        .find(|a| a.id() == "measure-expired-insurance-card-until-2026-03-31")
         .expect("shown on 2026-05-01");
-    assert!(measure.ja.contains("2026年7月31日"), "{}", measure.ja);
-    assert!(measure.en.contains("2026-07-31"), "{}", measure.en);
+    assert!(measure.ja().contains("2026年7月31日"), "{}", measure.ja());
+    assert!(measure.en().contains("2026-07-31"), "{}", measure.en());
     let a = assess(&f, d("2026-07-31"), &policy);
     assert!(all_ids(&a).contains(&"measure-expired-insurance-card-until-2026-03-31"));
     let a = assess(&f, d("2026-08-01"), &policy);
@@ -952,28 +999,24 @@ fn headlines_in_both_languages() {
     let f = facts("2026-09-24");
     let at = |t: &str| assess(&f, d(t), &policy);
     assert_eq!(
-        at("2026-07-06").headline(Lang::Ja),
+        headline(&at("2026-07-06"), Lang::Ja),
         "電子証明書の更新手続きができます（あと80日）"
     );
     assert_eq!(
-        at("2026-07-06").headline(Lang::En),
+        headline(&at("2026-07-06"), Lang::En),
         "You can renew your certificate now (80 days left)"
     );
     assert_eq!(
-        at("2026-09-24").headline(Lang::En),
+        headline(&at("2026-09-24"), Lang::En),
         "You can renew your certificate now (today is the last day)"
     );
     assert_eq!(
-        at("2026-01-01").headline(Lang::En),
+        headline(&at("2026-01-01"), Lang::En),
         "Your certificate is valid (266 days left)"
     );
-    assert!(at("2026-10-01")
-        .headline(Lang::Ja)
-        .contains("2026年12月31日まで"));
-    assert!(at("2026-10-01")
-        .headline(Lang::En)
-        .contains("until 2026-12-31"));
-    assert!(at("2027-01-01").headline(Lang::En).contains("cancelled"));
+    assert!(headline(&at("2026-10-01"), Lang::Ja).contains("2026年12月31日まで"));
+    assert!(headline(&at("2026-10-01"), Lang::En).contains("until 2026-12-31"));
+    assert!(headline(&at("2027-01-01"), Lang::En).contains("cancelled"));
 }
 
 fn mk(date: &str, kind: MilestoneKind) -> Milestone {
@@ -1125,11 +1168,11 @@ proptest! {
         prop_assert!(!a.actions.is_empty());
         let mut seen = std::collections::HashSet::new();
         for act in &a.actions {
-            prop_assert!(seen.insert(act.id.clone()), "duplicate {}", act.id);
-            prop_assert!(!act.ja.is_empty() && !act.en.is_empty());
+            prop_assert!(seen.insert(act.id().to_owned()), "duplicate {}", act.id());
+            prop_assert!(!act.ja().is_empty() && !act.en().is_empty());
         }
         if a.status >= Status::RenewalOpen {
-            prop_assert!(["renew-certificate", "apply-new-card"].contains(&a.actions[0].id.as_str()));
+            prop_assert!(["renew-certificate", "apply-new-card"].contains(&a.actions[0].id()));
         }
     }
 
@@ -1159,7 +1202,7 @@ proptest! {
         let clamp = |n: i32| NaiveDate::from_num_days_from_ce_opt(n).unwrap_or(NaiveDate::MAX);
         let f = Facts::for_expiry(clamp(days), clamp(days));
         let a = assess(&f, clamp(today), &Policy::default());
-        let _ = a.headline(Lang::Ja);
+        let _ = headline(&a, Lang::Ja);
         let _ = due_milestone(&f, clamp(today), &Policy::default(), None);
     }
 }

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 
 use anyhow::{bail, Context as _};
 use mynawatch::dbus::{CardProxy, ManagerProxy, ROOT_PATH};
+use mynawatch::l10n::Lang;
 use mynawatch::notify::{guide_label, GUIDE_URL};
-use mynawatch::rules::Lang;
 use zbus::{Connection, Variant};
 
 use crate::menu::MenuAction;

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use mynawatch::rules::Lang;
+use mynawatch::l10n::Lang;
 use tokio::sync::{mpsc, Notify};
 use tokio_util::sync::CancellationToken;
 use zbus::Connection;

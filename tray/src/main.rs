@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use mynawatch::rules::Lang;
+use mynawatch::l10n::Lang;
 use mynawatch_tray::{actions, menu::Capabilities, Options};
 use tokio_util::sync::CancellationToken;
 

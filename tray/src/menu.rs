@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use mynawatch::l10n::Lang;
 use mynawatch::notify::{guide_label, registration_answers};
-use mynawatch::rules::Lang;
 use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use zbus::object_server::SignalEmitter;
@@ -110,7 +110,7 @@ pub fn build(view: &View, caps: Capabilities, lang: Lang) -> Item {
             }
             let (yes, no) = registration_answers(lang);
             entry.children.push(b.radio(
-                yes,
+                &yes,
                 card.registered == Registered::Yes,
                 MenuAction::SetRegistered {
                     key: card.key.clone(),
@@ -118,7 +118,7 @@ pub fn build(view: &View, caps: Capabilities, lang: Lang) -> Item {
                 },
             ));
             entry.children.push(b.radio(
-                no,
+                &no,
                 card.registered == Registered::No,
                 MenuAction::SetRegistered {
                     key: card.key.clone(),

@@ -2,8 +2,9 @@
 //! wording of statuses and deadlines comes from the library, the same text `mynawatch status` prints.
 
 use mynawatch::dbus::client::{CardView, Snapshot};
+use mynawatch::l10n::Lang;
 use mynawatch::present::{card_name, days_words, no_cards_text, status_text};
-use mynawatch::rules::{Lang, Status};
+use mynawatch::rules::Status;
 
 use crate::text;
 

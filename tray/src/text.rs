@@ -1,7 +1,7 @@
 //! The tray's own words (menu entries and messages), in Japanese and English. Statuses, deadlines,
 //! next steps and the registration answers come from the library, not from here.
 
-use mynawatch::rules::Lang;
+use mynawatch::l10n::Lang;
 
 pub fn app_title(_lang: Lang) -> &'static str {
     "mynawatch"

@@ -1,0 +1,207 @@
+# mynawatch — English.
+#
+# One message per id; the code passes the variables named in each comment (see the Japanese file,
+# the reference). Japanese names of documents and services stay in Japanese next to the English,
+# as they are printed on the forms and screens. How to add a language: docs/translating.md.
+
+## Dates and counts
+
+# ISO dates: unambiguous everywhere.
+date = { $iso }
+
+days-left =
+    { $days ->
+        [0] today is the last day
+        [one] { $days } day left
+       *[other] { $days } days left
+    }
+
+# The birthday a renewed certificate runs to. $birthdays (a number).
+birthday-ordinal =
+    { NUMBER($birthdays, type: "ordinal") ->
+        [one] { $birthdays }st
+        [two] { $birthdays }nd
+        [few] { $birthdays }rd
+       *[other] { $birthdays }th
+    }
+
+## Next steps (the rule core's actions; ids listed in docs/rules.md)
+
+-where = your municipal office (or a post office your municipality designates, if any)
+-bring = Bring the card and both PINs (the 4-digit user-authentication PIN and the 6–16-character signature PIN). It is free of charge, and a forgotten PIN can be reset at the same visit.
+-after-renewal = Allow about a day before health insurance sees the new certificate, then check マイナポータル → 健康保険証.
+-register-ways = Three ways: the マイナポータル app (an NFC smartphone, the card and the 4-digit PIN), a Seven Bank ATM, or the face-recognition card reader at a clinic or pharmacy (you can register right there at reception).
+-new-card-how = Use the application form sent with the expiry notice (交付申請書): apply online by smartphone or PC, at a photo booth, or by mail. A postcard (交付通知書) tells you when the card is ready; you pick it up at the municipal office. Express issue (特急発行) does not cover an expiring card.
+-book = Many offices work by reservation only, sometimes booked two months ahead: book early.
+-tell = mynawatch card-expires CARD YYYY-MM-DD (--card-expires with check; SetCardExpires on D-Bus)
+card-face-compare = If the expiry printed on your card is also { $expires }, you need a new card instead (a card applied for under 18, a foreign resident's period of stay, a certificate re-issued after it lapsed); then tell mynawatch that date: { -tell }.
+-inferred = mynawatch inferred the card's expiry: the certificate runs more than five years, so it was renewed early and ends with the card. If the expiry printed on your card differs, set it: { -tell }.
+-foreign = Foreign residents with a period of stay: after renewing it, have the card's validity changed at the municipal office before the card expires (it is not extended automatically, and no notice is sent).
+
+renew-later =
+    No renewal needed yet. You can renew the certificate from about { $renewal-opens } until { $expires } at { -where }. J-LIS mails an expiry notice (有効期限通知書) 2–3 months before expiry; it is not forwarded, so it will not reach you if you rely on mail forwarding. Renewing in that window gives a certificate that normally runs to your { birthday-ordinal } birthday after renewal.{ $card-face ->
+        [unknown] {" "}{ card-face-compare }
+       *[known] {""}
+    }
+
+new-card-later =
+    Your card itself expires on { $card-expires }, so you will need a new card rather than a certificate renewal. You can apply from about { $applications-open } (getting the card takes 1–2 months).{ $source ->
+        [certificate-span] {" "}{ -inferred }
+       *[user] {""}
+    }
+
+renew-certificate =
+    { $phase ->
+        [expired] Your certificate expired on { $expires }. Renew it (re-issue) at { -where } as soon as you can, at the latest by { $grace-end }, before your health-insurance registration is cancelled. { -book } { -bring } { -after-renewal }
+        [lapsed] Your certificate expired on { $expires } and the grace period ended on { $grace-end }. First renew the certificate (re-issue) at { -where }. { -book } { -bring }
+       *[open] Renew the electronic certificate by { $expires } at { -where }. { -book } { -bring } Renewing now loses no time: the new certificate normally runs to your { birthday-ordinal } birthday after renewal (never past the card's own expiry). { -after-renewal }
+    }{ $card-face ->
+        [unknown] {" "}{ card-face-compare }
+       *[known] {""}
+    }
+
+apply-new-card =
+    { $when ->
+        [expired] Your card itself expired on { $card-expires }. A certificate renewal is not possible: apply for a new card (free of charge).
+       *[ahead] Your card itself expires on { $card-expires }, so you need a new card, not a certificate renewal: apply for a new card{ $opens ->
+            [later] {" "}from about { $applications-open }
+           *[now] {""}
+        }. Getting it takes 1–2 months, so apply early{ $deadline ->
+            [ahead] {" "}(by about { $apply-by })
+           *[passed] {" "}now
+        }.
+    } { -new-card-how } { -book }{ $source ->
+        [certificate-span] {" "}{ -inferred }
+       *[user] {" "}{ -foreign }
+    }
+
+new-card-insurance =
+    Until the new card arrives, your health insurer issues a 資格確認書 (eligibility certificate) on application (カード更新中, card being renewed).{ $grace ->
+        [open] {" "}After the card expires, マイナ保険証 still works for eligibility checks only, at the latest until { $grace-end }; do not wait for that.
+       *[over] {""}
+    } Once you have the new card, check that マイナポータル → 健康保険証 says 登録済 (registered); if not, register it again.
+
+# "After the fix, …" (lower-case continuation follows). $after (renew, new-card, none).
+after-fix =
+    { $after ->
+        [renew] After renewing the certificate,
+        [new-card] After receiving the new card,
+       *[none] {""}
+    }
+
+register-insurance =
+    { $after ->
+        [none] Register
+       *[other] { after-fix } register
+    } the card for health-insurance use. { -register-ways }
+
+check-registration =
+    { $after ->
+        [none] Check
+       *[other] { after-fix } check
+    } whether the card is registered for health-insurance use: マイナポータル (app or website) → 健康保険証. Registrations made at a clinic's card reader show there too.
+
+re-register-insurance =
+    The grace period is over, so the health-insurance registration has been cancelled. { after-fix } register the card for health-insurance use again. { -register-ways }
+
+ask-insurer-eligibility-certificate =
+    { $grace ->
+        [open] If you cannot renew by { $grace-end }, ask your health insurer about a 資格確認書 (eligibility certificate).
+       *[over] Until you have renewed and registered again, ask your health insurer about a 資格確認書 (eligibility certificate) for clinic visits.
+    } National policy is to issue one without application once the certificate has expired, but when and how depends on the insurer.
+
+-pin-locked-clinic = The card still works as health-insurance card at clinics and pharmacies through face recognition (or a visual check by staff).
+-pin-locked-office = You can have it reset at your municipal office (bring the card).
+-pin-reset-same-visit = It can be reset during the same visit as the certificate renewal.
+
+reset-pin-auth = The user-authentication PIN (4 digits) is locked. { -pin-locked-clinic } { -pin-locked-office } { $certs ->
+        [valid] While the certificates are valid, and if you know the signature PIN, you can also reset it at a convenience store (Seven-Eleven or AEON) after booking in the JPKI PIN reset app (JPKI暗証番号リセット).
+       *[expired] { -pin-reset-same-visit }
+    }
+reset-pin-sign = The signature PIN (6–16 characters) is locked. { -pin-locked-clinic } { -pin-locked-office } { $certs ->
+        [valid] While the certificates are valid, and if you know the 4-digit user-authentication PIN, you can also reset it at a convenience store (Seven-Eleven or Lawson) after booking in the JPKI PIN reset app (JPKI暗証番号リセット).
+       *[expired] { -pin-reset-same-visit }
+    }
+reset-pin-card-info = The card-information PIN (券面事項入力補助用, 4 digits) is locked. { -pin-locked-clinic } { -pin-locked-office } This PIN cannot be reset at a convenience store.
+
+pin-last-try-name =
+    { $pin ->
+        [auth] user-authentication PIN (4 digits)
+        [sign] signature PIN (6–16 characters)
+       *[card-info] card-information PIN (券面事項入力補助用, 4 digits)
+    }
+pin-last-try-and = {" and the "}
+pin-last-try = One more wrong entry locks the { $pins }. If you are not sure of it, do not try it: have it reset at your municipal office (bring the card). Renewing the certificate at the office asks for the PINs too.
+
+get-my-number-card = This is an old Basic Resident Register card (住基カード), which cannot be used as health-insurance card. Apply for a My Number Card (online by smartphone or PC, at a photo booth, by mail or at the office; getting it takes 1–2 months), then register it for health-insurance use. { -register-ways }
+use-physical-card = This is the smartphone My Number Card function (スマホ用電子証明書). mynawatch checks the certificate on the physical card: put the My Number Card itself on the reader.
+unknown-card = This card was not recognised as a My Number Card. Put your My Number Card on the reader again.
+issue-certificate = The user-authentication certificate could not be read. The card may have none (never issued, or revoked), and without it the card cannot be used as health-insurance card. It can be issued free of charge at { -where }; bring the card. If the card was moved during the read, read it again.
+
+## Dated measures (policy `measures`; the id is the measure's)
+
+measure-expired-insurance-card-until-2026-03-31 = Until 2026-07-31 (extended from the end of March; no further extension planned), as a temporary measure, clinics may accept an expired insurance card, or the 資格情報のお知らせ (eligibility notice) alone, at the normal co-payment if they can confirm your eligibility online. From August, only マイナ保険証 or a 資格確認書 is accepted.
+measure-koki-eligibility-certificate-until-2026-07-31 = If you are covered by 後期高齢者医療 (75 or older), you receive a 資格確認書 (eligibility certificate) automatically until 2026-07-31, with or without マイナ保険証.
+measure-koki-eligibility-certificate-from-2026-08-01 = From 2026-08-01 to 2027-07-31, in 後期高齢者医療, people aged 85 or older still receive a 資格確認書 automatically; those aged 84 or younger receive a 資格確認書 or a 資格情報のお知らせ depending on whether they use マイナ保険証 (you can still apply for a 資格確認書). What follows from August 2027 has not been decided.
+
+## Headlines: where the holder stands, in one sentence
+
+headline-valid = Your certificate is valid ({ days-left })
+headline-valid-new-card-next = Your certificate is valid; next time you need a new card ({ days-left })
+headline-renewal-open = You can renew your certificate now ({ days-left })
+headline-new-card-due = Your card expires soon: apply for a new card ({ days-left })
+headline-expired = Your certificate has expired: renew it now (マイナ保険証 works for eligibility checks only, at the latest until { $until }; { days-left })
+headline-card-expired = Your card has expired: apply for a new card (マイナ保険証 works for eligibility checks only, at the latest until { $until }; { days-left })
+headline-lapsed = The grace period is over: the health-insurance registration has been cancelled
+headline-lapsed-new-card = The grace period is over: apply for a new card, then check its health-insurance registration
+headline-lapsed-unregistered = The grace period is over: the card cannot be used as health-insurance card until you renew
+headline-no-certificate = The user-authentication certificate could not be read
+headline-not-a-my-number-card = This is not a My Number Card
+
+## Notifications
+
+notify-merged-summary =
+    { $named ->
+        [yes] { $label }: the card you typed in was read
+       *[no] The card you typed in was read
+    }
+notify-merged-body =
+    { $named ->
+        [yes] "{ $label }", typed in by hand, and the card just read are now one (name and answers kept).
+       *[no] The card you typed in and the card just read are now one.
+    }
+notify-bullet = • { $text }
+notify-title =
+    { $kind ->
+        [card] Card
+       *[my-number-card] My Number Card
+    }{ $named ->
+        [yes] {" "}“{ $label }”
+       *[no] {""}
+    }: { $what }
+notify-what =
+    { $what ->
+        [valid] certificate valid
+        [renewal-open] time to renew the certificate
+        [renewal-open-new-card] time to apply for a new card
+        [expired-grace] the certificate has expired
+        [expired-grace-new-card] the card has expired: apply for a new card
+        [registration-lapsed] health-insurance registration cancelled
+        [registration-lapsed-new-card] health-insurance registration cancelled: apply for a new card
+       *[not-a-my-number-card] not recognised as a My Number Card
+    }
+notify-check-pins = check your PINs
+notify-deadline-expires =
+    Certificate expires { $date }{ $known ->
+        [yes] {" "}({ days-left })
+       *[no] {""}
+    }
+notify-deadline-usable-until =
+    Usable as health-insurance card until { $date }{ $known ->
+        [yes] {" "}({ days-left })
+       *[no] {""}
+    }
+notify-deadline-grace-ended = The grace period ended on { $date }
+answer-registered-yes = Registered for insurance
+answer-registered-no = Not registered yet
+button-open-guide = Open guide

@@ -1,0 +1,222 @@
+# mynawatch — Japanese (the primary language).
+#
+# One message per id; the code passes the variables named in each comment. Dates arrive already
+# written by `date` below, numbers as numbers. How to add a language: docs/translating.md.
+
+## Dates and counts
+
+# A date for people. $year, $month, $day (numbers), $iso (2026-06-25).
+date = { $year }年{ $month }月{ $day }日
+
+# Days until a deadline. $days (a number, 0 = the deadline is today).
+days-left =
+    { $days ->
+        [0] 今日まで
+       *[other] あと{ $days }日
+    }
+
+## Next steps (the rule core's actions; ids listed in docs/rules.md)
+
+-where = お住まいの市区町村の窓口（市区町村が指定する郵便局があれば、そこでも可）
+-bring = マイナンバーカードと2つの暗証番号（利用者証明用の4桁の数字と、署名用の6〜16桁の英数字）を持って行ってください。手数料は無料です。暗証番号を忘れた場合も、その場で再設定できます。
+-after-renewal = 更新後、保険証側に新しい証明書が反映されるまで1日ほどかかります。翌日以降にマイナポータルの「健康保険証」で確認してください。
+-register-ways = 方法は3つです：マイナポータルアプリ（NFC対応のスマートフォンとカード、4桁の暗証番号）、セブン銀行ATM、医療機関・薬局の顔認証付きカードリーダー（受付でそのまま登録できます）。
+-new-card-how = 有効期限通知書に同封の交付申請書を使い、スマートフォン・パソコン、証明写真機、郵送で申請できます。交付通知書（はがき）が届いたら、市区町村の窓口で受け取ります。特急発行は有効期限による更新には使えません。
+-book = 窓口は予約制のところが多く、2か月先まで予約が埋まることもあるので、早めに予約してください。
+# How to tell mynawatch the card's own expiry, on every channel.
+-tell = 「mynawatch card-expires CARD YYYY-MM-DD」（check では --card-expires、D-Bus では SetCardExpires）
+# When the card's own expiry is unknown: compare with the card face. $expires: the certificate's expiry.
+card-face-compare = カード表面の有効期限が{ $expires }と同じなら、更新ではなく新しいカードの申請が必要です（18歳未満で申請したカード、在留期間のある方、期限切れ後に再発行した電子証明書など）。その場合は{ -tell }で日付を教えてください。
+# The card's expiry was inferred from the certificate's span.
+-inferred = カードの有効期限は、電子証明書の有効期間が5年を超えている（期限前に更新した証明書はカードと同じ日に切れる）ことから推定しました。カード表面の有効期限と違う場合は{ -tell }で設定してください。
+-foreign = 在留期間のある外国人の方は、在留期間を更新したら、カードの有効期限までに市区町村の窓口で有効期間の変更を申請してください（自動では延びず、通知も届きません）。
+# The birthday a renewed certificate runs to. $birthdays (a number).
+birthday-ordinal = { $birthdays }回目
+# "After the fix, …". $after: renew, new-card or none.
+after-fix =
+    { $after ->
+        [renew] 電子証明書を更新した後に、
+        [new-card] 新しいカードを受け取った後に、
+       *[none] {""}
+    }
+
+# $renewal-opens, $expires (dates), $birthdays (a number), $card-face (known, unknown).
+renew-later =
+    今は更新の必要はありません。電子証明書の更新は{ $renewal-opens }ごろから{ $expires }までに、{ -where }でできます。有効期限の2〜3か月前に有効期限通知書が届きます（転送不要郵便のため、郵便の転送を設定していると届きません）。{ $card-face ->
+        [unknown] { card-face-compare }
+       *[known] {""}
+    }
+
+# $card-expires, $applications-open (dates), $source (user, certificate-span).
+new-card-later =
+    マイナンバーカード自体の有効期限が{ $card-expires }のため、電子証明書の更新ではなく新しいカードの申請が必要です。申請は{ $applications-open }ごろからできます（受け取りまで1〜2か月かかります）。{ $source ->
+        [certificate-span] { -inferred }
+       *[user] {""}
+    }
+
+# $phase (open, expired, lapsed), $expires, $grace-end (dates), $birthdays (a number), $card-face (known, unknown).
+renew-certificate =
+    { $phase ->
+        [expired] 電子証明書の有効期限（{ $expires }）が過ぎています。健康保険証の利用登録が解除される前に、{ $grace-end }までに{ -where }で電子証明書を更新（再発行）してください。{ -book }{ -bring }{ -after-renewal }
+        [lapsed] 電子証明書の有効期限（{ $expires }）から猶予期間（{ $grace-end }まで）が過ぎました。まず{ -where }で電子証明書を更新（再発行）してください。{ -book }{ -bring }
+       *[open] { $expires }までに、{ -where }で電子証明書を更新してください。{ -book }{ -bring }今の時期に更新すれば損はなく、新しい証明書は通常、更新日から{ birthday-ordinal }の誕生日まで有効です（カードの有効期限が上限）。{ -after-renewal }
+    }{ $card-face ->
+        [unknown] { card-face-compare }
+       *[known] {""}
+    }
+
+# $card-expires (a date), $when (expired, ahead); when ahead: $opens (now, later) with
+# $applications-open, $deadline (ahead, passed) with $apply-by; $source (user, certificate-span).
+apply-new-card =
+    { $when ->
+        [expired] マイナンバーカード自体の有効期限（{ $card-expires }）が過ぎています。電子証明書の更新はできないので、新しいカードを申請してください（無料）。
+       *[ahead] マイナンバーカード自体の有効期限が{ $card-expires }のため、電子証明書の更新ではなく新しいカードが必要です。申請は{ $opens ->
+            [later] { $applications-open }ごろから
+           *[now] 今から
+        }できます。受け取りまで1〜2か月かかるので、{ $deadline ->
+            [ahead] { $apply-by }ごろまでに
+           *[passed] すぐに
+        }申請してください。
+    }{ -new-card-how }{ -book }{ $source ->
+        [certificate-span] { -inferred }
+       *[user] { -foreign }
+    }
+
+# $grace (open, over) with $grace-end: マイナ保険証 still works until then.
+new-card-insurance =
+    新しいカードができるまでの受診には、加入している健康保険（保険者）に申請すれば資格確認書を受け取れます（カード更新中）。{ $grace ->
+        [open] カードの有効期限が過ぎても、マイナ保険証は長くて{ $grace-end }まで資格確認だけに使えますが、それより早く申請してください。
+       *[over] {""}
+    }新しいカードを受け取ったら、マイナポータルの「健康保険証」が「登録済」か確認し、そうでなければ利用登録し直してください。
+
+# $after (none, renew, new-card).
+register-insurance = { after-fix }マイナンバーカードを健康保険証として利用登録してください。{ -register-ways }
+
+# $after (none, renew, new-card).
+check-registration = { after-fix }健康保険証として利用登録済みか、マイナポータル（アプリまたはウェブサイト）の「健康保険証」で確認してください。医療機関のカードリーダーで登録した場合も表示されます。
+
+# $after (renew, new-card).
+re-register-insurance = 猶予期間が過ぎたため、健康保険証の利用登録は解除されています。{ after-fix }もう一度利用登録してください。{ -register-ways }
+
+# $grace (open, over) with $grace-end.
+ask-insurer-eligibility-certificate =
+    { $grace ->
+        [open] { $grace-end }までに更新できない場合は、加入している健康保険（保険者）に資格確認書について問い合わせてください。
+       *[over] 更新と再登録が済むまでの受診に備えて、加入している健康保険（保険者）に資格確認書について問い合わせてください。
+    }国の方針では、電子証明書の期限が切れた方には原則として申請なしで交付されますが、時期や方法は保険者によって異なります。
+
+-pin-locked-clinic = 医療機関・薬局では、顔認証（または職員による目視確認）でマイナ保険証をそのまま使えます。
+-pin-locked-office = ロックの解除（暗証番号の再設定）は、カードを持って市区町村の窓口でできます。
+-pin-reset-same-visit = 電子証明書の更新と同じ窓口でまとめて再設定できます。
+
+# $certs (valid, expired).
+reset-pin-auth = 利用者証明用電子証明書の暗証番号（4桁の数字）がロックされています。{ -pin-locked-clinic }{ -pin-locked-office }{ $certs ->
+        [valid] 電子証明書が有効な間は、署名用の暗証番号が分かれば、JPKI暗証番号リセットアプリで予約してコンビニ（セブン-イレブン、イオン）でも再設定できます。
+       *[expired] { -pin-reset-same-visit }
+    }
+# $certs (valid, expired).
+reset-pin-sign = 署名用電子証明書の暗証番号（6〜16桁の英数字）がロックされています。{ -pin-locked-clinic }{ -pin-locked-office }{ $certs ->
+        [valid] 電子証明書が有効な間は、利用者証明用の4桁の暗証番号が分かれば、JPKI暗証番号リセットアプリで予約してコンビニ（セブン-イレブン、ローソン）でも再設定できます。
+       *[expired] { -pin-reset-same-visit }
+    }
+# $certs (valid, expired): the same text either way.
+reset-pin-card-info = 券面事項入力補助用の暗証番号（4桁の数字）がロックされています。{ -pin-locked-clinic }{ -pin-locked-office }この暗証番号はコンビニでは再設定できません。
+
+# One PIN's name inside pin-last-try. $pin (auth, sign, card-info).
+pin-last-try-name =
+    { $pin ->
+        [auth] 利用者証明用（4桁の数字）
+        [sign] 署名用（6〜16桁の英数字）
+       *[card-info] 券面事項入力補助用（4桁の数字）
+    }
+# Between two PIN names in pin-last-try.
+pin-last-try-and = と
+# $pins: the pin-last-try-name of each PIN, joined by pin-last-try-and.
+pin-last-try = { $pins }の暗証番号は、あと1回間違えるとロックされます。確かでなければ入力せず、カードを持って市区町村の窓口で再設定してください。窓口での電子証明書の更新でも暗証番号を入力します。
+
+get-my-number-card = これは住民基本台帳カード（住基カード）で、マイナ保険証としては使えません。マイナンバーカードを申請してください（スマートフォン・パソコン、証明写真機、郵送、または窓口で申請でき、受け取りまで1〜2か月かかります）。受け取ったら健康保険証として利用登録してください。{ -register-ways }
+use-physical-card = これはスマートフォンのマイナンバーカード機能（スマホ用電子証明書）です。mynawatch はカード本体の電子証明書を確認するので、マイナンバーカードそのものをリーダーに置いてください。
+unknown-card = このカードはマイナンバーカードとして認識できませんでした。マイナンバーカードをリーダーに置き直してください。
+issue-certificate = 利用者証明用電子証明書を読み取れませんでした。カードに電子証明書が入っていない（発行していない、または失効した）可能性があり、その場合はマイナ保険証として使えません。{ -where }で無料で発行できます（カードを持参）。カードを読み取り中に離した場合は、もう一度読み取ってください。
+
+## Dated measures (policy `measures`; the id is the measure's)
+
+measure-expired-insurance-card-until-2026-03-31 = 暫定的な取扱いとして2026年7月31日まで（3月末から延長、再延長はしない方針）、医療機関がオンラインで資格を確認できれば、有効期限切れの健康保険証や「資格情報のお知らせ」だけでも通常の負担割合で受診できる場合があります。8月からはマイナ保険証か資格確認書が必要です。
+measure-koki-eligibility-certificate-until-2026-07-31 = 後期高齢者医療制度（75歳以上）の方には、2026年7月31日まではマイナ保険証の有無にかかわらず資格確認書が送られます。
+measure-koki-eligibility-certificate-from-2026-08-01 = 2026年8月1日から2027年7月31日までは、後期高齢者医療制度の方のうち85歳以上の方には引き続き資格確認書が送られ、84歳以下の方にはマイナ保険証の有無に応じて資格確認書または「資格情報のお知らせ」が送られます（資格確認書は申請でも受け取れます）。2027年8月以降の扱いは未定です。
+
+## Headlines: where the holder stands, in one sentence
+
+# $days (a number)
+headline-valid = 電子証明書は有効です（有効期限まで{ days-left }）
+# $days
+headline-valid-new-card-next = 電子証明書は有効です。次は新しいカードの申請が必要です（有効期限まで{ days-left }）
+# $days
+headline-renewal-open = 電子証明書の更新手続きができます（{ days-left }）
+# $days
+headline-new-card-due = カードの有効期限が近づいています。新しいカードを申請してください（{ days-left }）
+# $days, $until (a date: the grace end, the latest possible day)
+headline-expired = 電子証明書の有効期限が切れています。すぐに更新してください（マイナ保険証は長くて{ $until }まで資格確認のみ、{ days-left }）
+# $days, $until
+headline-card-expired = カードの有効期限が切れています。新しいカードを申請してください（マイナ保険証は長くて{ $until }まで資格確認のみ、{ days-left }）
+headline-lapsed = 猶予期間が終わり、健康保険証の利用登録は解除されています
+headline-lapsed-new-card = 猶予期間が終わりました。新しいカードを申請し、受け取ったら利用登録を確認してください
+headline-lapsed-unregistered = 猶予期間が終わりました。電子証明書を更新するまでマイナ保険証は使えません
+headline-no-certificate = 利用者証明用電子証明書を読み取れませんでした
+headline-not-a-my-number-card = マイナンバーカードではありません
+
+## Notifications
+
+# The card typed in by hand was read. $label: its name; $named (yes, no): whether it has one.
+notify-merged-summary =
+    { $named ->
+        [yes] { $label }：入力したカードを読み取りました
+       *[no] 入力したカードを読み取りました
+    }
+# $label, $named as above.
+notify-merged-body =
+    { $named ->
+        [yes] 手で入力した「{ $label }」と、いま読み取ったカードをひとつにまとめました（名前と回答はそのままです）。
+       *[no] 手で入力したカードと、いま読み取ったカードをひとつにまとめました。
+    }
+# One step as a line of the body. $text: the step.
+notify-bullet = ・{ $text }
+# The summary: which card, and what is up. $kind (my-number-card, card), $label, $named (yes, no), $what (notify-what or notify-check-pins).
+notify-title =
+    { $kind ->
+        [card] カード
+       *[my-number-card] マイナンバーカード
+    }{ $named ->
+        [yes] 「{ $label }」
+       *[no] {""}
+    }: { $what }
+# What is up with the card. $what: the status, with -new-card when a new card is the way out.
+notify-what =
+    { $what ->
+        [valid] 電子証明書は有効です
+        [renewal-open] 電子証明書の更新時期です
+        [renewal-open-new-card] 新しいカードの申請時期です
+        [expired-grace] 電子証明書の有効期限が切れています
+        [expired-grace-new-card] カードの有効期限が切れています。新しいカードを申請してください
+        [registration-lapsed] 保険証利用登録が解除されました
+        [registration-lapsed-new-card] 保険証利用登録が解除されました。新しいカードを申請してください
+       *[not-a-my-number-card] マイナンバーカードとして確認できません
+    }
+# The summary's $what when a PIN has locked or is one wrong entry from locking.
+notify-check-pins = 暗証番号を確認してください
+# The deadline lines. $date; $known (yes, no): whether $days (days left) is given.
+notify-deadline-expires =
+    電子証明書の有効期限: { $date }{ $known ->
+        [yes] （{ days-left }）
+       *[no] {""}
+    }
+notify-deadline-usable-until =
+    マイナ保険証として使えるのは{ $date }まで{ $known ->
+        [yes] （{ days-left }）
+       *[no] {""}
+    }
+notify-deadline-grace-ended = 猶予期間は{ $date }に終了しました
+# Buttons (notifications) and menu items (tray).
+answer-registered-yes = 保険証利用登録済み
+answer-registered-no = まだ登録していない
+button-open-guide = 案内を開く
