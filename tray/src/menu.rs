@@ -109,22 +109,18 @@ pub fn build(view: &View, caps: Capabilities, lang: Lang) -> Item {
                 entry.children.push(b.separator());
             }
             let (yes, no) = registration_answers(lang);
-            entry.children.push(b.radio(
-                &yes,
-                card.registered == Registered::Yes,
-                MenuAction::SetRegistered {
-                    key: card.key.clone(),
-                    registered: true,
-                },
-            ));
-            entry.children.push(b.radio(
-                &no,
-                card.registered == Registered::No,
-                MenuAction::SetRegistered {
-                    key: card.key.clone(),
-                    registered: false,
-                },
-            ));
+            for (label, answer, registered) in
+                [(&yes, Registered::Yes, true), (&no, Registered::No, false)]
+            {
+                entry.children.push(b.radio(
+                    label,
+                    card.registered == answer,
+                    MenuAction::SetRegistered {
+                        key: card.key.clone(),
+                        registered,
+                    },
+                ));
+            }
             entry.children.push(b.separator());
             entry.children.push(if caps.date_dialog {
                 b.item(

@@ -118,28 +118,23 @@ pub struct View {
     pub daemon_running: bool,
 }
 
+/// The view while no daemon answers: no cards, `body` in the tooltip.
+fn offline(lang: Lang, body: &str) -> View {
+    View {
+        overall: Overall::Offline,
+        tooltip_title: text::app_title(lang).to_string(),
+        tooltip_body: body.to_string(),
+        cards: Vec::new(),
+        daemon_running: false,
+    }
+}
+
 /// The view of `state` in `lang`. Cards are listed worst first, then by name.
 pub fn view(state: &DaemonState, lang: Lang) -> View {
     let snap = match state {
         DaemonState::Running(s) => s,
-        DaemonState::Starting => {
-            return View {
-                overall: Overall::Offline,
-                tooltip_title: text::app_title(lang).to_string(),
-                tooltip_body: text::connecting(lang).to_string(),
-                cards: Vec::new(),
-                daemon_running: false,
-            }
-        }
-        DaemonState::Unreachable { .. } => {
-            return View {
-                overall: Overall::Offline,
-                tooltip_title: text::app_title(lang).to_string(),
-                tooltip_body: text::daemon_unreachable(lang).to_string(),
-                cards: Vec::new(),
-                daemon_running: false,
-            }
-        }
+        DaemonState::Starting => return offline(lang, text::connecting(lang)),
+        DaemonState::Unreachable { .. } => return offline(lang, text::daemon_unreachable(lang)),
     };
     let mut cards: Vec<&CardView> = snap.cards.iter().collect();
     let rank = |c: &CardView| status_of(c).map(Overall::of).unwrap_or(Overall::Unreadable);
