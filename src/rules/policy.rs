@@ -111,38 +111,49 @@ fn ymd(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(y, m, d)
 }
 
+/// A default measure: its words are in the catalogue under `id`.
+fn measure(
+    id: &str,
+    valid_from: Option<NaiveDate>,
+    valid_to: Option<NaiveDate>,
+    show_for: &[Status],
+) -> DatedMeasure {
+    DatedMeasure {
+        id: id.into(),
+        valid_from,
+        valid_to,
+        show_for: show_for.to_vec(),
+        ja: None,
+        en: None,
+    }
+}
+
 fn default_measures() -> Vec<DatedMeasure> {
-    let lapsing = vec![Status::ExpiredGrace, Status::RegistrationLapsed];
+    let lapsing = [Status::ExpiredGrace, Status::RegistrationLapsed];
     vec![
         // Rule 6b, extended on 2026-03-19 to 2026-07-31 with no further extension planned
         // (secondary sources only, hence "may"). The id keeps its old date: ids never change.
-        DatedMeasure {
-            id: "measure-expired-insurance-card-until-2026-03-31".into(),
-            valid_from: None,
-            valid_to: ymd(2026, 7, 31),
-            show_for: lapsing.clone(),
-            ja: None,
-            en: None,
-        },
+        measure(
+            "measure-expired-insurance-card-until-2026-03-31",
+            None,
+            ymd(2026, 7, 31),
+            &lapsing,
+        ),
         // Rule 6c, up to 2026-07-31.
-        DatedMeasure {
-            id: "measure-koki-eligibility-certificate-until-2026-07-31".into(),
-            valid_from: None,
-            valid_to: ymd(2026, 7, 31),
-            show_for: lapsing.clone(),
-            ja: None,
-            en: None,
-        },
+        measure(
+            "measure-koki-eligibility-certificate-until-2026-07-31",
+            None,
+            ymd(2026, 7, 31),
+            &lapsing,
+        ),
         // Rule 6c, from 2026-08-01. The sources cover one 資格確認書 year (8/1–7/31) only, so the
         // measure ends on 2027-07-31 rather than promising what follows.
-        DatedMeasure {
-            id: "measure-koki-eligibility-certificate-from-2026-08-01".into(),
-            valid_from: ymd(2026, 8, 1),
-            valid_to: ymd(2027, 7, 31),
-            show_for: lapsing,
-            ja: None,
-            en: None,
-        },
+        measure(
+            "measure-koki-eligibility-certificate-from-2026-08-01",
+            ymd(2026, 8, 1),
+            ymd(2027, 7, 31),
+            &lapsing,
+        ),
     ]
 }
 
