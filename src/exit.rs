@@ -69,16 +69,7 @@ impl Exit {
     /// Would starting the daemon again help? Not for a mistake the user has to fix first: systemd
     /// must leave the unit `failed` (with the reason in the journal) instead of restarting it.
     pub const fn restart_helps(self) -> bool {
-        match self {
-            Exit::Success
-            | Exit::Unavailable
-            | Exit::BadInput
-            | Exit::Config
-            | Exit::StateDir
-            | Exit::DoctorWarning
-            | Exit::DoctorProblem => false,
-            Exit::Failed => true,
-        }
+        matches!(self, Exit::Failed)
     }
 
     /// One line for the man page.

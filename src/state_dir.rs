@@ -327,6 +327,7 @@ fn copy_aside(dir: &Path) -> Result<PathBuf, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::tests::names;
     use std::collections::HashMap;
     use std::time::Duration;
 
@@ -342,16 +343,20 @@ mod tests {
         PathBuf::from(s)
     }
 
+    /// Where `resolve` puts the state for `flag` in the environment `pairs`.
+    fn located(flag: Option<&str>, pairs: &[(&str, &str)]) -> Location {
+        resolve(flag.map(p), env(pairs)).unwrap()
+    }
+
     #[test]
     fn the_flag_wins_and_carries_nothing_over() {
-        let loc = resolve(
-            Some(p("/tmp/mine")),
-            env(&[
+        let loc = located(
+            Some("/tmp/mine"),
+            &[
                 ("STATE_DIRECTORY", "/home/u/.config/mynawatch"),
                 ("HOME", "/home/u"),
-            ]),
-        )
-        .unwrap();
+            ],
+        );
         assert_eq!(loc.dir, p("/tmp/mine"));
         assert_eq!(loc.origin, Origin::CommandLine);
         assert!(loc.others.is_empty());
@@ -359,14 +364,13 @@ mod tests {
 
     #[test]
     fn systemd_252_state_directory_is_under_config() {
-        let loc = resolve(
+        let loc = located(
             None,
-            env(&[
+            &[
                 ("STATE_DIRECTORY", "/home/u/.config/mynawatch"),
                 ("HOME", "/home/u"),
-            ]),
-        )
-        .unwrap();
+            ],
+        );
         assert_eq!(loc.dir, p("/home/u/.config/mynawatch"));
         assert_eq!(loc.origin, Origin::Systemd);
         assert_eq!(loc.others, [p("/home/u/.local/state/mynawatch")]);
@@ -374,46 +378,43 @@ mod tests {
 
     #[test]
     fn newer_systemd_state_directory_is_under_state_and_the_first_of_several_is_ours() {
-        let loc = resolve(
+        let loc = located(
             None,
-            env(&[
+            &[
                 (
                     "STATE_DIRECTORY",
                     "/home/u/.local/state/mynawatch:/home/u/.local/state/other",
                 ),
                 ("HOME", "/home/u"),
-            ]),
-        )
-        .unwrap();
+            ],
+        );
         assert_eq!(loc.dir, p("/home/u/.local/state/mynawatch"));
         assert_eq!(loc.others, [p("/home/u/.config/mynawatch")]);
     }
 
     #[test]
     fn by_hand_it_is_xdg_state_home_and_relative_values_are_ignored() {
-        let loc = resolve(
+        let loc = located(
             None,
-            env(&[
+            &[
                 ("XDG_STATE_HOME", "/s"),
                 ("XDG_CONFIG_HOME", "/c"),
                 ("HOME", "/home/u"),
-            ]),
-        )
-        .unwrap();
+            ],
+        );
         assert_eq!(
             (loc.dir.as_path(), loc.origin),
             (Path::new("/s/mynawatch"), Origin::XdgDefault)
         );
         assert_eq!(loc.others, [p("/c/mynawatch")]);
-        let loc = resolve(
+        let loc = located(
             None,
-            env(&[
+            &[
                 ("XDG_STATE_HOME", "rel"),
                 ("STATE_DIRECTORY", "also/relative"),
                 ("HOME", "/home/u"),
-            ]),
-        )
-        .unwrap();
+            ],
+        );
         assert_eq!(loc.dir, p("/home/u/.local/state/mynawatch"));
         assert_eq!(loc.origin, Origin::XdgDefault);
         assert!(resolve(None, env(&[])).is_err());
@@ -495,15 +496,6 @@ mod tests {
             .as_str()
             .unwrap()
             .to_string()
-    }
-
-    fn names(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
-        v.sort();
-        v
     }
 
     /// `~/.config/mynawatch` (systemd 252's StateDirectory=) and `~/.local/state/mynawatch`.

@@ -332,17 +332,8 @@ impl Store {
         let bytes = match read_file(&path) {
             Ok(Some(b)) => b,
             Ok(None) => return Ok(State::default()),
-            Err(e) => {
-                // Unreadable (e.g. permissions): keep it for the user, start fresh.
-                let aside = move_aside(&path)?;
-                tracing::warn!(
-                    path = %path.display(),
-                    moved_to = %aside.display(),
-                    error = %e,
-                    "state file unreadable; moved it aside and starting with no remembered cards"
-                );
-                return Ok(State::default());
-            }
+            // Unreadable (e.g. permissions): keep it for the user, start fresh.
+            Err(e) => return start_fresh(&path, &e, "unreadable"),
         };
         match parse_state(&bytes) {
             Ok(Parsed { state, rejected }) => {
@@ -362,16 +353,7 @@ impl Store {
                 Ok(state)
             }
             Err(ParseError::Newer(found)) => Err(StoreError::NewerVersion { path, found }),
-            Err(ParseError::Corrupt(why)) => {
-                let aside = move_aside(&path)?;
-                tracing::warn!(
-                    path = %path.display(),
-                    moved_to = %aside.display(),
-                    error = %why,
-                    "state file corrupt; moved it aside and starting with no remembered cards"
-                );
-                Ok(State::default())
-            }
+            Err(ParseError::Corrupt(why)) => start_fresh(&path, &why, "corrupt"),
         }
     }
 }
@@ -539,6 +521,23 @@ pub(crate) fn parse_salt(bytes: &[u8]) -> Option<Vec<u8>> {
     (salt.len() == SALT_LEN).then_some(salt)
 }
 
+/// Move the state file at `path` aside (it is `what`: unreadable, corrupt) and say so; the store
+/// goes on with no remembered cards.
+fn start_fresh(
+    path: &Path,
+    error: &dyn std::fmt::Display,
+    what: &str,
+) -> Result<State, StoreError> {
+    let aside = move_aside(path)?;
+    tracing::warn!(
+        path = %path.display(),
+        moved_to = %aside.display(),
+        error = %error,
+        "state file {what}; moved it aside and starting with no remembered cards"
+    );
+    Ok(State::default())
+}
+
 /// Rename `path` to `<path>.corrupt-<unix-ts>` (with a counter if that exists) and return the new path.
 fn move_aside(path: &Path) -> Result<PathBuf, StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -588,7 +587,7 @@ pub(crate) fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), S
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::card::CardIdentity;
     use crate::rules::{MilestoneKind, PinState};
@@ -622,7 +621,8 @@ mod tests {
         (key, state)
     }
 
-    fn names(dir: &Path) -> Vec<String> {
+    /// The file names in `dir`, sorted.
+    pub(crate) fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().into_string().unwrap())
