@@ -50,13 +50,25 @@ impl Home {
             units.join("mynawatch.service"),
         )
         .unwrap();
+        self.systemctl("enable");
+    }
+
+    /// `systemctl --user VERB mynawatch.service` on this home's `$XDG_CONFIG_HOME`, which must
+    /// succeed.
+    fn systemctl(&self, verb: &str) {
         let out = Command::new("systemctl")
-            .args(["--user", "enable", "mynawatch.service"])
+            .args(["--user", verb, "mynawatch.service"])
             .env("XDG_CONFIG_HOME", self.path("config"))
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .output()
             .unwrap();
         assert!(out.status.success(), "{out:?}");
+    }
+
+    /// Write `text` as the user's config.toml.
+    fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.path("config/mynawatch")).unwrap();
+        std::fs::write(self.path("config/mynawatch/config.toml"), text).unwrap();
     }
 
     /// `mynawatch doctor ARGS…` on `bus` (none: no session bus at all).
@@ -483,12 +495,7 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
     // doctor asked with NameHasOwner only: it did not start the daemon by activation.
     assert!(!bus.has_name(NAME), "doctor started the daemon");
     // Turned off in the config, notifications are not a warning.
-    std::fs::create_dir_all(home.path("config/mynawatch")).unwrap();
-    std::fs::write(
-        home.path("config/mynawatch/config.toml"),
-        "notifications = false\n",
-    )
-    .unwrap();
+    home.write_config("notifications = false\n");
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_has("notifications-off", "info");
     r.assert_has("config-valid", "ok");
@@ -496,13 +503,7 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
     // enabled for all users stays enabled for systemctl --user whatever ~/.config says.) Only a
     // unit that is not in ~/.config itself can be masked: the copy made above goes first.
     std::fs::remove_dir_all(home.path("config/systemd")).unwrap();
-    let out = Command::new("systemctl")
-        .args(["--user", "mask", "mynawatch.service"])
-        .env("XDG_CONFIG_HOME", home.path("config"))
-        .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
+    home.systemctl("mask");
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorWarning);
     r.assert_has("daemon-masked", "warning");
@@ -515,12 +516,7 @@ fn a_bad_config_file_is_an_error_that_names_the_line() {
     let _slots = e2e();
     let home = Home::new();
     let bus = activating_bus();
-    std::fs::create_dir_all(home.path("config/mynawatch")).unwrap();
-    std::fs::write(
-        home.path("config/mynawatch/config.toml"),
-        "notifications = true\nlang = 5\n",
-    )
-    .unwrap();
+    home.write_config("notifications = true\nlang = 5\n");
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorProblem);
     r.assert_has("config-invalid", "error");

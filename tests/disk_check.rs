@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Mount a tmpfs of `size` at `dir` (root in the private mount namespace of scripts/e2e-env.sh).
@@ -40,15 +40,25 @@ fn disk_check(root: &Path) -> std::process::Output {
     .expect("run scripts/disk-check.sh")
 }
 
+/// The check on a fresh tmpfs of `size` at `<temp dir>/<name>`, unmounted again afterwards: the
+/// temp dir (to keep), the mount point, the output and its stderr.
+fn disk_check_on_tmpfs(
+    name: &str,
+    size: &str,
+) -> (tempfile::TempDir, PathBuf, std::process::Output, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join(name);
+    tmpfs(&root, size);
+    let out = disk_check(&root);
+    let _ = Command::new("umount").arg(&root).status();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    (dir, root, out, err)
+}
+
 #[test]
 #[ignore = "e2e: mounts tmpfs in scripts/e2e-env.sh's namespace (run by scripts/test.sh)"]
 fn a_disk_too_small_fails_first_and_names_the_shortfall() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("small");
-    tmpfs(&root, "64m");
-    let out = disk_check(&root);
-    let _ = Command::new("umount").arg(&root).status();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (_dir, root, out, err) = disk_check_on_tmpfs("small", "64m");
     assert_eq!(out.status.code(), Some(1), "want exit 1; stderr: {err}");
     assert!(
         err.contains(&format!("NOT ENOUGH SPACE on {}", root.display())),
@@ -64,13 +74,8 @@ fn a_disk_too_small_fails_first_and_names_the_shortfall() {
 #[test]
 #[ignore = "e2e: mounts tmpfs in scripts/e2e-env.sh's namespace (run by scripts/test.sh)"]
 fn a_disk_with_room_passes_and_says_what_it_measured() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path().join("roomy");
     // tmpfs reserves nothing up front: 64 GiB is only the size df reports.
-    tmpfs(&root, "64g");
-    let out = disk_check(&root);
-    let _ = Command::new("umount").arg(&root).status();
-    let err = String::from_utf8_lossy(&out.stderr);
+    let (_dir, root, out, err) = disk_check_on_tmpfs("roomy", "64g");
     assert!(out.status.success(), "want success; stderr: {err}");
     assert!(
         err.contains(&format!("disk-check: {}: ", root.display())) && err.contains("MiB free"),

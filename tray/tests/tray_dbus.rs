@@ -325,6 +325,16 @@ async fn card_property(conn: &Connection, path: &str, name: &str) -> String {
     String::try_from(v).unwrap_or_default()
 }
 
+/// Wait (up to 10 s) until the card's property `name` reads `want`.
+async fn card_property_becomes(conn: &Connection, path: &str, name: &str, want: &str) {
+    eventually(
+        Duration::from_secs(10),
+        &format!("{name}={want}"),
+        || async { (card_property(conn, path, name).await == want).then_some(()) },
+    )
+    .await;
+}
+
 async fn item_proxy<'a>(conn: &Connection, service: &str) -> ItemProxy<'a> {
     ItemProxy::builder(conn)
         .destination(service.to_string())
@@ -430,14 +440,7 @@ async fn tray_shows_the_card_and_its_menu_calls_the_daemon() {
     // "Registered for insurance" → SetInsuranceRegistered(true) on the daemon; the menu follows.
     click(&menu_p, yes).await;
     let path = seeded_path();
-    eventually(
-        Duration::from_secs(10),
-        "InsuranceRegistered=yes",
-        || async {
-            (card_property(&conn, &path, "InsuranceRegistered").await == "yes").then_some(())
-        },
-    )
-    .await;
+    card_property_becomes(&conn, &path, "InsuranceRegistered", "yes").await;
     eventually(Duration::from_secs(10), "the radio to follow", || async {
         let m = menu(&menu_p).await;
         (m.find("Registered for insurance")?.toggle == Some(1)).then_some(())
@@ -452,14 +455,7 @@ async fn tray_shows_the_card_and_its_menu_calls_the_daemon() {
         m.find("Enter the date printed").expect("date entry"),
     )
     .await;
-    eventually(
-        Duration::from_secs(10),
-        "CertificateExpires=2026-04-10",
-        || async {
-            (card_property(&conn, &path, "CertificateExpires").await == "2026-04-10").then_some(())
-        },
-    )
-    .await;
+    card_property_becomes(&conn, &path, "CertificateExpires", "2026-04-10").await;
     let args = std::fs::read_to_string(bus.dir.path().join("zenity.args")).unwrap();
     assert!(args.contains("--calendar"), "{args}");
     assert!(args.contains("--date-format=%Y-%m-%d"), "{args}");
