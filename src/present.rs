@@ -196,19 +196,8 @@ pub fn no_cards_text(lang: Lang) -> &'static str {
 }
 
 /// The status in words ("有効" / "valid"), as `status`, `watch` and the tray show it.
-pub fn status_text(status: Status, lang: Lang) -> &'static str {
-    match (status, lang) {
-        (Status::Valid, Lang::Ja) => "有効",
-        (Status::Valid, Lang::En) => "valid",
-        (Status::RenewalOpen, Lang::Ja) => "更新手続きができます",
-        (Status::RenewalOpen, Lang::En) => "renewal open",
-        (Status::ExpiredGrace, Lang::Ja) => "有効期限切れ（猶予期間中）",
-        (Status::ExpiredGrace, Lang::En) => "expired, grace period",
-        (Status::RegistrationLapsed, Lang::Ja) => "保険証利用登録が解除されました",
-        (Status::RegistrationLapsed, Lang::En) => "insurance registration cancelled",
-        (Status::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして判定できません",
-        (Status::NotAMyNumberCard, Lang::En) => "not a My Number Card",
-    }
+pub fn status_text(status: Status, lang: Lang) -> String {
+    l10n::tr(lang, "status-word", &[("status", status.as_str().into())])
 }
 
 /// The status in words, with the machine name that scripts and the D-Bus API use.
@@ -222,21 +211,14 @@ fn status_words(status: &str, lang: Lang) -> String {
 /// What `DaysLeft` counts depends on the status (docs/dbus-api.md): to expiry, to the grace end,
 /// or (negative) since the grace end.
 pub fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
-    let days = c.days_left;
     let status = c.status.parse::<Status>().ok()?;
-    Some(match (status, lang) {
-        (Status::Valid | Status::RenewalOpen, Lang::Ja) => format!("有効期限まで あと{days}日"),
-        (Status::Valid | Status::RenewalOpen, Lang::En) => {
-            format!("{days} days left until the certificate expires")
-        }
-        (Status::ExpiredGrace, Lang::Ja) => format!("猶予期間の終わりまで あと{days}日"),
-        (Status::ExpiredGrace, Lang::En) => format!("{days} days left in the grace period"),
-        (Status::RegistrationLapsed, Lang::Ja) => format!("猶予期間の終了から{}日経過", -days),
-        (Status::RegistrationLapsed, Lang::En) => {
-            format!("{} days since the grace period ended", -days)
-        }
-        (Status::NotAMyNumberCard, _) => return None,
-    })
+    let (id, days) = match status {
+        Status::Valid | Status::RenewalOpen => ("days-to-expiry", c.days_left),
+        Status::ExpiredGrace => ("days-to-grace-end", c.days_left),
+        Status::RegistrationLapsed => ("days-since-grace-end", -c.days_left),
+        Status::NotAMyNumberCard => return None,
+    };
+    Some(l10n::tr(lang, id, &[("days", days.into())]))
 }
 
 /// "auth 3, sign 5, card-info blocked" — only when the card reported any counter.

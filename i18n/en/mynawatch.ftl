@@ -205,3 +205,29 @@ notify-deadline-grace-ended = The grace period ended on { $date }
 answer-registered-yes = Registered for insurance
 answer-registered-no = Not registered yet
 button-open-guide = Open guide
+
+## The status report (status, watch, the tray)
+
+status-word =
+    { $status ->
+        [valid] valid
+        [renewal-open] renewal open
+        [expired-grace] expired, grace period
+        [registration-lapsed] insurance registration cancelled
+       *[not-a-my-number-card] not a My Number Card
+    }
+days-to-expiry =
+    { $days ->
+        [one] { $days } day left until the certificate expires
+       *[other] { $days } days left until the certificate expires
+    }
+days-to-grace-end =
+    { $days ->
+        [one] { $days } day left in the grace period
+       *[other] { $days } days left in the grace period
+    }
+days-since-grace-end =
+    { $days ->
+        [one] { $days } day since the grace period ended
+       *[other] { $days } days since the grace period ended
+    }

@@ -220,3 +220,20 @@ notify-deadline-grace-ended = 猶予期間は{ $date }に終了しました
 answer-registered-yes = 保険証利用登録済み
 answer-registered-no = まだ登録していない
 button-open-guide = 案内を開く
+
+## The status report (status, watch, the tray)
+
+# The status in a word or two. $status: the machine name (docs/dbus-api.md).
+status-word =
+    { $status ->
+        [valid] 有効
+        [renewal-open] 更新手続きができます
+        [expired-grace] 有効期限切れ（猶予期間中）
+        [registration-lapsed] 保険証利用登録が解除されました
+       *[not-a-my-number-card] マイナンバーカードとして判定できません
+    }
+# What DaysLeft counts. $days (a number).
+days-to-expiry = 有効期限まで あと{ $days }日
+days-to-grace-end = 猶予期間の終わりまで あと{ $days }日
+# $days: days since the grace period ended (positive).
+days-since-grace-end = 猶予期間の終了から{ $days }日経過

@@ -59,7 +59,7 @@ fn properties(args: &AddArgs) -> HashMap<String, OwnedVariant> {
 }
 
 pub fn run(args: AddArgs) -> anyhow::Result<ExitCode> {
-    let lang = args.out.lang.unwrap_or_else(super::common::lang_from_env);
+    let lang = args.out.lang();
     runtime()?.block_on(async {
         let conn = match client::connect().await {
             Ok(c) => c,

@@ -9,7 +9,8 @@ use chrono::NaiveDate;
 use serde_json::json;
 use zbus::DBusError as _;
 
-use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit};
+pub use super::common::Answer;
+use super::common::{runtime, unreachable_exit};
 use crate::dbus::client::{self, CardSnapshot};
 use crate::dbus::{card_path, CardProxy, Error as BusError, ManagerProxy, CARD_INTERFACE};
 use crate::l10n::Lang;
@@ -22,14 +23,14 @@ pub struct OutputArgs {
     /// Print JSON (what changed, and the card's state afterwards) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Language of the text output (default: from the locale).
-    #[arg(long, value_parser = parse_lang)]
+    /// Language of the text output (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
 }
 
 impl OutputArgs {
-    fn lang(&self) -> Lang {
-        self.lang.unwrap_or_else(lang_from_env)
+    pub(crate) fn lang(&self) -> Lang {
+        super::common::lang(self.lang)
     }
 }
 
@@ -46,24 +47,6 @@ pub struct LabelArgs {
     pub text: String,
     #[command(flatten)]
     pub out: OutputArgs,
-}
-
-/// The user's answer to "is this card registered for insurance use?".
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Answer {
-    Yes,
-    No,
-    Unknown,
-}
-
-impl From<Answer> for Registration {
-    fn from(a: Answer) -> Self {
-        match a {
-            Answer::Yes => Registration::Yes,
-            Answer::No => Registration::No,
-            Answer::Unknown => Registration::Unknown,
-        }
-    }
 }
 
 #[derive(Debug, clap::Args)]
