@@ -90,10 +90,7 @@ pub fn run(args: CalendarArgs) -> anyhow::Result<ExitCode> {
         if cards.is_empty() {
             eprintln!(
                 "mynawatch: {}",
-                match lang {
-                    Lang::Ja => "カレンダーに書く期限がありません（記憶しているカードがないか、日付が分かりません）",
-                    Lang::En => "no deadlines to write (no cards remembered, or none with known dates)",
-                }
+                l10n::tr(lang, "calendar-no-deadlines", &[])
             );
             return Ok(ExitCode::from(1));
         }
