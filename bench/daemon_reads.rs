@@ -53,13 +53,6 @@ fn wait_state(client: &BusClient, reader: &str, state: &str) {
     });
 }
 
-/// pcscd sees the card, and no client holds it any more.
-fn card_idle(reader: &str) -> bool {
-    use pcsc::State;
-    support::pcscd::reader_state(reader)
-        .is_some_and(|s| s.contains(State::PRESENT) && !s.contains(State::INUSE))
-}
-
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -175,7 +168,7 @@ fn main() {
         // The daemon left an APDU in flight: pulling the card before pcscd has its answer leaves
         // the virtual reader stuck for the next round.
         support::wait_for(WAIT, "the card no longer in use", || {
-            card_idle(card.reader()).then_some(())
+            support::pcscd::card_idle(card.reader()).then_some(())
         });
         drop(card);
     }

@@ -76,6 +76,13 @@ pub fn card_present(reader: &str) -> bool {
     reader_state(reader).is_some_and(|s| s.contains(State::PRESENT))
 }
 
+/// pcscd sees a card in `reader` and no client holds it: no command is in flight. Pulling a card
+/// while pcscd still waits for the answer to a command of a client that was killed leaves the vpcd
+/// reader stuck, and the next card in that slot is never seen.
+pub fn card_idle(reader: &str) -> bool {
+    reader_state(reader).is_some_and(|s| s.contains(State::PRESENT) && !s.contains(State::INUSE))
+}
+
 /// Fail clearly when the binary under test was built without the virtual card (the `sim` feature,
 /// off in the shipped binary): the e2e tests need `--features sim`, which scripts/test.sh passes.
 pub fn require_sim_card() {
