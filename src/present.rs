@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 use fluent_bundle::FluentValue;
 
-use crate::dbus::client::{CardSnapshot, Snapshot};
+use crate::dbus::client::{CardView, Snapshot};
 use crate::l10n::{self, Lang};
 use crate::rules::{Assessment, CardExpirySource, Status};
 
@@ -149,7 +149,7 @@ fn status_words(status: &str, lang: Lang) -> String {
 
 /// What `DaysLeft` counts depends on the status (docs/dbus-api.md): to expiry, to the grace end,
 /// or (negative) since the grace end.
-pub fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+pub fn days_words(c: &CardView, lang: Lang) -> Option<String> {
     let status = c.status.parse::<Status>().ok()?;
     let (id, days) = match status {
         Status::Valid | Status::RenewalOpen => ("days-to-expiry", c.days_left),
@@ -161,7 +161,7 @@ pub fn days_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
 }
 
 /// "auth 3, sign 5, card-info blocked" — only when the card reported any counter.
-fn pin_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
+fn pin_words(c: &CardView, lang: Lang) -> Option<String> {
     if c.pin_counters.values().all(|p| p.state == "unknown") {
         return None;
     }
@@ -190,7 +190,7 @@ fn pin_words(c: &CardSnapshot, lang: Lang) -> Option<String> {
 }
 
 /// The card's label, or the start of its key while it has none.
-pub fn card_name(c: &CardSnapshot) -> String {
+pub fn card_name(c: &CardView) -> String {
     if c.label.is_empty() {
         format!("{}…", &c.key[..c.key.len().min(8)])
     } else {
@@ -198,7 +198,7 @@ pub fn card_name(c: &CardSnapshot) -> String {
     }
 }
 
-fn render_card(c: &CardSnapshot, lang: Lang) -> String {
+fn render_card(c: &CardView, lang: Lang) -> String {
     let here = match (c.present, c.origin == "typed") {
         (true, _) => "reader",
         (false, true) => "typed",
@@ -265,7 +265,7 @@ fn render_card(c: &CardSnapshot, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dbus::client::ActionSnapshot;
+    use crate::dbus::client::ActionView;
 
     #[test]
     fn renders_cards_in_both_languages() {
@@ -273,14 +273,14 @@ mod tests {
             version: "0.1.0".into(),
             readers: vec!["Virtual PCD 00 00".into()],
             reader_states: Vec::new(),
-            cards: vec![CardSnapshot {
+            cards: vec![CardView {
                 key: "0123456789abcdef0123456789abcdef".into(),
                 status: "renewal-open".into(),
                 certificate_expires: "2026-06-20".into(),
                 days_left: 80,
                 present: true,
                 insurance_registered: "unknown".into(),
-                actions: vec![ActionSnapshot {
+                actions: vec![ActionView {
                     id: "renew-certificate".into(),
                     ja: "更新してください".into(),
                     en: "Renew it".into(),
@@ -301,12 +301,12 @@ mod tests {
         let ja = report(&snap, Lang::Ja);
         assert!(ja.contains("残り日数: 有効期限まで あと80日"), "{ja}");
         assert!(ja.contains("   - 更新してください"), "{ja}");
-        let lapsed = CardSnapshot {
+        let lapsed = CardView {
             status: "registration-lapsed".into(),
             days_left: -76,
             ..snap.cards[0].clone()
         };
-        let grace = CardSnapshot {
+        let grace = CardView {
             status: "expired-grace".into(),
             days_left: 46,
             ..snap.cards[0].clone()

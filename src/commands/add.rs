@@ -11,7 +11,7 @@ use zbus::{OwnedVariant, Variant};
 
 use super::cards::{parse_date, refused, Answer, OutputArgs};
 use super::common::{runtime, unreachable_exit};
-use crate::dbus::client::{self, CardSnapshot};
+use crate::dbus::client::{self, CardView};
 use crate::dbus::{key_from_path, ManagerProxy};
 use crate::l10n::Lang;
 use crate::rules::Registration;
@@ -93,7 +93,7 @@ pub fn run(args: AddArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn added_text(card: &CardSnapshot, lang: Lang) -> String {
+fn added_text(card: &CardView, lang: Lang) -> String {
     let head = format!("{}\n\n", crate::l10n::tr(lang, "add-remembered", &[]));
     let snap = client::Snapshot {
         version: String::new(),

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 
 use super::common::{runtime, unreachable_exit};
 use crate::calendar::{self, CardDeadlines, Deadline};
-use crate::dbus::client::{self, CardSnapshot};
+use crate::dbus::client::{self, CardView};
 use crate::l10n::{self, Lang};
 use crate::rules::{dates, Policy};
 
@@ -29,7 +29,7 @@ pub struct CalendarArgs {
 }
 
 /// The deadlines of one card as the daemon published them; new-card dates from its card expiry.
-pub fn deadlines(c: &CardSnapshot, policy: &Policy) -> CardDeadlines {
+pub fn deadlines(c: &CardView, policy: &Policy) -> CardDeadlines {
     let date = |s: &str| s.parse::<NaiveDate>().ok();
     let mut out: Vec<(Deadline, NaiveDate)> = [
         (Deadline::RenewalOpens, date(&c.renewal_opens)),
@@ -72,7 +72,7 @@ pub fn run(args: CalendarArgs) -> anyhow::Result<ExitCode> {
             Ok(s) => s,
             Err(e) => return unreachable_exit(e),
         };
-        let chosen: Vec<&CardSnapshot> = match &args.card {
+        let chosen: Vec<&CardView> = match &args.card {
             Some(q) => match client::find_card(&snap.cards, q) {
                 Ok(c) => vec![c],
                 Err(e) => {
@@ -136,7 +136,7 @@ mod tests {
             pins: Default::default(),
         };
         let t = crate::rules::Timeline::new(&facts, &policy).unwrap();
-        let c = CardSnapshot {
+        let c = CardView {
             key: "k".into(),
             card_expires: card.to_string(),
             certificate_expires: "2026-06-20".into(),

@@ -11,7 +11,7 @@ use zbus::DBusError as _;
 
 pub use super::common::Answer;
 use super::common::{runtime, unreachable_exit};
-use crate::dbus::client::{self, CardSnapshot};
+use crate::dbus::client::{self, CardView};
 use crate::dbus::{card_path, CardProxy, Error as BusError, ManagerProxy, CARD_INTERFACE};
 use crate::l10n::{self, Lang};
 use crate::present;
@@ -166,7 +166,7 @@ pub(crate) fn refused(err: BusError) -> anyhow::Result<ExitCode> {
 }
 
 /// The card's properties as they are now (no cache: the change has just been made).
-async fn card_now(conn: &zbus::Connection, key: &str) -> anyhow::Result<CardSnapshot> {
+async fn card_now(conn: &zbus::Connection, key: &str) -> anyhow::Result<CardView> {
     let path = format!("{}/cards/{key}", crate::dbus::ROOT_PATH);
     let props = zbus::fdo::PropertiesProxy::builder(conn)
         .destination(crate::dbus::BUS_NAME)
@@ -175,7 +175,7 @@ async fn card_now(conn: &zbus::Connection, key: &str) -> anyhow::Result<CardSnap
         .await?
         .get_all(CARD_INTERFACE.try_into()?)
         .await?;
-    Ok(CardSnapshot::from_properties(key.to_string(), &props))
+    Ok(CardView::from_properties(key.to_string(), &props))
 }
 
 fn run_change(query: &str, change: Change, out: &OutputArgs) -> anyhow::Result<ExitCode> {
@@ -306,7 +306,7 @@ struct FieldChange {
 
 /// The fields a user cares about, in the order `status` shows them: (JSON name, value); the
 /// label is the catalogue's `cards-field`.
-type Field = (&'static str, fn(&CardSnapshot) -> String);
+type Field = (&'static str, fn(&CardView) -> String);
 
 const FIELDS: [Field; 9] = [
     ("label", |c| c.label.clone()),
@@ -328,7 +328,7 @@ const FIELDS: [Field; 9] = [
     }),
 ];
 
-fn diff(before: &CardSnapshot, after: &CardSnapshot) -> Vec<FieldChange> {
+fn diff(before: &CardView, after: &CardView) -> Vec<FieldChange> {
     FIELDS
         .iter()
         .filter_map(|(field, get)| {
@@ -351,7 +351,7 @@ fn shown(value: &str, lang: Lang) -> String {
     )
 }
 
-fn card_name(c: &CardSnapshot, lang: Lang) -> String {
+fn card_name(c: &CardView, lang: Lang) -> String {
     if c.label.is_empty() {
         return c.short_key();
     }
@@ -365,7 +365,7 @@ fn card_name(c: &CardSnapshot, lang: Lang) -> String {
     )
 }
 
-fn changes_text(card: &CardSnapshot, changes: &[FieldChange], lang: Lang) -> String {
+fn changes_text(card: &CardView, changes: &[FieldChange], lang: Lang) -> String {
     let name = card_name(card, lang);
     let mut s = l10n::tr(
         lang,
@@ -396,7 +396,7 @@ fn changes_text(card: &CardSnapshot, changes: &[FieldChange], lang: Lang) -> Str
     s
 }
 
-fn forgotten_text(card: &CardSnapshot, lang: Lang) -> String {
+fn forgotten_text(card: &CardView, lang: Lang) -> String {
     l10n::tr(
         lang,
         "cards-forgotten",
@@ -409,8 +409,8 @@ mod tests {
     use super::*;
     use crate::dbus::client::{find_card, FindError};
 
-    fn card(key: &str, label: &str) -> CardSnapshot {
-        CardSnapshot {
+    fn card(key: &str, label: &str) -> CardView {
+        CardView {
             key: key.into(),
             label: label.into(),
             status: "valid".into(),

@@ -122,10 +122,8 @@ pub fn describe(m: &Message) -> Option<Value> {
                 std::collections::HashMap<String, std::collections::HashMap<String, OwnedVariant>>;
             let (obj, ifaces): (OwnedObjectPath, Props) = body.deserialize().ok()?;
             let props = ifaces.get(CARD_INTERFACE)?;
-            let snap = client::CardSnapshot::from_properties(
-                key_from_path(obj.as_str())?.to_string(),
-                props,
-            );
+            let snap =
+                client::CardView::from_properties(key_from_path(obj.as_str())?.to_string(), props);
             Some(json!({"event": "card-added", "card": card_of(obj.as_str()), "state": snap}))
         }
         ("org.freedesktop.DBus.ObjectManager", "InterfacesRemoved") => {

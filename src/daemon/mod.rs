@@ -752,6 +752,7 @@ impl Daemon {
             return;
         };
         let plan = reminders::plan(
+            key,
             record,
             present,
             self.today,

@@ -5,6 +5,7 @@
 
 use chrono::NaiveDate;
 
+use crate::card::CardKey;
 use crate::dbus::CardView;
 use crate::l10n::Lang;
 use crate::notify::{self, Notification};
@@ -77,6 +78,7 @@ pub struct Delivery {
 /// [`Remind::IfDue`]) the reminder due, as a signal and, when `notify_in` gives a language, a
 /// notification.
 pub fn plan(
+    key: &CardKey,
     record: &CardRecord,
     present: bool,
     today: NaiveDate,
@@ -90,8 +92,14 @@ pub fn plan(
         policy,
         record.last_notified.as_ref(),
     );
-    let view =
-        CardView::new(&e.assessment, record.registered, present, &record.label).with_record(record);
+    let view = CardView::new(
+        key,
+        &e.assessment,
+        record.registered,
+        present,
+        &record.label,
+    )
+    .with_record(record);
     let reminder = e
         .due
         .filter(|_| remind == Remind::IfDue)
@@ -227,6 +235,10 @@ mod tests {
         assert_eq!(e.due, None);
     }
 
+    fn key() -> CardKey {
+        CardKey::try_from("0123456789abcdef0123456789abcdef".to_string()).unwrap()
+    }
+
     fn record(expires: &str) -> CardRecord {
         CardRecord::typed(d(expires), None)
     }
@@ -236,6 +248,7 @@ mod tests {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
         let p = plan(
+            &key(),
             &rec,
             true,
             today,
@@ -259,6 +272,7 @@ mod tests {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
         let p = plan(
+            &key(),
             &rec,
             false,
             today,
@@ -275,6 +289,7 @@ mod tests {
         let mut rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
         let first = plan(
+            &key(),
             &rec,
             true,
             today,
@@ -284,6 +299,7 @@ mod tests {
         );
         rec.pending_reminder = Some(first.reminder.unwrap().milestone);
         let again = plan(
+            &key(),
             &rec,
             true,
             today,
@@ -300,14 +316,30 @@ mod tests {
     fn with_notifications_off_the_signal_is_the_delivery() {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan(&rec, true, today, &Policy::default(), Remind::IfDue, None);
+        let p = plan(
+            &key(),
+            &rec,
+            true,
+            today,
+            &Policy::default(),
+            Remind::IfDue,
+            None,
+        );
         let due = p.reminder.unwrap();
         assert!(due.signal.is_some());
         assert_eq!(due.notification, None);
         // Delivered: nothing more is due that day.
         let mut rec = rec;
         rec.last_notified = Some(due.milestone);
-        let p = plan(&rec, true, today, &Policy::default(), Remind::IfDue, None);
+        let p = plan(
+            &key(),
+            &rec,
+            true,
+            today,
+            &Policy::default(),
+            Remind::IfDue,
+            None,
+        );
         assert_eq!(p.reminder, None);
     }
 }

@@ -1,5 +1,6 @@
 //! One remembered card as a D-Bus object (`io.github.mynawatch.MynaWatch1.Card`): the rule core's
-//! verdict as properties, the user's answers as methods, and the two reminder signals.
+//! verdict as properties (their values: [`CardView`], `view.rs`), the user's answers as methods, and
+//! the two reminder signals.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -7,205 +8,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc;
 use zbus::{interface, object_server::SignalEmitter};
 
+use super::view::{CardView, Wire as _};
 use super::{ask, parse_date_arg, validate_label, Error, Request};
 use crate::card::CardKey;
-use crate::rules::{Assessment, CardExpirySource, PinCounters, PinKind, PinState, Registration};
-
-/// What a card object shows, already in D-Bus shapes. Unknown dates are "".
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CardView {
-    pub status: String,
-    pub certificate_expires: String,
-    pub renewal_opens: String,
-    pub insurance_usable_until: String,
-    /// 0 when there is no certificate to count from (status says why).
-    pub days_left: i32,
-    pub insurance_registered: String,
-    pub present: bool,
-    pub label: String,
-    /// (id, ja, en), most urgent first.
-    pub actions: Vec<(String, String, String)>,
-    /// The card's own expiry (YYYY-MM-DD) and where it came from ("user", "inferred"), or "" / "".
-    pub card_expires: String,
-    pub card_expires_source: String,
-    /// "read" or "typed".
-    pub origin: String,
-    /// The token kind (TokenKind::as_str).
-    pub kind: String,
-    /// PIN → (state, tries): see [`pin_counters`].
-    pub pin_counters: BTreeMap<String, (String, i32)>,
-    /// When the card was last in a reader (RFC 3339, UTC), or "".
-    pub last_seen: String,
-}
-
-/// The PIN retry counters as D-Bus shows them: for each of `auth`, `sign`, `card-info` a
-/// `(state, tries)` with state `remaining` (tries = how many are left), `blocked` (0), `verified`
-/// (the card said the PIN is already verified in this session, so the count is not known; -1) or
-/// `unknown` (not read, e.g. a typed-in card or a read cut short; -1).
-pub fn pin_counters(pins: &PinCounters) -> BTreeMap<String, (String, i32)> {
-    [PinKind::Auth, PinKind::Sign, PinKind::CardInfo]
-        .into_iter()
-        .map(|k| {
-            let v = match pins.get(k) {
-                Some(PinState::Remaining(n)) => ("remaining", i32::from(n)),
-                Some(PinState::Blocked) => ("blocked", 0),
-                Some(PinState::Verified) => ("verified", -1),
-                None => ("unknown", -1),
-            };
-            (k.as_str().to_string(), (v.0.to_string(), v.1))
-        })
-        .collect()
-}
-
-impl CardView {
-    /// The D-Bus properties that differ from `old`, by name, with their new values.
-    pub fn changed_since(
-        &self,
-        old: &CardView,
-    ) -> std::collections::HashMap<&'static str, zbus::zvariant::Variant<'static>> {
-        use zbus::zvariant::Variant;
-        let mut changed = std::collections::HashMap::new();
-        let mut put = |name: &'static str, differs: bool, value: Variant<'static>| {
-            if differs {
-                changed.insert(name, value);
-            }
-        };
-        put(
-            "Status",
-            self.status != old.status,
-            Variant::from(self.status.clone()),
-        );
-        put(
-            "CertificateExpires",
-            self.certificate_expires != old.certificate_expires,
-            Variant::from(self.certificate_expires.clone()),
-        );
-        put(
-            "RenewalOpens",
-            self.renewal_opens != old.renewal_opens,
-            Variant::from(self.renewal_opens.clone()),
-        );
-        put(
-            "InsuranceUsableUntil",
-            self.insurance_usable_until != old.insurance_usable_until,
-            Variant::from(self.insurance_usable_until.clone()),
-        );
-        put(
-            "DaysLeft",
-            self.days_left != old.days_left,
-            Variant::from(self.days_left),
-        );
-        put(
-            "InsuranceRegistered",
-            self.insurance_registered != old.insurance_registered,
-            Variant::from(self.insurance_registered.clone()),
-        );
-        put(
-            "Present",
-            self.present != old.present,
-            Variant::from(self.present),
-        );
-        put(
-            "Label",
-            self.label != old.label,
-            Variant::from(self.label.clone()),
-        );
-        put(
-            "Actions",
-            self.actions != old.actions,
-            Variant::from(self.actions.clone()),
-        );
-        put(
-            "CardExpires",
-            self.card_expires != old.card_expires,
-            Variant::from(self.card_expires.clone()),
-        );
-        put(
-            "CardExpiresSource",
-            self.card_expires_source != old.card_expires_source,
-            Variant::from(self.card_expires_source.clone()),
-        );
-        put(
-            "Origin",
-            self.origin != old.origin,
-            Variant::from(self.origin.clone()),
-        );
-        put(
-            "Kind",
-            self.kind != old.kind,
-            Variant::from(self.kind.clone()),
-        );
-        put(
-            "PinCounters",
-            self.pin_counters != old.pin_counters,
-            Variant::from(self.pin_counters.clone()),
-        );
-        put(
-            "LastSeen",
-            self.last_seen != old.last_seen,
-            Variant::from(self.last_seen.clone()),
-        );
-        changed
-    }
-
-    pub fn new(a: &Assessment, registered: Registration, present: bool, label: &str) -> Self {
-        let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-        CardView {
-            status: a.status.as_str().to_string(),
-            certificate_expires: date(a.certificate_expires),
-            renewal_opens: date(a.renewal_opens),
-            insurance_usable_until: date(a.insurance_usable_until),
-            days_left: a
-                .days_left
-                .map(|d| d.clamp(i32::MIN.into(), i32::MAX.into()) as i32)
-                .unwrap_or(0),
-            insurance_registered: registered.as_str().to_string(),
-            present,
-            label: label.to_string(),
-            actions: crate::l10n::action_texts(&a.actions)
-                .into_iter()
-                .map(|x| (x.id, x.ja, x.en))
-                .collect(),
-            card_expires: a
-                .card_expires
-                .map(|c| c.date.to_string())
-                .unwrap_or_default(),
-            card_expires_source: a
-                .card_expires
-                .map(|c| card_expiry_source(c.source).to_string())
-                .unwrap_or_default(),
-            origin: String::new(),
-            kind: String::new(),
-            pin_counters: pin_counters(&PinCounters::default()),
-            last_seen: String::new(),
-        }
-    }
-
-    /// The facts that come from the record rather than the rule core's verdict. A card expiry the
-    /// user told us is shown even where the rule core has no timeline (no certificate).
-    pub fn with_record(mut self, record: &crate::store::CardRecord) -> Self {
-        if let Some(date) = record.card_expires {
-            self.card_expires = date.to_string();
-            self.card_expires_source = card_expiry_source(CardExpirySource::User).to_string();
-        }
-        self.origin = record.origin.as_str().to_string();
-        self.kind = record.token.as_str().to_string();
-        self.pin_counters = pin_counters(&record.pins);
-        self.last_seen = record
-            .last_seen
-            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-            .unwrap_or_default();
-        self
-    }
-}
-
-/// The `CardExpiresSource` words (docs/dbus-api.md): "user", or "inferred" from the certificate.
-fn card_expiry_source(source: CardExpirySource) -> &'static str {
-    match source {
-        CardExpirySource::User => "user",
-        CardExpirySource::CertificateSpan => "inferred",
-    }
-}
+use crate::rules::Registration;
 
 /// A thin handle: one clone is served at the card's path, the [`super::Publisher`] keeps another and
 /// updates `view` from outside method calls.
@@ -278,7 +84,7 @@ impl Card {
     /// Next steps, most urgent first: (id, Japanese text, English text).
     #[zbus(property)]
     fn actions(&self) -> Vec<(String, String, String)> {
-        self.get(|v| v.actions.clone())
+        self.get(|v| v.actions.to_bus())
     }
 
     /// The card's own expiry (YYYY-MM-DD), or "" when not known. Not the certificate's: see CertificateExpires.
@@ -312,7 +118,7 @@ impl Card {
     /// (already verified, count not known; -1) or "unknown" (not read; -1).
     #[zbus(property)]
     fn pin_counters(&self) -> BTreeMap<String, (String, i32)> {
-        self.get(|v| v.pin_counters.clone())
+        self.get(|v| v.pin_counters.to_bus())
     }
 
     /// When the card was last in a reader (RFC 3339, UTC, e.g. 2026-03-01T00:12:34Z), or "" never.

@@ -1,12 +1,11 @@
 //! The client side, used by `mynawatch status` and `watch`: find the daemon on the session bus, take
 //! a snapshot of every card, and turn bus values into JSON.
 
-use std::collections::{BTreeMap, HashMap};
-
 use serde::Serialize;
 use zbus::{Connection, OwnedVariant, Variant};
 
 use super::{key_from_path, ManagerProxy, BUS_NAME, CARD_INTERFACE, ROOT_PATH};
+pub use super::{ActionView, CardView, PinView};
 
 /// Why the client could not reach the daemon.
 #[derive(Debug, thiserror::Error)]
@@ -207,45 +206,6 @@ pub async fn daemon_running(conn: &Connection) -> Result<bool, ClientError> {
         .map_err(zbus::Error::from)?)
 }
 
-/// One card as the daemon publishes it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct CardSnapshot {
-    pub key: String,
-    pub label: String,
-    pub status: String,
-    pub certificate_expires: String,
-    pub renewal_opens: String,
-    pub insurance_usable_until: String,
-    pub days_left: i32,
-    pub insurance_registered: String,
-    pub present: bool,
-    pub actions: Vec<ActionSnapshot>,
-    pub card_expires: String,
-    pub card_expires_source: String,
-    /// "read" or "typed".
-    pub origin: String,
-    pub kind: String,
-    /// PIN → (state, tries), as the Card's PinCounters property.
-    pub pin_counters: BTreeMap<String, PinSnapshot>,
-    pub last_seen: String,
-}
-
-/// One PIN's retry counter: state "remaining" (tries left), "blocked", "verified" or "unknown".
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PinSnapshot {
-    pub state: String,
-    /// Tries left when `state` is "remaining" (0 when blocked), else absent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tries: Option<i32>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ActionSnapshot {
-    pub id: String,
-    pub ja: String,
-    pub en: String,
-}
-
 /// Everything `mynawatch status` shows.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Snapshot {
@@ -253,7 +213,7 @@ pub struct Snapshot {
     pub readers: Vec<String>,
     /// What the daemon knows about each reader (empty from a daemon without `ReaderStates`).
     pub reader_states: Vec<ReaderStateSnapshot>,
-    pub cards: Vec<CardSnapshot>,
+    pub cards: Vec<CardView>,
 }
 
 /// One entry of the Manager's `ReaderStates`, ids as the daemon sent them.
@@ -263,62 +223,6 @@ pub struct ReaderStateSnapshot {
     pub state: String,
     /// "" when nothing is wrong.
     pub reason: String,
-}
-
-fn prop<T>(props: &HashMap<String, OwnedVariant>, name: &str) -> Option<T>
-where
-    T: TryFrom<OwnedVariant>,
-{
-    T::try_from(props.get(name)?.try_clone().ok()?).ok()
-}
-
-impl CardSnapshot {
-    /// From the card interface's properties as GetManagedObjects / InterfacesAdded give them.
-    pub fn from_properties(key: String, props: &HashMap<String, OwnedVariant>) -> Self {
-        let actions: Vec<(String, String, String)> = prop(props, "Actions").unwrap_or_default();
-        CardSnapshot {
-            key,
-            label: prop(props, "Label").unwrap_or_default(),
-            status: prop(props, "Status").unwrap_or_default(),
-            certificate_expires: prop(props, "CertificateExpires").unwrap_or_default(),
-            renewal_opens: prop(props, "RenewalOpens").unwrap_or_default(),
-            insurance_usable_until: prop(props, "InsuranceUsableUntil").unwrap_or_default(),
-            days_left: prop(props, "DaysLeft").unwrap_or_default(),
-            insurance_registered: prop(props, "InsuranceRegistered").unwrap_or_default(),
-            present: prop(props, "Present").unwrap_or_default(),
-            actions: actions
-                .into_iter()
-                .map(|(id, ja, en)| ActionSnapshot { id, ja, en })
-                .collect(),
-            card_expires: prop(props, "CardExpires").unwrap_or_default(),
-            card_expires_source: prop(props, "CardExpiresSource").unwrap_or_default(),
-            origin: prop(props, "Origin").unwrap_or_default(),
-            kind: prop(props, "Kind").unwrap_or_default(),
-            pin_counters: prop::<HashMap<String, (String, i32)>>(props, "PinCounters")
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(pin, (state, tries))| {
-                    let tries = (tries >= 0).then_some(tries);
-                    (pin, PinSnapshot { state, tries })
-                })
-                .collect(),
-            last_seen: prop(props, "LastSeen").unwrap_or_default(),
-        }
-    }
-
-    /// How `status` names the card: its label, or the first 8 characters of its key.
-    pub fn short_name(&self) -> String {
-        if self.label.is_empty() {
-            self.short_key()
-        } else {
-            self.label.clone()
-        }
-    }
-
-    /// The key prefix `status` prints (`0123abcd…`).
-    pub fn short_key(&self) -> String {
-        format!("{}…", &self.key[..self.key.len().min(8)])
-    }
 }
 
 /// Why a CARD argument names no single card.
@@ -358,7 +262,7 @@ impl FindError {
 }
 
 /// One line per card for error messages and completions: key prefix, label.
-fn candidate(c: &CardSnapshot) -> String {
+fn candidate(c: &CardView) -> String {
     if c.label.is_empty() {
         c.short_key()
     } else {
@@ -369,12 +273,9 @@ fn candidate(c: &CardSnapshot) -> String {
 /// The card a CARD argument names: a label (exactly), or a key prefix as `status` prints it (the
 /// trailing `…` may be kept or dropped, any case). A label wins over a key prefix, so a card
 /// labelled "cafe" is not shadowed by keys starting with "cafe".
-pub fn find_card<'a>(
-    cards: &'a [CardSnapshot],
-    query: &str,
-) -> Result<&'a CardSnapshot, FindError> {
+pub fn find_card<'a>(cards: &'a [CardView], query: &str) -> Result<&'a CardView, FindError> {
     let shown: String = query.chars().take(80).collect();
-    let pick = |matches: Vec<&'a CardSnapshot>| match matches.as_slice() {
+    let pick = |matches: Vec<&'a CardView>| match matches.as_slice() {
         [one] => Ok(*one),
         _ => Err(FindError::Ambiguous {
             query: shown.clone(),
@@ -409,7 +310,7 @@ pub fn find_card<'a>(
 
 /// What the completion scripts offer for CARD: per card its label (when it has one) and its key
 /// prefix, each as `VALUE<TAB>DESCRIPTION`.
-pub fn completion_candidates(cards: &[CardSnapshot]) -> Vec<String> {
+pub fn completion_candidates(cards: &[CardView]) -> Vec<String> {
     let mut out = Vec::new();
     for c in cards {
         let key = &c.key[..c.key.len().min(8)];
@@ -433,12 +334,12 @@ pub async fn snapshot(conn: &Connection) -> Result<Snapshot, ClientError> {
         .build()
         .await?;
     let objects = om.get_managed_objects().await.map_err(zbus::Error::from)?;
-    let mut cards: Vec<CardSnapshot> = objects
+    let mut cards: Vec<CardView> = objects
         .iter()
         .filter_map(|(path, ifaces)| {
             let props = ifaces.iter().find(|(n, _)| n.as_str() == CARD_INTERFACE)?.1;
             let key = key_from_path(path.as_str())?;
-            Some(CardSnapshot::from_properties(key.to_string(), props))
+            Some(CardView::from_properties(key.to_string(), props))
         })
         .collect();
     cards.sort_by(|a, b| (&a.label, &a.key).cmp(&(&b.label, &b.key)));
@@ -498,6 +399,8 @@ pub fn variant_to_json(v: &Variant<'_>) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]
@@ -529,7 +432,7 @@ mod tests {
             "DaysLeft".to_string(),
             Variant::from(42i32).try_to_owned().unwrap(),
         );
-        let c = CardSnapshot::from_properties("k".into(), &props);
+        let c = CardView::from_properties("k".into(), &props);
         assert_eq!(
             (c.status.as_str(), c.days_left, c.present),
             ("valid", 42, false)

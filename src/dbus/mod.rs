@@ -8,11 +8,13 @@ pub mod client;
 mod error;
 mod manager;
 mod strict;
+mod view;
 
-pub use card::{pin_counters, Card, CardProxy, CardView};
+pub use card::{Card, CardProxy};
 pub use error::Error;
 pub use manager::{Manager, ManagerProxy};
 pub use strict::Strict;
+pub use view::{ActionView, CardView, PinView};
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -401,7 +401,7 @@ impl Menu {
 mod tests {
     use super::*;
     use crate::model::{view, DaemonState};
-    use mynawatch::dbus::client::{CardSnapshot, Snapshot};
+    use mynawatch::dbus::client::{CardView, Snapshot};
 
     fn one_card(registered: &str) -> View {
         view(
@@ -409,13 +409,13 @@ mod tests {
                 reader_states: Vec::new(),
                 version: "0".into(),
                 readers: vec![],
-                cards: vec![CardSnapshot {
+                cards: vec![CardView {
                     key: "0123".into(),
                     label: "母".into(),
                     status: "renewal-open".into(),
                     days_left: 50,
                     insurance_registered: registered.into(),
-                    ..CardSnapshot::default()
+                    ..CardView::default()
                 }],
             }),
             Lang::En,

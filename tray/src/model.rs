@@ -1,7 +1,7 @@
 //! What the tray shows, computed from the daemon's published state alone (pure: no I/O). The
 //! wording of statuses and deadlines comes from the library, the same text `mynawatch status` prints.
 
-use mynawatch::dbus::client::{CardSnapshot, Snapshot};
+use mynawatch::dbus::client::{CardView, Snapshot};
 use mynawatch::l10n::Lang;
 use mynawatch::present::{card_name, days_words, no_cards_text, status_text};
 use mynawatch::rules::Status;
@@ -72,7 +72,7 @@ impl Overall {
     }
 }
 
-fn status_of(c: &CardSnapshot) -> Option<Status> {
+fn status_of(c: &CardView) -> Option<Status> {
     c.status.parse().ok()
 }
 
@@ -141,8 +141,8 @@ pub fn view(state: &DaemonState, lang: Lang) -> View {
             }
         }
     };
-    let mut cards: Vec<&CardSnapshot> = snap.cards.iter().collect();
-    let rank = |c: &CardSnapshot| status_of(c).map(Overall::of).unwrap_or(Overall::Unreadable);
+    let mut cards: Vec<&CardView> = snap.cards.iter().collect();
+    let rank = |c: &CardView| status_of(c).map(Overall::of).unwrap_or(Overall::Unreadable);
     cards.sort_by(|a, b| rank(b).cmp(&rank(a)).then(card_name(a).cmp(&card_name(b))));
     // A card sitting in a reader that could not be read has no Card object of its own: the
     // daemon's ReaderStates tell it, and the icon must not look fine meanwhile.
@@ -181,7 +181,7 @@ pub fn view(state: &DaemonState, lang: Lang) -> View {
     }
 }
 
-fn card_line(c: &CardSnapshot, lang: Lang) -> CardLine {
+fn card_line(c: &CardView, lang: Lang) -> CardLine {
     let name = card_name(c);
     let summary = match (status_of(c), days_words(c, lang)) {
         (Some(st), Some(days)) => text::card_summary(&name, &status_text(st, lang), &days, lang),
@@ -208,25 +208,25 @@ fn card_line(c: &CardSnapshot, lang: Lang) -> CardLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mynawatch::dbus::client::ActionSnapshot;
+    use mynawatch::dbus::client::ActionView;
 
-    fn card(key: &str, label: &str, status: &str, days: i32) -> CardSnapshot {
-        CardSnapshot {
+    fn card(key: &str, label: &str, status: &str, days: i32) -> CardView {
+        CardView {
             key: key.into(),
             label: label.into(),
             status: status.into(),
             days_left: days,
             insurance_registered: "unknown".into(),
-            actions: vec![ActionSnapshot {
+            actions: vec![ActionView {
                 id: "renew-certificate".into(),
                 ja: "市区町村の窓口で更新".into(),
                 en: "Renew at your municipal office".into(),
             }],
-            ..CardSnapshot::default()
+            ..CardView::default()
         }
     }
 
-    fn running(cards: Vec<CardSnapshot>) -> DaemonState {
+    fn running(cards: Vec<CardView>) -> DaemonState {
         DaemonState::Running(Snapshot {
             reader_states: Vec::new(),
             version: "0".into(),
