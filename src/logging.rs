@@ -1,21 +1,28 @@
 //! Logging setup: tracing to journald when stderr is the journal (started by systemd), else to stderr.
 //! stdout is reserved for program output.
 
-use tracing_subscriber::{filter::EnvFilter, prelude::*};
+use tracing::Level;
+use tracing_subscriber::{filter::Targets, prelude::*};
 
 /// Install the global subscriber. `verbose` is the count of `-v` flags; RUST_LOG overrides it.
+/// RUST_LOG is a level or a comma-separated list of `target=level` (`mynawatch=debug,zbus=trace`):
+/// tracing-subscriber's `Targets`, which needs no regex engine in the binary (EnvFilter's span and
+/// field filters are not needed to debug one small daemon).
 pub fn init(verbose: u8) {
-    let default = match verbose {
-        0 => "mynawatch=info",
-        1 => "mynawatch=debug",
-        _ => "mynawatch=trace",
-    };
+    let default = Targets::new().with_target(
+        "mynawatch",
+        match verbose {
+            0 => Level::INFO,
+            1 => Level::DEBUG,
+            _ => Level::TRACE,
+        },
+    );
     let filter = match std::env::var("RUST_LOG") {
-        Ok(v) if !v.is_empty() => EnvFilter::try_new(&v).unwrap_or_else(|e| {
+        Ok(v) if !v.is_empty() => v.parse::<Targets>().unwrap_or_else(|e| {
             eprintln!("mynawatch: ignoring invalid RUST_LOG={v:?}: {e}");
-            EnvFilter::new(default)
+            default
         }),
-        _ => EnvFilter::new(default),
+        _ => default,
     };
     let registry = tracing_subscriber::registry().with(filter);
     if stderr_is_journal() {

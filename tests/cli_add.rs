@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use support::bus::{NotificationServer, PrivateBus};
 use support::cli::{run, Watch};
-use support::daemon::{busctl, DaemonProc, MANAGER, NAME, ROOT};
+use support::daemon::{busctl, fresh_state_dir, DaemonProc, MANAGER, NAME, ROOT};
 use support::wait_for;
 
 fn cards(bus: &PrivateBus) -> Vec<serde_json::Value> {
@@ -39,8 +39,7 @@ fn a_card_typed_in_gets_status_reminders_and_survives_a_restart() {
     let _slots = support::pcscd::e2e();
     let bus = PrivateBus::start();
     let notifications = NotificationServer::start(&bus, Some("body actions"));
-    let top = tempfile::tempdir().unwrap();
-    let dir = top.path().join("state");
+    let (_top, dir) = fresh_state_dir();
     let mut d = daemon(&bus, &dir);
 
     let (code, out, err) = run(
@@ -187,8 +186,7 @@ fn a_typed_card_read_later_becomes_one_card_and_the_user_is_told() {
     let _slots = support::pcscd::e2e();
     let bus = PrivateBus::start();
     let notifications = NotificationServer::start(&bus, Some("body actions"));
-    let top = tempfile::tempdir().unwrap();
-    let dir = top.path().join("state");
+    let (_top, dir) = fresh_state_dir();
     let mut d = daemon(&bus, &dir);
     let (code, out, err) = run(
         &bus,

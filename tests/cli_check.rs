@@ -470,16 +470,19 @@ fn the_certificates_span_through_check() {
     assert_eq!(action_ids(&v)[0], "renew-certificate");
     assert_eq!(v["card_expires"]["source"], "user");
     // The human output says the card date was inferred, and when to apply.
-    let o = check(&[
-        "--issued",
-        "2021-04-01",
-        "--expires",
-        "2026-06-20",
-        "--today",
-        "2026-03-01",
-        "--lang",
-        "ja",
-    ]);
+    let inferred = |lang: &str| {
+        check(&[
+            "--issued",
+            "2021-04-01",
+            "--expires",
+            "2026-06-20",
+            "--today",
+            "2026-03-01",
+            "--lang",
+            lang,
+        ])
+    };
+    let o = inferred("ja");
     let text = stdout(&o);
     assert!(
         text.contains("カードの有効期限：2026年6月20日（電子証明書の有効期間から推定）"),
@@ -489,16 +492,7 @@ fn the_certificates_span_through_check() {
         text.contains("新しいカードの申請：2026年3月21日ごろから（2026年4月21日ごろまでに）"),
         "{text}"
     );
-    let o = check(&[
-        "--issued",
-        "2021-04-01",
-        "--expires",
-        "2026-06-20",
-        "--today",
-        "2026-03-01",
-        "--lang",
-        "en",
-    ]);
+    let o = inferred("en");
     let text = stdout(&o);
     assert!(
         text.contains("Card expires: 2026-06-20 (inferred from the certificate)"),

@@ -129,6 +129,16 @@ impl Report {
             .any(|(i, s)| i == id && s == severity)
     }
 
+    /// A finding `id` with `severity` is in the report; fails the test with the report otherwise.
+    fn assert_has(&self, id: &str, severity: &str) {
+        assert!(self.has(id, severity), "{}", self.stdout);
+    }
+
+    /// The message (or fix) of finding `id` says `text`; fails the test with the report otherwise.
+    fn assert_says(&self, id: &str, text: &str) {
+        assert!(self.message(id).contains(text), "{}", self.stdout);
+    }
+
     /// The message (and fix) of the first finding with this id.
     fn message(&self, id: &str) -> String {
         let v = self.json();
@@ -258,14 +268,10 @@ fn no_pcscd_and_no_session_bus_are_errors_with_a_fix() {
     let nowhere = home.path("pcscd.comm");
     let r = home.doctor_json(None, &[("PCSCLITE_CSOCK_NAME", &nowhere)]);
     r.assert_code(Exit::DoctorProblem);
-    assert!(r.has("pcscd-unreachable", "error"), "{}", r.stdout);
-    assert!(
-        r.message("pcscd-unreachable").contains("pcscd.socket"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.has("no-session-bus", "error"), "{}", r.stdout);
-    assert!(r.has("card-not-checked", "info"), "{}", r.stdout);
+    r.assert_has("pcscd-unreachable", "error");
+    r.assert_says("pcscd-unreachable", "pcscd.socket");
+    r.assert_has("no-session-bus", "error");
+    r.assert_has("card-not-checked", "info");
     let ja = home.doctor(
         None,
         &["--lang", "ja"],
@@ -354,9 +360,9 @@ fn no_reader_and_usb_readers_no_driver_takes() {
     let sock: &Path = &pcscd.socket;
     let r = home.doctor_json(Some(&bus), &[("PCSCLITE_CSOCK_NAME", sock)]);
     r.assert_code(Exit::DoctorProblem);
-    assert!(r.has("pcscd-reachable", "ok"), "{}", r.stdout);
-    assert!(r.has("no-reader", "error"), "{}", r.stdout);
-    assert!(r.has("card-not-checked", "info"), "{}", r.stdout);
+    r.assert_has("pcscd-reachable", "ok");
+    r.assert_has("no-reader", "error");
+    r.assert_has("card-not-checked", "info");
 
     // An RC-S380 (no CCID interface) and an RC-S300 (CCID) on USB, as the kernel lists them.
     usb_device(&home, "1-1", ("054c", "06c1"), "ff", "RC-S380/S");
@@ -368,20 +374,13 @@ fn no_reader_and_usb_readers_no_driver_takes() {
         "{}",
         r.stdout
     );
-    assert!(
-        r.message("usb-reader-unsupported-on-linux")
-            .contains("Sony PaSoRi RC-S380 (054c:06c1) does not work on Linux"),
-        "{}",
-        r.stdout
+    r.assert_says(
+        "usb-reader-unsupported-on-linux",
+        "Sony PaSoRi RC-S380 (054c:06c1) does not work on Linux",
     );
     // This machine's libccid lists the RC-S300 (Debian 12: 1.5.2): pcscd not showing it is a replug.
-    assert!(r.has("usb-reader-not-loaded", "warning"), "{}", r.stdout);
-    assert!(
-        r.message("usb-reader-not-loaded")
-            .contains("ifd-ccid.bundle"),
-        "{}",
-        r.stdout
-    );
+    r.assert_has("usb-reader-not-loaded", "warning");
+    r.assert_says("usb-reader-not-loaded", "ifd-ccid.bundle");
     assert!(!r.findings().iter().any(|(id, _)| id == "no-reader"));
 
     // The same with a libccid older than 1.4.35 (Debian 11's 1.4.34), staged as its Info.plist.
@@ -403,12 +402,10 @@ fn no_reader_and_usb_readers_no_driver_takes() {
         &["--json", "--lang", "en", &drivers_arg],
         &[("PCSCLITE_CSOCK_NAME", sock)],
     );
-    assert!(r.has("usb-reader-libccid-too-old", "error"), "{}", r.stdout);
-    assert!(
-        r.message("usb-reader-libccid-too-old")
-            .contains("needs libccid 1.4.35 or newer; ifd-ccid.bundle 1.4.34 is installed"),
-        "{}",
-        r.stdout
+    r.assert_has("usb-reader-libccid-too-old", "error");
+    r.assert_says(
+        "usb-reader-libccid-too-old",
+        "needs libccid 1.4.35 or newer; ifd-ccid.bundle 1.4.34 is installed",
     );
     let ja = home.doctor(
         Some(&bus),
@@ -447,22 +444,13 @@ fn unreadable_cards_without_a_daemon_are_read_directly() {
     );
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorProblem);
-    assert!(r.has("card-unreadable", "error"), "{}", r.stdout);
-    assert!(
-        r.message("card-unreadable").contains(broken.reader()),
-        "{}",
-        r.stdout
-    );
-    assert!(r.has("card-not-my-number-card", "error"), "{}", r.stdout);
-    assert!(
-        r.message("card-not-my-number-card")
-            .contains("Basic Resident Register card"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.has("daemon-not-running", "error"), "{}", r.stdout);
-    assert!(r.has("daemon-not-activatable", "warning"), "{}", r.stdout);
-    assert!(r.has("no-notification-server", "warning"), "{}", r.stdout);
+    r.assert_has("card-unreadable", "error");
+    r.assert_says("card-unreadable", broken.reader());
+    r.assert_has("card-not-my-number-card", "error");
+    r.assert_says("card-not-my-number-card", "Basic Resident Register card");
+    r.assert_has("daemon-not-running", "error");
+    r.assert_has("daemon-not-activatable", "warning");
+    r.assert_has("no-notification-server", "warning");
     drop((broken, juki));
 }
 
@@ -474,14 +462,9 @@ fn a_card_the_daemon_could_not_use_is_reported_from_its_reader_states() {
     wait_reader_state(&bus, card.reader(), "not-a-my-number-card");
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorProblem);
-    assert!(r.has("card-not-my-number-card", "error"), "{}", r.stdout);
-    assert!(
-        r.message("card-not-my-number-card")
-            .contains("this is not a My Number Card"),
-        "{}",
-        r.stdout
-    );
-    assert!(r.has("daemon-running", "ok"), "{}", r.stdout);
+    r.assert_has("card-not-my-number-card", "error");
+    r.assert_says("card-not-my-number-card", "this is not a My Number Card");
+    r.assert_has("daemon-running", "ok");
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
@@ -493,10 +476,10 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
     let bus = activating_bus();
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorWarning);
-    assert!(r.has("daemon-not-running", "warning"), "{}", r.stdout);
-    assert!(r.has("daemon-activatable", "ok"), "{}", r.stdout);
-    assert!(r.has("no-notification-server", "warning"), "{}", r.stdout);
-    assert!(r.has("no-card", "info"), "{}", r.stdout);
+    r.assert_has("daemon-not-running", "warning");
+    r.assert_has("daemon-activatable", "ok");
+    r.assert_has("no-notification-server", "warning");
+    r.assert_has("no-card", "info");
     // doctor asked with NameHasOwner only: it did not start the daemon by activation.
     assert!(!bus.has_name(NAME), "doctor started the daemon");
     // Turned off in the config, notifications are not a warning.
@@ -507,8 +490,8 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
     )
     .unwrap();
     let r = home.doctor_json(Some(&bus), &[]);
-    assert!(r.has("notifications-off", "info"), "{}", r.stdout);
-    assert!(r.has("config-valid", "ok"), "{}", r.stdout);
+    r.assert_has("notifications-off", "info");
+    r.assert_has("config-valid", "ok");
     // A unit the user masked is one more warning. (Masking, not disabling: a unit the package
     // enabled for all users stays enabled for systemctl --user whatever ~/.config says.) Only a
     // unit that is not in ~/.config itself can be masked: the copy made above goes first.
@@ -522,12 +505,8 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
     assert!(out.status.success(), "{out:?}");
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorWarning);
-    assert!(r.has("daemon-masked", "warning"), "{}", r.stdout);
-    assert!(
-        r.message("daemon-masked").contains("unmask"),
-        "{}",
-        r.stdout
-    );
+    r.assert_has("daemon-masked", "warning");
+    r.assert_says("daemon-masked", "unmask");
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
@@ -544,13 +523,9 @@ fn a_bad_config_file_is_an_error_that_names_the_line() {
     .unwrap();
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorProblem);
-    assert!(r.has("config-invalid", "error"), "{}", r.stdout);
-    assert!(
-        r.message("config-invalid").contains("config.toml line 2"),
-        "{}",
-        r.stdout
-    );
+    r.assert_has("config-invalid", "error");
+    r.assert_says("config-invalid", "config.toml line 2");
     // The other steps are still checked.
-    assert!(r.has("pcscd-reachable", "ok"), "{}", r.stdout);
-    assert!(r.has("state-dir-writable", "ok"), "{}", r.stdout);
+    r.assert_has("pcscd-reachable", "ok");
+    r.assert_has("state-dir-writable", "ok");
 }

@@ -46,6 +46,27 @@ async fn p2p_pair() -> (Connection, Connection) {
     tokio::try_join!(server, client).expect("p2p connections")
 }
 
+/// A raw call of `method` on the card `key`, for what the typed proxy cannot send.
+async fn call_card<B>(
+    client: &Connection,
+    key: &CardKey,
+    method: &str,
+    body: &B,
+) -> zbus::Result<zbus::Message>
+where
+    B: serde::Serialize + zbus::zvariant::DynamicType,
+{
+    client
+        .call_method(
+            Some(BUS_NAME),
+            card_path(key).as_str(),
+            Some(CARD_INTERFACE),
+            method,
+            body,
+        )
+        .await
+}
+
 /// The key of the card `support::daemon::seed_state` writes.
 fn seeded_key() -> CardKey {
     CardKey::try_from(support::daemon::SEEDED_KEY.to_string()).unwrap()
@@ -467,16 +488,7 @@ async fn bad_arguments_get_named_errors_and_the_service_keeps_running() {
         );
     }
     // The raw error name on the wire is the documented one.
-    let reply = s
-        .client
-        .call_method(
-            Some(BUS_NAME),
-            card_path(&k).as_str(),
-            Some(CARD_INTERFACE),
-            "SetLabel",
-            &("\u{1b}[2J",),
-        )
-        .await;
+    let reply = call_card(&s.client, &k, "SetLabel", &("\u{1b}[2J",)).await;
     match reply {
         Err(zbus::Error::MethodError(name, Some(msg), _)) => {
             assert_eq!(
@@ -488,16 +500,7 @@ async fn bad_arguments_get_named_errors_and_the_service_keeps_running() {
         other => panic!("expected a method error, got {other:?}"),
     }
     // Wrong argument type: rejected by zbus, still no crash.
-    let reply = s
-        .client
-        .call_method(
-            Some(BUS_NAME),
-            card_path(&k).as_str(),
-            Some(CARD_INTERFACE),
-            "SetInsuranceRegistered",
-            &("yes",),
-        )
-        .await;
+    let reply = call_card(&s.client, &k, "SetInsuranceRegistered", &("yes",)).await;
     assert!(
         matches!(&reply, Err(zbus::Error::FDO(e)) if matches!(**e, zbus::fdo::Error::InvalidArgs(_))),
         "{reply:?}"

@@ -10,6 +10,7 @@ use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use support::bus::PrivateBus;
+use support::client::connect as client;
 use support::daemon::{
     answers, busctl, property, quiet_args, seed_state, seeded_path, DaemonProc, CARD, MANAGER,
     NAME, ROOT,
@@ -29,8 +30,6 @@ fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
 async fn one_at_a_time_async() -> tokio::sync::MutexGuard<'static, ()> {
     TURN.lock().await
 }
-
-use support::client::connect as client;
 
 /// The D-Bus error name of a failed call ("" if it succeeded).
 fn error_name(r: &zbus::Result<zbus::message::Message>) -> String {
@@ -52,6 +51,23 @@ where
     )
 }
 
+/// The usual start of a test here: its turn, a private bus, the daemon ([`start`]) on a seeded
+/// state directory, and a client connection (dropped in the reverse order).
+async fn setup() -> (
+    tokio::sync::MutexGuard<'static, ()>,
+    PrivateBus,
+    tempfile::TempDir,
+    DaemonProc,
+    Connection,
+) {
+    let turn = one_at_a_time_async().await;
+    let bus = PrivateBus::start();
+    let dir = tempfile::tempdir().unwrap();
+    let d = start(&bus, dir.path());
+    let c = client(&bus).await;
+    (turn, bus, dir, d, c)
+}
+
 fn start(bus: &PrivateBus, dir: &std::path::Path) -> DaemonProc {
     seed_state(dir, "2031-06-20");
     DaemonProc::start(
@@ -63,11 +79,7 @@ fn start(bus: &PrivateBus, dir: &std::path::Path) -> DaemonProc {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
-    let _turn = one_at_a_time_async().await;
-    let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut d = start(&bus, dir.path());
-    let c = client(&bus).await;
+    let (_turn, bus, dir, mut d, c) = setup().await;
     let card = seeded_path();
     let mib = "a".repeat(1 << 20);
     let rss_before = support::procfs::rss_kib(d.pid());
@@ -287,11 +299,7 @@ async fn hostile_arguments_get_named_errors_and_the_daemon_stays_up() {
 /// the bound, while allocator slack from the in-flight peak stays well under it.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_thousand_calls_per_second_keep_memory_bounded() {
-    let _turn = one_at_a_time_async().await;
-    let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut d = start(&bus, dir.path());
-    let c = client(&bus).await;
+    let (_turn, bus, dir, mut d, c) = setup().await;
     let card = seeded_path();
 
     /// Latencies of the SetLabel calls and of the Get calls, each sorted.
@@ -452,11 +460,7 @@ fn methods(xml: &str) -> Vec<String> {
 /// new argument) fails this test on purpose: review it for that before updating the list.
 #[tokio::test(flavor = "multi_thread")]
 async fn the_live_surface_is_exactly_the_reviewed_one() {
-    let _turn = one_at_a_time_async().await;
-    let bus = PrivateBus::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut d = start(&bus, dir.path());
-    let c = client(&bus).await;
+    let (_turn, _bus, _dir, mut d, c) = setup().await;
     let introspect = |path: String| support::client::introspect(&c, NAME, path);
     let standard = [
         "org.freedesktop.DBus.Introspectable.Introspect()",

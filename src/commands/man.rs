@@ -141,8 +141,9 @@ fn static_sections() -> Roff {
     for (var, what) in [
         (
             "RUST_LOG",
-            "Log filter (tracing-subscriber syntax), overrides -v. Logs go to the journal under systemd, \
-             to stderr otherwise.",
+            "Log filter, overrides -v: a level (error, warn, info, debug, trace) or a comma-separated \
+             list of target=level (mynawatch=debug,zbus=trace). Logs go to the journal under \
+             systemd, to stderr otherwise.",
         ),
         (
             "DBUS_SESSION_BUS_ADDRESS",
