@@ -101,21 +101,11 @@ impl Config {
         })
     }
 
-    /// The language to use: the config's, else the locale's, else Japanese.
+    /// The language to use: the config's, else the locale's, else Japanese (a command's
+    /// `--lang` comes first: `l10n::choose`).
     pub fn lang(&self) -> Lang {
-        self.lang
-            .unwrap_or_else(|| lang_from_env(|k| std::env::var(k).ok()))
+        crate::l10n::choose(None, self.lang)
     }
-}
-
-/// The locale language by POSIX precedence (LC_ALL, LC_MESSAGES, LANG; first non-empty), else ja.
-pub fn lang_from_env(get: impl Fn(&str) -> Option<String>) -> Lang {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .into_iter()
-        .filter_map(|k| get(k).filter(|v| !v.is_empty()))
-        .map(|v| Lang::from_locale(&v))
-        .next()
-        .unwrap_or(Lang::Ja)
 }
 
 /// 1-based line and column (in characters) of byte `offset`.
@@ -136,6 +126,7 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::l10n::from_env as lang_from_env;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(

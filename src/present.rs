@@ -4,6 +4,7 @@
 //! ([`crate::rules::Assessment`], [`crate::dbus::client::Snapshot`]); nothing here reads or decides.
 
 use chrono::NaiveDate;
+use fluent_bundle::FluentValue;
 
 use crate::dbus::client::{CardView, Snapshot};
 use crate::l10n::{self, Lang};
@@ -11,111 +12,58 @@ use crate::rules::{Assessment, CardExpirySource, Status};
 
 /// An assessment in words (what `check` and `read` print): headline, key dates, days left, numbered next steps.
 pub fn assessment(a: &Assessment, lang: Lang) -> String {
-    let ja = lang == Lang::Ja;
-    let show = |d: NaiveDate| l10n::date(d, lang);
+    let show = |d: NaiveDate| FluentValue::from(l10n::date(d, lang));
     let mut out = format!("{}\n\n", l10n::headline(a, lang));
-    let sep = if ja { "：" } else { ": " };
-    let mut line = |label: &str, value: String| out.push_str(&format!("{label}{sep}{value}\n"));
+    let mut line = |id: &str, args: &l10n::Args<'_>| {
+        out.push_str(&l10n::tr(lang, id, args));
+        out.push('\n');
+    };
     if let Some(d) = a.certificate_expires {
-        let label = if ja {
-            "電子証明書の有効期限"
-        } else {
-            "Certificate expires"
-        };
-        line(label, show(d));
+        line("summary-certificate-expires", &[("date", show(d))]);
     }
     if let Some(card) = a.card_expires {
-        let how = match (card.source, ja) {
-            (CardExpirySource::User, true) => "（入力された日付）",
-            (CardExpirySource::User, false) => " (as you told mynawatch)",
-            (CardExpirySource::CertificateSpan, true) => "（電子証明書の有効期間から推定）",
-            (CardExpirySource::CertificateSpan, false) => " (inferred from the certificate)",
+        let source = match card.source {
+            CardExpirySource::User => "user",
+            CardExpirySource::CertificateSpan => "certificate-span",
         };
-        let label = if ja {
-            "カードの有効期限"
-        } else {
-            "Card expires"
-        };
-        line(label, format!("{}{how}", show(card.date)));
+        line(
+            "summary-card-expires",
+            &[("date", show(card.date)), ("source", source.into())],
+        );
     }
     match a.card_expires.filter(|c| c.new_card_needed) {
-        Some(card) if a.status <= Status::RenewalOpen => {
-            if ja {
-                line(
-                    "新しいカードの申請",
-                    format!(
-                        "{}ごろから（{}ごろまでに）",
-                        show(card.applications_open),
-                        show(card.apply_by)
-                    ),
-                );
-            } else {
-                line(
-                    "New card applications",
-                    format!(
-                        "from about {} (apply by about {})",
-                        show(card.applications_open),
-                        show(card.apply_by)
-                    ),
-                );
-            }
-        }
+        Some(card) if a.status <= Status::RenewalOpen => line(
+            "summary-new-card-applications",
+            &[
+                ("from", show(card.applications_open)),
+                ("by", show(card.apply_by)),
+            ],
+        ),
         Some(_) => {}
         None => {
             if let Some(d) = a.renewal_opens.filter(|_| a.status <= Status::RenewalOpen) {
-                if ja {
-                    line("更新手続き", format!("{}ごろから", show(d)));
-                } else {
-                    line("Renewal possible", format!("from about {}", show(d)));
-                }
+                line("summary-renewal-possible", &[("date", show(d))]);
             }
         }
     }
     if let Some(d) = a.insurance_usable_until {
-        if ja {
-            line(
-                "マイナ保険証の利用期限",
-                format!("{}（有効期限後は資格確認のみ）", show(d)),
-            );
-        } else {
-            line(
-                "マイナ保険証 usable until",
-                format!(
-                    "{} (eligibility checks only after the certificate expires)",
-                    show(d)
-                ),
-            );
-        }
+        line("summary-insurance-usable-until", &[("date", show(d))]);
     }
     if let Some(days) = a.days_left {
-        match (a.status, ja) {
-            (Status::RegistrationLapsed, true) => {
-                line("猶予期間の終了から", format!("{}日経過", -days))
-            }
-            (Status::RegistrationLapsed, false) => {
-                line("Grace period ended", format!("{} days ago", -days))
-            }
-            (Status::ExpiredGrace, true) => line(
-                "残り日数",
-                format!("{days}日（マイナ保険証が使えなくなるまで）"),
-            ),
-            (Status::ExpiredGrace, false) => line(
-                "Days left",
-                format!("{days} (until マイナ保険証 stops working)"),
-            ),
-            (_, true) => line("残り日数", format!("{days}日（電子証明書の有効期限まで）")),
-            (_, false) => line(
-                "Days left",
-                format!("{days} (until the certificate expires)"),
-            ),
-        }
+        let (phase, days) = match a.status {
+            Status::RegistrationLapsed => ("lapsed", -days),
+            Status::ExpiredGrace => ("grace", days),
+            _ => ("valid", days),
+        };
+        line(
+            "summary-days",
+            &[("phase", phase.into()), ("days", days.into())],
+        );
     }
     if !a.actions.is_empty() {
-        out.push_str(if ja {
-            "\n次にすること：\n"
-        } else {
-            "\nNext steps:\n"
-        });
+        out.push('\n');
+        out.push_str(&l10n::tr(lang, "summary-next-steps", &[]));
+        out.push('\n');
         for (i, action) in a.actions.iter().enumerate() {
             out.push_str(&format!("{:>2}. {}\n", i + 1, l10n::action(action, lang)));
         }
@@ -143,11 +91,11 @@ fn render_reader_problems(snap: &Snapshot, lang: Lang) -> String {
     out
 }
 
-fn or_unknown(s: &str, lang: Lang) -> &str {
-    match (s.is_empty(), lang) {
-        (false, _) => s,
-        (true, Lang::Ja) => "不明",
-        (true, Lang::En) => "unknown",
+fn or_unknown(s: &str, lang: Lang) -> String {
+    if s.is_empty() {
+        l10n::tr(lang, "report-unknown", &[])
+    } else {
+        s.to_owned()
     }
 }
 
@@ -156,26 +104,22 @@ fn or_unknown(s: &str, lang: Lang) -> &str {
 pub fn report(snap: &Snapshot, lang: Lang) -> String {
     let mut out = String::new();
     let readers = if snap.readers.is_empty() {
-        match lang {
-            Lang::Ja => "なし".to_string(),
-            Lang::En => "none".to_string(),
-        }
+        l10n::tr(lang, "report-no-readers", &[])
     } else {
         snap.readers.join(", ")
     };
-    match lang {
-        Lang::Ja => out.push_str(&format!(
-            "mynawatch {} — カードリーダー: {readers}\n",
-            snap.version
-        )),
-        Lang::En => out.push_str(&format!(
-            "mynawatch {} — readers: {readers}\n",
-            snap.version
-        )),
-    }
+    out.push_str(&l10n::tr(
+        lang,
+        "report-header",
+        &[
+            ("version", snap.version.as_str().into()),
+            ("readers", readers.into()),
+        ],
+    ));
+    out.push('\n');
     out.push_str(&render_reader_problems(snap, lang));
     if snap.cards.is_empty() {
-        out.push_str(no_cards_text(lang));
+        out.push_str(&no_cards_text(lang));
         out.push('\n');
     }
     for c in &snap.cards {
@@ -186,29 +130,13 @@ pub fn report(snap: &Snapshot, lang: Lang) -> String {
 }
 
 /// What to do while no card is remembered.
-pub fn no_cards_text(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Ja => {
-            "記憶しているカードはありません。マイナンバーカードをリーダーに入れてください。"
-        }
-        Lang::En => "No cards remembered yet. Put your My Number Card into a reader.",
-    }
+pub fn no_cards_text(lang: Lang) -> String {
+    l10n::tr(lang, "report-no-cards", &[])
 }
 
 /// The status in words ("有効" / "valid"), as `status`, `watch` and the tray show it.
-pub fn status_text(status: Status, lang: Lang) -> &'static str {
-    match (status, lang) {
-        (Status::Valid, Lang::Ja) => "有効",
-        (Status::Valid, Lang::En) => "valid",
-        (Status::RenewalOpen, Lang::Ja) => "更新手続きができます",
-        (Status::RenewalOpen, Lang::En) => "renewal open",
-        (Status::ExpiredGrace, Lang::Ja) => "有効期限切れ（猶予期間中）",
-        (Status::ExpiredGrace, Lang::En) => "expired, grace period",
-        (Status::RegistrationLapsed, Lang::Ja) => "保険証利用登録が解除されました",
-        (Status::RegistrationLapsed, Lang::En) => "insurance registration cancelled",
-        (Status::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして判定できません",
-        (Status::NotAMyNumberCard, Lang::En) => "not a My Number Card",
-    }
+pub fn status_text(status: Status, lang: Lang) -> String {
+    l10n::tr(lang, "status-word", &[("status", status.as_str().into())])
 }
 
 /// The status in words, with the machine name that scripts and the D-Bus API use.
@@ -222,21 +150,14 @@ fn status_words(status: &str, lang: Lang) -> String {
 /// What `DaysLeft` counts depends on the status (docs/dbus-api.md): to expiry, to the grace end,
 /// or (negative) since the grace end.
 pub fn days_words(c: &CardView, lang: Lang) -> Option<String> {
-    let days = c.days_left;
     let status = c.status.parse::<Status>().ok()?;
-    Some(match (status, lang) {
-        (Status::Valid | Status::RenewalOpen, Lang::Ja) => format!("有効期限まで あと{days}日"),
-        (Status::Valid | Status::RenewalOpen, Lang::En) => {
-            format!("{days} days left until the certificate expires")
-        }
-        (Status::ExpiredGrace, Lang::Ja) => format!("猶予期間の終わりまで あと{days}日"),
-        (Status::ExpiredGrace, Lang::En) => format!("{days} days left in the grace period"),
-        (Status::RegistrationLapsed, Lang::Ja) => format!("猶予期間の終了から{}日経過", -days),
-        (Status::RegistrationLapsed, Lang::En) => {
-            format!("{} days since the grace period ended", -days)
-        }
-        (Status::NotAMyNumberCard, _) => return None,
-    })
+    let (id, days) = match status {
+        Status::Valid | Status::RenewalOpen => ("days-to-expiry", c.days_left),
+        Status::ExpiredGrace => ("days-to-grace-end", c.days_left),
+        Status::RegistrationLapsed => ("days-since-grace-end", -c.days_left),
+        Status::NotAMyNumberCard => return None,
+    };
+    Some(l10n::tr(lang, id, &[("days", days.into())]))
 }
 
 /// "auth 3, sign 5, card-info blocked" — only when the card reported any counter.
@@ -244,29 +165,27 @@ fn pin_words(c: &CardView, lang: Lang) -> Option<String> {
     if c.pin_counters.values().all(|p| p.state == "unknown") {
         return None;
     }
-    let ja = lang == Lang::Ja;
-    let parts: Vec<String> = [
-        ("auth", "利用者証明用"),
-        ("sign", "署名用"),
-        ("card-info", "券面事項入力補助用"),
-    ]
-    .iter()
-    .filter_map(|(id, ja_name)| {
-        let p = c.pin_counters.get(*id)?;
-        let name = if ja { *ja_name } else { *id };
-        let value = match (p.state.as_str(), p.tries, ja) {
-            ("remaining", Some(n), true) => format!("あと{n}回"),
-            ("remaining", Some(n), false) => n.to_string(),
-            ("blocked", _, true) => "ロック中".to_string(),
-            ("blocked", _, false) => "blocked".to_string(),
-            ("verified", _, true) => "照合済み（回数不明）".to_string(),
-            ("verified", _, false) => "verified (count unknown)".to_string(),
-            (_, _, true) => "不明".to_string(),
-            (_, _, false) => "unknown".to_string(),
-        };
-        Some(format!("{name} {value}"))
-    })
-    .collect();
+    let parts: Vec<String> = ["auth", "sign", "card-info"]
+        .iter()
+        .filter_map(|id| {
+            let p = c.pin_counters.get(*id)?;
+            let state = match (p.state.as_str(), p.tries) {
+                ("remaining", Some(_)) => "remaining",
+                ("blocked", _) => "blocked",
+                ("verified", _) => "verified",
+                _ => "unknown",
+            };
+            Some(l10n::tr(
+                lang,
+                "report-pin",
+                &[
+                    ("pin", (*id).into()),
+                    ("state", state.into()),
+                    ("tries", p.tries.unwrap_or(0).into()),
+                ],
+            ))
+        })
+        .collect();
     Some(parts.join(", "))
 }
 
@@ -280,66 +199,58 @@ pub fn card_name(c: &CardView) -> String {
 }
 
 fn render_card(c: &CardView, lang: Lang) -> String {
-    let name = card_name(c);
-    let ja = lang == Lang::Ja;
-    let here = match (c.present, c.origin == "typed", ja) {
-        (true, _, true) => "（リーダー内）",
-        (true, _, false) => " (in a reader)",
-        (false, true, true) => "（手入力）",
-        (false, true, false) => " (typed in)",
-        (false, false, _) => "",
+    let here = match (c.present, c.origin == "typed") {
+        (true, _) => "reader",
+        (false, true) => "typed",
+        (false, false) => "remembered",
     };
-    let mut s = if ja {
-        format!("カード {name}{here}\n")
-    } else {
-        format!("Card {name}{here}\n")
-    };
-    let mut line = |ja_label: &str, en_label: &str, value: &str| {
-        let label = if ja { ja_label } else { en_label };
+    let mut s = l10n::tr(
+        lang,
+        "report-card",
+        &[("name", card_name(c).into()), ("where", here.into())],
+    );
+    s.push('\n');
+    let mut line = |field: &str, value: &str| {
+        let label = l10n::tr(lang, "report-field", &[("field", field.into())]);
         s.push_str(&format!("  {label}: {value}\n"));
     };
-    line("状態", "status", &status_words(&c.status, lang));
-    let expires = or_unknown(&c.certificate_expires, lang);
-    line("電子証明書の有効期限", "certificate expires", expires);
+    line("status", &status_words(&c.status, lang));
+    line(
+        "certificate-expires",
+        &or_unknown(&c.certificate_expires, lang),
+    );
     if let Some(days) = days_words(c, lang) {
-        line("残り日数", "days", &days);
+        line("days", &days);
     }
+    line("renewal-opens", &or_unknown(&c.renewal_opens, lang));
     line(
-        "更新できる日",
-        "renewal opens",
-        or_unknown(&c.renewal_opens, lang),
+        "insurance-usable-until",
+        &or_unknown(&c.insurance_usable_until, lang),
     );
-    line(
-        "マイナ保険証として使える期限",
-        "usable as insurance card until",
-        or_unknown(&c.insurance_usable_until, lang),
-    );
-    line(
-        "保険証利用登録",
-        "registered for insurance",
-        &c.insurance_registered,
-    );
+    line("registered", &c.insurance_registered);
     if !c.card_expires.is_empty() {
-        let source = match (c.card_expires_source.as_str(), ja) {
-            ("inferred", true) => "（証明書の日付から推定）",
-            ("inferred", false) => " (inferred from the certificate)",
-            _ => "",
+        let inferred = if c.card_expires_source == "inferred" {
+            "yes"
+        } else {
+            "no"
         };
         line(
-            "カードの有効期限",
-            "card expires",
-            &format!("{}{source}", c.card_expires),
+            "card-expires",
+            &l10n::tr(
+                lang,
+                "report-card-expires",
+                &[
+                    ("date", c.card_expires.as_str().into()),
+                    ("inferred", inferred.into()),
+                ],
+            ),
         );
     }
     if let Some(pins) = pin_words(c, lang) {
-        line("暗証番号の残り回数", "PIN tries left", &pins);
+        line("pins", &pins);
     }
     if !c.actions.is_empty() {
-        s.push_str(if ja {
-            "  次にすること:\n"
-        } else {
-            "  next steps:\n"
-        });
+        s.push_str(&format!("  {}\n", l10n::tr(lang, "report-next-steps", &[])));
     }
     for a in &c.actions {
         let text = match lang {

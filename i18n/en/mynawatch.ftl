@@ -205,3 +205,121 @@ notify-deadline-grace-ended = The grace period ended on { $date }
 answer-registered-yes = Registered for insurance
 answer-registered-no = Not registered yet
 button-open-guide = Open guide
+
+## The status report (status, watch, the tray)
+
+status-word =
+    { $status ->
+        [valid] valid
+        [renewal-open] renewal open
+        [expired-grace] expired, grace period
+        [registration-lapsed] insurance registration cancelled
+       *[not-a-my-number-card] not a My Number Card
+    }
+days-to-expiry =
+    { $days ->
+        [one] { $days } day left until the certificate expires
+       *[other] { $days } days left until the certificate expires
+    }
+days-to-grace-end =
+    { $days ->
+        [one] { $days } day left in the grace period
+       *[other] { $days } days left in the grace period
+    }
+days-since-grace-end =
+    { $days ->
+        [one] { $days } day since the grace period ended
+       *[other] { $days } days since the grace period ended
+    }
+
+## The assessment summary (check, read)
+
+summary-certificate-expires = Certificate expires: { $date }
+summary-card-expires =
+    Card expires: { $date }{ $source ->
+        [user] {" "}(as you told mynawatch)
+       *[certificate-span] {" "}(inferred from the certificate)
+    }
+summary-new-card-applications = New card applications: from about { $from } (apply by about { $by })
+summary-renewal-possible = Renewal possible: from about { $date }
+summary-insurance-usable-until = マイナ保険証 usable until: { $date } (eligibility checks only after the certificate expires)
+summary-days =
+    { $phase ->
+        [lapsed] Grace period ended: { $days ->
+            [one] { $days } day ago
+           *[other] { $days } days ago
+        }
+        [grace] Days left: { $days } (until マイナ保険証 stops working)
+       *[valid] Days left: { $days } (until the certificate expires)
+    }
+summary-next-steps = Next steps:
+report-header = mynawatch { $version } — readers: { $readers }
+report-no-readers = none
+report-no-cards = No cards remembered yet. Put your My Number Card into a reader.
+report-unknown = unknown
+report-card =
+    Card { $name }{ $where ->
+        [reader] {" "}(in a reader)
+        [typed] {" "}(typed in)
+       *[remembered] {""}
+    }
+report-field =
+    { $field ->
+        [status] status
+        [certificate-expires] certificate expires
+        [days] days
+        [renewal-opens] renewal opens
+        [insurance-usable-until] usable as insurance card until
+        [registered] registered for insurance
+        [card-expires] card expires
+       *[pins] PIN tries left
+    }
+report-card-expires =
+    { $date }{ $inferred ->
+        [yes] {" "}(inferred from the certificate)
+       *[no] {""}
+    }
+report-pin =
+    { $pin ->
+        [auth] auth
+        [sign] sign
+       *[card-info] card-info
+    } { $state ->
+        [remaining] { $tries }
+        [blocked] blocked
+        [verified] verified (count unknown)
+       *[unknown] unknown
+    }
+report-next-steps = next steps:
+
+## The card actions (label, registered, card-expires, forget, refresh) and add
+
+cards-refreshed = Re-read { $present } card(s) in the readers and re-evaluated { $remembered } remembered card(s) for today.
+cards-name = { $label } ({ $key })
+cards-value =
+    { $empty ->
+        [yes] (none)
+       *[no] "{ $value }"
+    }
+cards-unchanged = nothing changed (it already had that value).
+cards-field =
+    { $field ->
+        [label] label
+        [status] status
+        [insurance_registered] registered for insurance
+        [card_expires] card expires
+        [certificate_expires] certificate expires
+        [renewal_opens] renewal opens
+        [insurance_usable_until] usable as insurance card until
+        [days_left] days left
+       *[actions] next steps
+    }
+cards-forgotten = Forgot card { $name } (its record is deleted). Put it into a reader again to have it remembered as a new card.
+add-remembered = Remembered the card from the dates you typed (when it is read in a reader, the two become one).
+calendar-no-deadlines = no deadlines to write (no cards remembered, or none with known dates)
+
+## Finding a CARD (label or key prefix)
+
+find-no-cards = no card { $query } (no cards are remembered)
+find-unknown = no card { $query }; remembered cards:
+find-ambiguous = { $query } matches several cards; give more of the key:

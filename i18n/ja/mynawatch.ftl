@@ -220,3 +220,129 @@ notify-deadline-grace-ended = 猶予期間は{ $date }に終了しました
 answer-registered-yes = 保険証利用登録済み
 answer-registered-no = まだ登録していない
 button-open-guide = 案内を開く
+
+## The status report (status, watch, the tray)
+
+# The status in a word or two. $status: the machine name (docs/dbus-api.md).
+status-word =
+    { $status ->
+        [valid] 有効
+        [renewal-open] 更新手続きができます
+        [expired-grace] 有効期限切れ（猶予期間中）
+        [registration-lapsed] 保険証利用登録が解除されました
+       *[not-a-my-number-card] マイナンバーカードとして判定できません
+    }
+# What DaysLeft counts. $days (a number).
+days-to-expiry = 有効期限まで あと{ $days }日
+days-to-grace-end = 猶予期間の終わりまで あと{ $days }日
+# $days: days since the grace period ended (positive).
+days-since-grace-end = 猶予期間の終了から{ $days }日経過
+
+## The assessment summary (check, read)
+
+# $date
+summary-certificate-expires = 電子証明書の有効期限：{ $date }
+# $date, $source (user, certificate-span)
+summary-card-expires =
+    カードの有効期限：{ $date }{ $source ->
+        [user] （入力された日付）
+       *[certificate-span] （電子証明書の有効期間から推定）
+    }
+# $from, $by (dates)
+summary-new-card-applications = 新しいカードの申請：{ $from }ごろから（{ $by }ごろまでに）
+# $date
+summary-renewal-possible = 更新手続き：{ $date }ごろから
+# $date
+summary-insurance-usable-until = マイナ保険証の利用期限：{ $date }（有効期限後は資格確認のみ）
+# $phase (valid, grace, lapsed), $days (a number; for lapsed: days since the grace end)
+summary-days =
+    { $phase ->
+        [lapsed] 猶予期間の終了から：{ $days }日経過
+        [grace] 残り日数：{ $days }日（マイナ保険証が使えなくなるまで）
+       *[valid] 残り日数：{ $days }日（電子証明書の有効期限まで）
+    }
+summary-next-steps = 次にすること：
+# The first line of the report. $version, $readers (the reader names, or report-no-readers).
+report-header = mynawatch { $version } — カードリーダー: { $readers }
+report-no-readers = なし
+report-no-cards = 記憶しているカードはありません。マイナンバーカードをリーダーに入れてください。
+# A date the daemon does not know.
+report-unknown = 不明
+# A card's first line. $name, $where (reader: in a reader now, typed: typed in by hand, remembered).
+report-card =
+    カード { $name }{ $where ->
+        [reader] （リーダー内）
+        [typed] （手入力）
+       *[remembered] {""}
+    }
+# The labels of a card's lines. $field
+report-field =
+    { $field ->
+        [status] 状態
+        [certificate-expires] 電子証明書の有効期限
+        [days] 残り日数
+        [renewal-opens] 更新できる日
+        [insurance-usable-until] マイナ保険証として使える期限
+        [registered] 保険証利用登録
+        [card-expires] カードの有効期限
+       *[pins] 暗証番号の残り回数
+    }
+# $date, $inferred (yes, no)
+report-card-expires =
+    { $date }{ $inferred ->
+        [yes] （証明書の日付から推定）
+       *[no] {""}
+    }
+# One PIN's counter. $pin (auth, sign, card-info), $state (remaining, blocked, verified, unknown), $tries (a number)
+report-pin =
+    { $pin ->
+        [auth] 利用者証明用
+        [sign] 署名用
+       *[card-info] 券面事項入力補助用
+    } { $state ->
+        [remaining] あと{ $tries }回
+        [blocked] ロック中
+        [verified] 照合済み（回数不明）
+       *[unknown] 不明
+    }
+report-next-steps = 次にすること:
+
+## The card actions (label, registered, card-expires, forget, refresh) and add
+
+# $present, $remembered (numbers of cards)
+cards-refreshed = リーダー内のカード{ $present }枚を読み直し、記憶しているカード{ $remembered }枚を今日の日付で判定し直しました。
+# A card with a label. $label, $key (the start of its key)
+cards-name = { $label }（{ $key }）
+# A value before or after a change. $value, $empty (yes, no)
+cards-value =
+    { $empty ->
+        [yes] （なし）
+       *[no] 「{ $value }」
+    }
+cards-unchanged = 変更はありません（すでにその値です）。
+# The label of a changed field. $field: its JSON name.
+cards-field =
+    { $field ->
+        [label] ラベル
+        [status] 状態
+        [insurance_registered] 保険証利用登録
+        [card_expires] カードの有効期限
+        [certificate_expires] 電子証明書の有効期限
+        [renewal_opens] 更新できる日
+        [insurance_usable_until] マイナ保険証として使える期限
+        [days_left] 残り日数
+       *[actions] 次にすること
+    }
+# $name
+cards-forgotten = カード { $name } を忘れました（記録を削除しました）。もう一度リーダーに入れると新しいカードとして記憶します。
+add-remembered = 入力した日付でカードを記憶しました（リーダーで読み取ったら自動でひとつにまとめます）。
+calendar-no-deadlines = カレンダーに書く期限がありません（記憶しているカードがないか、日付が分かりません）
+
+## Finding a CARD (label or key prefix)
+
+# $query: what was typed, quoted.
+find-no-cards = カード { $query } はありません（記憶しているカードがありません）
+# $query; the remembered cards follow, one per line.
+find-unknown = カード { $query } はありません。記憶しているカード:
+# $query; the matching cards follow, one per line.
+find-ambiguous = { $query } に当てはまるカードが複数あります。キーの先頭をもっと長く指定してください:

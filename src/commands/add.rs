@@ -59,7 +59,7 @@ fn properties(args: &AddArgs) -> HashMap<String, OwnedVariant> {
 }
 
 pub fn run(args: AddArgs) -> anyhow::Result<ExitCode> {
-    let lang = args.out.lang.unwrap_or_else(super::common::lang_from_env);
+    let lang = args.out.lang();
     runtime()?.block_on(async {
         let conn = match client::connect().await {
             Ok(c) => c,
@@ -94,10 +94,7 @@ pub fn run(args: AddArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn added_text(card: &CardView, lang: Lang) -> String {
-    let head = match lang {
-        Lang::Ja => "入力した日付でカードを記憶しました（リーダーで読み取ったら自動でひとつにまとめます）。\n\n",
-        Lang::En => "Remembered the card from the dates you typed (when it is read in a reader, the two become one).\n\n",
-    };
+    let head = format!("{}\n\n", crate::l10n::tr(lang, "add-remembered", &[]));
     let snap = client::Snapshot {
         version: String::new(),
         readers: Vec::new(),

@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use super::common::{runtime, unreachable_exit};
 use crate::calendar::{self, CardDeadlines, Deadline};
 use crate::dbus::client::{self, CardView};
-use crate::l10n::Lang;
+use crate::l10n::{self, Lang};
 use crate::rules::{dates, Policy};
 
 #[derive(Debug, clap::Args)]
@@ -23,8 +23,8 @@ pub struct CalendarArgs {
     /// Write the file here (created 0600: the dates reveal a birthday) instead of to stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Language of the event texts (default: from the locale).
-    #[arg(long, value_parser = super::common::parse_lang)]
+    /// Language of the event texts (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
 }
 
@@ -61,7 +61,7 @@ pub fn deadlines(c: &CardView, policy: &Policy) -> CardDeadlines {
 
 pub fn run(args: CalendarArgs) -> anyhow::Result<ExitCode> {
     let config = super::common::user_config()?;
-    let lang = args.lang.unwrap_or_else(|| config.lang());
+    let lang = l10n::choose(args.lang, config.lang);
     let policy = config.policy.clone();
     runtime()?.block_on(async {
         let conn = match client::connect().await {
@@ -90,10 +90,7 @@ pub fn run(args: CalendarArgs) -> anyhow::Result<ExitCode> {
         if cards.is_empty() {
             eprintln!(
                 "mynawatch: {}",
-                match lang {
-                    Lang::Ja => "カレンダーに書く期限がありません（記憶しているカードがないか、日付が分かりません）",
-                    Lang::En => "no deadlines to write (no cards remembered, or none with known dates)",
-                }
+                l10n::tr(lang, "calendar-no-deadlines", &[])
             );
             return Ok(ExitCode::from(1));
         }

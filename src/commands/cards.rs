@@ -9,10 +9,11 @@ use chrono::NaiveDate;
 use serde_json::json;
 use zbus::DBusError as _;
 
-use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit};
+pub use super::common::Answer;
+use super::common::{runtime, unreachable_exit};
 use crate::dbus::client::{self, CardView};
 use crate::dbus::{card_path, CardProxy, Error as BusError, ManagerProxy, CARD_INTERFACE};
-use crate::l10n::Lang;
+use crate::l10n::{self, Lang};
 use crate::present;
 use crate::rules::Registration;
 
@@ -22,14 +23,14 @@ pub struct OutputArgs {
     /// Print JSON (what changed, and the card's state afterwards) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Language of the text output (default: from the locale).
-    #[arg(long, value_parser = parse_lang)]
+    /// Language of the text output (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
 }
 
 impl OutputArgs {
-    fn lang(&self) -> Lang {
-        self.lang.unwrap_or_else(lang_from_env)
+    pub(crate) fn lang(&self) -> Lang {
+        super::common::lang(self.lang)
     }
 }
 
@@ -46,24 +47,6 @@ pub struct LabelArgs {
     pub text: String,
     #[command(flatten)]
     pub out: OutputArgs,
-}
-
-/// The user's answer to "is this card registered for insurance use?".
-#[derive(Debug, Clone, Copy, clap::ValueEnum)]
-pub enum Answer {
-    Yes,
-    No,
-    Unknown,
-}
-
-impl From<Answer> for Registration {
-    fn from(a: Answer) -> Self {
-        match a {
-            Answer::Yes => Registration::Yes,
-            Answer::No => Registration::No,
-            Answer::Unknown => Registration::Unknown,
-        }
-    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -266,16 +249,17 @@ pub fn run_refresh(args: RefreshArgs) -> anyhow::Result<ExitCode> {
             println!("{}", serde_json::to_string_pretty(&snap)?);
         } else {
             let present = snap.cards.iter().filter(|c| c.present).count();
-            match lang {
-                Lang::Ja => println!(
-                    "リーダー内のカード{present}枚を読み直し、記憶しているカード{}枚を今日の日付で判定し直しました。",
-                    snap.cards.len()
-                ),
-                Lang::En => println!(
-                    "Re-read {present} card(s) in the readers and re-evaluated {} remembered card(s) for today.",
-                    snap.cards.len()
-                ),
-            }
+            println!(
+                "{}",
+                l10n::tr(
+                    lang,
+                    "cards-refreshed",
+                    &[
+                        ("present", present.into()),
+                        ("remembered", snap.cards.len().into())
+                    ]
+                )
+            );
             println!();
             print!("{}", present::report(&snap, lang));
         }
@@ -320,51 +304,22 @@ struct FieldChange {
     after: String,
 }
 
-/// The fields a user cares about, in the order `status` shows them: (JSON name, ja, en, value).
-type Field = (
-    &'static str,
-    &'static str,
-    &'static str,
-    fn(&CardView) -> String,
-);
+/// The fields a user cares about, in the order `status` shows them: (JSON name, value); the
+/// label is the catalogue's `cards-field`.
+type Field = (&'static str, fn(&CardView) -> String);
 
 const FIELDS: [Field; 9] = [
-    ("label", "ラベル", "label", |c| c.label.clone()),
-    ("status", "状態", "status", |c| c.status.clone()),
-    (
-        "insurance_registered",
-        "保険証利用登録",
-        "registered for insurance",
-        |c| c.insurance_registered.clone(),
-    ),
-    (
-        "card_expires",
-        "カードの有効期限",
-        "card expires",
-        |c| c.card_expires.clone(),
-    ),
-    (
-        "certificate_expires",
-        "電子証明書の有効期限",
-        "certificate expires",
-        |c| c.certificate_expires.clone(),
-    ),
-    (
-        "renewal_opens",
-        "更新できる日",
-        "renewal opens",
-        |c| c.renewal_opens.clone(),
-    ),
-    (
-        "insurance_usable_until",
-        "マイナ保険証として使える期限",
-        "usable as insurance card until",
-        |c| c.insurance_usable_until.clone(),
-    ),
-    ("days_left", "残り日数", "days left", |c| {
-        c.days_left.to_string()
+    ("label", |c| c.label.clone()),
+    ("status", |c| c.status.clone()),
+    ("insurance_registered", |c| c.insurance_registered.clone()),
+    ("card_expires", |c| c.card_expires.clone()),
+    ("certificate_expires", |c| c.certificate_expires.clone()),
+    ("renewal_opens", |c| c.renewal_opens.clone()),
+    ("insurance_usable_until", |c| {
+        c.insurance_usable_until.clone()
     }),
-    ("actions", "次にすること", "next steps", |c| {
+    ("days_left", |c| c.days_left.to_string()),
+    ("actions", |c| {
         c.actions
             .iter()
             .map(|a| a.id.as_str())
@@ -376,7 +331,7 @@ const FIELDS: [Field; 9] = [
 fn diff(before: &CardView, after: &CardView) -> Vec<FieldChange> {
     FIELDS
         .iter()
-        .filter_map(|(field, _, _, get)| {
+        .filter_map(|(field, get)| {
             let (b, a) = (get(before), get(after));
             (b != a).then_some(FieldChange {
                 field,
@@ -388,41 +343,42 @@ fn diff(before: &CardView, after: &CardView) -> Vec<FieldChange> {
 }
 
 fn shown(value: &str, lang: Lang) -> String {
-    match (value.is_empty(), lang) {
-        (true, Lang::Ja) => "（なし）".to_string(),
-        (true, Lang::En) => "(none)".to_string(),
-        (false, Lang::Ja) => format!("「{value}」"),
-        (false, Lang::En) => format!("\"{value}\""),
-    }
+    let empty = if value.is_empty() { "yes" } else { "no" };
+    l10n::tr(
+        lang,
+        "cards-value",
+        &[("value", value.into()), ("empty", empty.into())],
+    )
 }
 
 fn card_name(c: &CardView, lang: Lang) -> String {
-    match (c.label.is_empty(), lang) {
-        (true, _) => c.short_key(),
-        (false, Lang::Ja) => format!("{}（{}）", c.label, c.short_key()),
-        (false, Lang::En) => format!("{} ({})", c.label, c.short_key()),
+    if c.label.is_empty() {
+        return c.short_key();
     }
+    l10n::tr(
+        lang,
+        "cards-name",
+        &[
+            ("label", c.label.as_str().into()),
+            ("key", c.short_key().into()),
+        ],
+    )
 }
 
 fn changes_text(card: &CardView, changes: &[FieldChange], lang: Lang) -> String {
     let name = card_name(card, lang);
-    let mut s = match lang {
-        Lang::Ja => format!("カード {name}\n"),
-        Lang::En => format!("Card {name}\n"),
-    };
+    let mut s = l10n::tr(
+        lang,
+        "report-card",
+        &[("name", name.into()), ("where", "remembered".into())],
+    );
+    s.push('\n');
     if changes.is_empty() {
-        s.push_str(match lang {
-            Lang::Ja => "  変更はありません（すでにその値です）。\n",
-            Lang::En => "  nothing changed (it already had that value).\n",
-        });
+        s.push_str(&format!("  {}\n", l10n::tr(lang, "cards-unchanged", &[])));
         return s;
     }
     for c in changes {
-        let (_, ja, en, _) = FIELDS
-            .iter()
-            .find(|f| f.0 == c.field)
-            .expect("every change names a field");
-        let label = if lang == Lang::Ja { ja } else { en };
+        let label = l10n::tr(lang, "cards-field", &[("field", c.field.into())]);
         if c.field == "actions" {
             s.push_str(&format!("  {label}:\n"));
             for a in &card.actions {
@@ -441,15 +397,11 @@ fn changes_text(card: &CardView, changes: &[FieldChange], lang: Lang) -> String 
 }
 
 fn forgotten_text(card: &CardView, lang: Lang) -> String {
-    let name = card_name(card, lang);
-    match lang {
-        Lang::Ja => format!(
-            "カード {name} を忘れました（記録を削除しました）。もう一度リーダーに入れると新しいカードとして記憶します。"
-        ),
-        Lang::En => format!(
-            "Forgot card {name} (its record is deleted). Put it into a reader again to have it remembered as a new card."
-        ),
-    }
+    l10n::tr(
+        lang,
+        "cards-forgotten",
+        &[("name", card_name(card, lang).into())],
+    )
 }
 
 #[cfg(test)]

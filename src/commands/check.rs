@@ -6,14 +6,12 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{NaiveDate, Utc};
-use clap::builder::{PossibleValuesParser, TypedValueParser};
 use serde::Serialize;
 
+use super::common::Answer;
 use crate::card::{cert, CardError};
 use crate::l10n::{self, Lang};
-use crate::rules::{
-    self, dates, jst_date, Assessment, CertValidity, Facts, Registration, TokenKind,
-};
+use crate::rules::{self, dates, jst_date, Assessment, CertValidity, Facts, TokenKind};
 
 /// Judge a certificate file or an expiry date and print the status and next steps.
 #[derive(Debug, clap::Args)]
@@ -39,31 +37,16 @@ pub struct CheckArgs {
     pub today: Option<String>,
 
     /// Is the card registered for health-insurance use (保険証利用登録)?
-    #[arg(
-        long,
-        default_value = "unknown",
-        value_parser = PossibleValuesParser::new(["yes", "no", "unknown"]).map(|s| registration(&s)),
-    )]
-    pub registered: Registration,
+    #[arg(long, value_enum, default_value_t = Answer::Unknown)]
+    pub registered: Answer,
 
-    /// Output language [default: from LC_ALL / LC_MESSAGES / LANG, else ja].
-    #[arg(
-        long,
-        value_parser = PossibleValuesParser::new(["ja", "en"]).map(|s| if s == "en" { Lang::En } else { Lang::Ja }),
-    )]
+    /// Output language (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
 
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
-}
-
-fn registration(s: &str) -> Registration {
-    match s {
-        "yes" => Registration::Yes,
-        "no" => Registration::No,
-        _ => Registration::Unknown,
-    }
 }
 
 /// Why a certificate file could not be used. Each message is one line and names the file.
@@ -166,12 +149,12 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         None => jst_date(Utc::now()),
     };
     let config = super::common::user_config()?;
-    let lang = args.lang.unwrap_or_else(|| config.lang());
+    let lang = l10n::choose(args.lang, config.lang);
     let facts = Facts {
         token: TokenKind::MyNumberCard,
         cert: Some(cert),
         card_expires,
-        registered: args.registered,
+        registered: args.registered.into(),
         pins: Default::default(),
     };
     let assessment = rules::assess(&facts, today, &config.policy);

@@ -1,4 +1,4 @@
-//! What every command shares: `--lang` parsing and the locale's language, the user's config, the
+//! What every command shares: the output language, the `--registered` answer, the user's config, the
 //! async runtime of the D-Bus clients, the answer when the daemon cannot be reached, and stdout.
 
 use std::io::{self, Write as _};
@@ -8,14 +8,32 @@ use anyhow::Context as _;
 
 use crate::dbus::client::ClientError;
 use crate::l10n::{self, Lang};
+use crate::rules::Registration;
 
-pub(crate) fn parse_lang(s: &str) -> Result<Lang, String> {
-    s.parse()
+/// The output language of a command that does not otherwise read the config file: `--lang`, else
+/// the config file's `lang` (a broken file is left to the commands that need it), else the locale
+/// ([`l10n::choose`], the one decision).
+pub(crate) fn lang(flag: Option<Lang>) -> Lang {
+    l10n::choose(flag, user_config().ok().and_then(|c| c.lang))
 }
 
-/// The language from LC_ALL / LC_MESSAGES / LANG, Japanese when none says otherwise.
-pub(crate) fn lang_from_env() -> Lang {
-    l10n::from_env(|k| std::env::var(k).ok())
+/// The user's answer to "is this card registered for insurance use?" (`--registered` of every
+/// command that takes it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Answer {
+    Yes,
+    No,
+    Unknown,
+}
+
+impl From<Answer> for Registration {
+    fn from(a: Answer) -> Self {
+        match a {
+            Answer::Yes => Registration::Yes,
+            Answer::No => Registration::No,
+            Answer::Unknown => Registration::Unknown,
+        }
+    }
 }
 
 /// A current-thread runtime: the clients do one thing at a time.

@@ -8,12 +8,11 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::NaiveDate;
 
-use super::common::parse_lang;
 use crate::config::Config;
 use crate::daemon::scheduler::{Clock, FileDay, FixedDay, SystemClock};
 use crate::daemon::{self, DaemonError, Options};
 use crate::exit::Exit;
-use crate::l10n::Lang;
+use crate::l10n::{self, Lang};
 use crate::state_dir;
 
 #[derive(Debug, clap::Args)]
@@ -26,8 +25,8 @@ pub struct DaemonArgs {
     /// Configuration file (default: $XDG_CONFIG_HOME/mynawatch/config.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Language of notifications (default: config, then the locale).
-    #[arg(long, value_parser = parse_lang)]
+    /// Language of notifications (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
     /// Don't show desktop notifications (D-Bus signals are still emitted).
     #[arg(long)]
@@ -84,7 +83,7 @@ fn serve(args: DaemonArgs) -> Result<(), Stop> {
         )
     })?;
     let opts = Options {
-        lang: args.lang.unwrap_or_else(|| config.lang()),
+        lang: l10n::choose(args.lang, config.lang),
         notify: !args.no_notify && config.notifications,
         policy: config.policy,
         clock,

@@ -15,9 +15,9 @@ use pcsc::{Context, Scope};
 use serde::Serialize;
 use zbus::Connection;
 
-use super::common::{parse_lang, runtime};
+use super::common::runtime;
 use crate::card::CardError;
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::dbus::{client, ManagerProxy, BUS_NAME};
 use crate::exit::Exit;
 use crate::l10n::Lang;
@@ -31,8 +31,8 @@ pub struct DoctorArgs {
     /// Print JSON (one object per finding) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Language of the text (default: the config file's, else from the locale).
-    #[arg(long, value_parser = parse_lang)]
+    /// Language of the text (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
     /// Configuration file to check (default: $XDG_CONFIG_HOME/mynawatch/config.toml).
     #[arg(long, value_name = "FILE")]
@@ -167,12 +167,8 @@ impl Finding {
 }
 
 pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let env_lang = || config::lang_from_env(|k| std::env::var(k).ok());
     let (config_findings, config) = check_config(args.config.clone());
-    let lang = args
-        .lang
-        .or(config.as_ref().and_then(|c| c.lang))
-        .unwrap_or_else(env_lang);
+    let lang = crate::l10n::choose(args.lang, config.as_ref().and_then(|c| c.lang));
     let config = config.unwrap_or_default();
     let mut findings = config_findings;
     let bus = runtime()?.block_on(probe_bus());

@@ -16,6 +16,7 @@ use chrono::{NaiveDate, Utc};
 use pcsc::{Context, Scope};
 use serde_json::json;
 
+use super::common::Answer;
 use crate::card::{CardError, CertRead};
 use crate::config::Config;
 use crate::exit::Exit;
@@ -36,15 +37,15 @@ pub struct ReadArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Output language (default from LC_ALL / LC_MESSAGES / LANG, else ja).
-    #[arg(long, value_name = "ja|en")]
+    /// Output language (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
     /// Judge as of this day (default: today in Japan).
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub today: Option<NaiveDate>,
     /// Is the card registered for health-insurance use? The card cannot tell.
-    #[arg(long, default_value = "unknown", value_name = "yes|no|unknown")]
-    pub registered: Registration,
+    #[arg(long, value_enum, default_value_t = Answer::Unknown)]
+    pub registered: Answer,
     /// Read only the certificate (9 commands instead of 16): no PIN retry counters. Faster on a
     /// contactless reader.
     #[arg(long)]
@@ -144,7 +145,7 @@ pub fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
     let out = Output {
         args: &args,
         config: &config,
-        lang: args.lang.unwrap_or_else(|| config.lang()),
+        lang: l10n::choose(args.lang, config.lang),
         today: args.today.unwrap_or_else(|| jst_date(Utc::now())),
     };
     let mut stdout = io::stdout().lock();
@@ -184,7 +185,7 @@ impl Output<'_> {
             token: cert.token,
             cert: Some(cert.validity),
             card_expires: None,
-            registered: self.args.registered,
+            registered: self.args.registered.into(),
             pins,
         };
         rules::assess(&facts, self.today, &self.config.policy)
@@ -255,7 +256,7 @@ fn print_json(
         "certificate": {"not_before": validity.not_before, "not_after": validity.not_after},
         "pins": pins.map(|p| p.clone().unwrap_or_default()),
         "pins_error": pins.and_then(|p| p.as_ref().err().map(ToString::to_string)),
-        "registered": o.args.registered,
+        "registered": Registration::from(o.args.registered),
     });
     if let (Some(obj), Ok(serde_json::Value::Object(a))) = (
         report_json.as_object_mut(),

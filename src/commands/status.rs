@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit, write_stdout};
+use super::common::{runtime, unreachable_exit, write_stdout};
 use crate::dbus::client;
 use crate::l10n::Lang;
 use crate::present;
@@ -12,13 +12,13 @@ pub struct StatusArgs {
     /// Print JSON (the same fields as the D-Bus properties, snake_case) instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Language of the text output (default: from the locale).
-    #[arg(long, value_parser = parse_lang)]
+    /// Language of the text output (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
 }
 
 pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let lang = args.lang.unwrap_or_else(lang_from_env);
+    let lang = super::common::lang(args.lang);
     runtime()?.block_on(async {
         let snap = match client::connect().await {
             Ok(conn) => client::snapshot(&conn).await,

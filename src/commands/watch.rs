@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use zbus::message::Type as MessageType;
 use zbus::{MatchRule, Message, MessageStream, OwnedObjectPath, OwnedVariant};
 
-use super::common::{lang_from_env, parse_lang, runtime, unreachable_exit};
+use super::common::{runtime, unreachable_exit};
 use crate::dbus::client::{self, variant_to_json};
 use crate::dbus::{key_from_path, BUS_NAME, CARD_INTERFACE, MANAGER_INTERFACE, ROOT_PATH};
 use crate::l10n::Lang;
@@ -20,13 +20,13 @@ pub struct WatchArgs {
     /// One JSON object per line instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Language of the initial text report (default: from the locale).
-    #[arg(long, value_parser = parse_lang)]
+    /// Language of the initial text report (default: lang in config.toml, else the locale, else ja).
+    #[arg(long, value_enum)]
     pub lang: Option<Lang>,
 }
 
 pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
-    let lang = args.lang.unwrap_or_else(lang_from_env);
+    let lang = super::common::lang(args.lang);
     runtime()?.block_on(async {
         let conn = match client::connect().await {
             Ok(c) => c,

@@ -243,30 +243,15 @@ pub enum FindError {
 impl FindError {
     /// The message for the user, with one candidate per line.
     pub fn message(&self, lang: crate::l10n::Lang) -> String {
-        use crate::l10n::Lang;
-        let (head, candidates) = match (self, lang) {
-            (FindError::Unknown { query, candidates }, Lang::Ja) if candidates.is_empty() => {
-                return format!("カード {query:?} はありません（記憶しているカードがありません）")
+        use crate::l10n::tr;
+        let (id, query, candidates) = match self {
+            FindError::Unknown { query, candidates } if candidates.is_empty() => {
+                ("find-no-cards", query, candidates)
             }
-            (FindError::Unknown { query, candidates }, Lang::En) if candidates.is_empty() => {
-                return format!("no card {query:?} (no cards are remembered)")
-            }
-            (FindError::Unknown { query, candidates }, Lang::Ja) => (
-                format!("カード {query:?} はありません。記憶しているカード:"),
-                candidates,
-            ),
-            (FindError::Unknown { query, candidates }, Lang::En) => {
-                (format!("no card {query:?}; remembered cards:"), candidates)
-            }
-            (FindError::Ambiguous { query, candidates }, Lang::Ja) => (
-                format!("{query:?} に当てはまるカードが複数あります。キーの先頭をもっと長く指定してください:"),
-                candidates,
-            ),
-            (FindError::Ambiguous { query, candidates }, Lang::En) => (
-                format!("{query:?} matches several cards; give more of the key:"),
-                candidates,
-            ),
+            FindError::Unknown { query, candidates } => ("find-unknown", query, candidates),
+            FindError::Ambiguous { query, candidates } => ("find-ambiguous", query, candidates),
         };
+        let head = tr(lang, id, &[("query", format!("{query:?}").into())]);
         let mut s = head;
         for c in candidates {
             s.push_str("\n  ");

@@ -343,3 +343,27 @@ fn the_language_comes_from_the_flag_then_the_config_then_the_locale() {
     assert_eq!("en".parse::<Lang>(), Ok(Lang::En));
     assert!("fr".parse::<Lang>().unwrap_err().contains("ja, en"));
 }
+
+#[test]
+fn every_status_word_and_day_count_renders_in_every_language() {
+    for lang in Lang::ALL {
+        let words: BTreeSet<String> = crate::rules::Status::ALL
+            .into_iter()
+            .map(|s| tr(lang, "status-word", &[("status", s.as_str().into())]))
+            .collect();
+        assert_eq!(words.len(), 5, "one word per status in {lang}: {words:?}");
+        for id in [
+            "days-to-expiry",
+            "days-to-grace-end",
+            "days-since-grace-end",
+        ] {
+            for days in [0i64, 1, 2, 80] {
+                assert!(tr(lang, id, &[("days", days.into())]).contains(&days.to_string()));
+            }
+        }
+    }
+    assert_eq!(
+        tr(Lang::En, "days-to-expiry", &[("days", 1.into())]),
+        "1 day left until the certificate expires"
+    );
+}

@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 #[command(version)]
 struct Cli {
     /// Language of the menu and tooltip (default: config.toml's `lang`, else the locale).
-    #[arg(long, value_parser = |s: &str| s.parse::<Lang>())]
+    #[arg(long, value_enum)]
     lang: Option<Lang>,
     /// A directory with hicolor/… icons for the panel (default: the installed theme).
     #[arg(long, env = "MYNAWATCH_TRAY_ICONS")]

@@ -179,8 +179,8 @@ pub fn view(state: &DaemonState, lang: Lang) -> View {
 fn card_line(c: &CardView, lang: Lang) -> CardLine {
     let name = card_name(c);
     let summary = match (status_of(c), days_words(c, lang)) {
-        (Some(st), Some(days)) => text::card_summary(&name, status_text(st, lang), &days, lang),
-        (Some(st), None) => text::card_summary_no_days(&name, status_text(st, lang), lang),
+        (Some(st), Some(days)) => text::card_summary(&name, &status_text(st, lang), &days, lang),
+        (Some(st), None) => text::card_summary_no_days(&name, &status_text(st, lang), lang),
         (None, _) => text::card_summary_no_days(&name, &c.status, lang),
     };
     CardLine {
