@@ -126,7 +126,6 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::l10n::from_env as lang_from_env;
 
     fn parse(text: &str) -> Result<Config, ConfigError> {
         Config::parse(
@@ -251,30 +250,8 @@ mod tests {
     }
 
     #[test]
-    fn lang_from_locale_precedence() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |k: &str| {
-                pairs
-                    .iter()
-                    .find(|(n, _)| *n == k)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
-        assert_eq!(lang_from_env(env(&[])), Lang::Ja);
-        assert_eq!(lang_from_env(env(&[("LANG", "en_US.UTF-8")])), Lang::En);
-        assert_eq!(
-            lang_from_env(env(&[("LANG", "en_US.UTF-8"), ("LC_ALL", "ja_JP.UTF-8")])),
-            Lang::Ja
-        );
-        assert_eq!(
-            lang_from_env(env(&[
-                ("LC_ALL", ""),
-                ("LC_MESSAGES", "C"),
-                ("LANG", "ja_JP")
-            ])),
-            Lang::En
-        );
-        // The config wins over the locale.
+    fn the_config_language_is_the_configs() {
+        // The config wins over the locale (the whole precedence: l10n::choose and its tests).
         let c = Config {
             lang: Some(Lang::Ja),
             ..Config::default()

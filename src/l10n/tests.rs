@@ -338,6 +338,14 @@ fn the_language_comes_from_the_flag_then_the_config_then_the_locale() {
         from_env(env(&[("LC_ALL", "ja_JP.UTF-8"), ("LANG", "en_US")])),
         Lang::Ja
     );
+    assert_eq!(
+        from_env(env(&[
+            ("LC_ALL", ""),
+            ("LC_MESSAGES", "C"),
+            ("LANG", "ja_JP")
+        ])),
+        Lang::En
+    );
     assert_eq!(Lang::from_locale("POSIX"), Lang::En);
     assert_eq!(Lang::from_locale("de_DE"), Lang::Ja);
     assert_eq!("en".parse::<Lang>(), Ok(Lang::En));
