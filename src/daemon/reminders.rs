@@ -243,19 +243,30 @@ mod tests {
         CardRecord::typed(d(expires), None)
     }
 
+    /// [`plan`] for the test card under the default policy.
+    fn plan_for(
+        record: &CardRecord,
+        present: bool,
+        today: NaiveDate,
+        remind: Remind,
+        notify_in: Option<Lang>,
+    ) -> Publication {
+        plan(
+            &key(),
+            record,
+            present,
+            today,
+            &Policy::default(),
+            remind,
+            notify_in,
+        )
+    }
+
     #[test]
     fn a_due_reminder_is_a_signal_then_a_notification() {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan(
-            &key(),
-            &rec,
-            true,
-            today,
-            &Policy::default(),
-            Remind::IfDue,
-            Some(Lang::En),
-        );
+        let p = plan_for(&rec, true, today, Remind::IfDue, Some(Lang::En));
         assert_eq!(p.status, Status::RenewalOpen);
         assert_eq!(
             (p.view.status.as_str(), p.view.present),
@@ -271,15 +282,7 @@ mod tests {
     fn never_publishes_without_a_reminder() {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan(
-            &key(),
-            &rec,
-            false,
-            today,
-            &Policy::default(),
-            Remind::Never,
-            Some(Lang::En),
-        );
+        let p = plan_for(&rec, false, today, Remind::Never, Some(Lang::En));
         assert_eq!(p.view.status, "renewal-open");
         assert_eq!(p.reminder, None);
     }
@@ -288,25 +291,9 @@ mod tests {
     fn a_pending_reminder_is_shown_again_without_a_second_signal() {
         let mut rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let first = plan(
-            &key(),
-            &rec,
-            true,
-            today,
-            &Policy::default(),
-            Remind::IfDue,
-            Some(Lang::Ja),
-        );
+        let first = plan_for(&rec, true, today, Remind::IfDue, Some(Lang::Ja));
         rec.pending_reminder = Some(first.reminder.unwrap().milestone);
-        let again = plan(
-            &key(),
-            &rec,
-            true,
-            today,
-            &Policy::default(),
-            Remind::IfDue,
-            Some(Lang::Ja),
-        );
+        let again = plan_for(&rec, true, today, Remind::IfDue, Some(Lang::Ja));
         let due = again.reminder.expect("still due until shown");
         assert_eq!(due.signal, None);
         assert!(due.notification.is_some());
@@ -316,30 +303,14 @@ mod tests {
     fn with_notifications_off_the_signal_is_the_delivery() {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan(
-            &key(),
-            &rec,
-            true,
-            today,
-            &Policy::default(),
-            Remind::IfDue,
-            None,
-        );
+        let p = plan_for(&rec, true, today, Remind::IfDue, None);
         let due = p.reminder.unwrap();
         assert!(due.signal.is_some());
         assert_eq!(due.notification, None);
         // Delivered: nothing more is due that day.
         let mut rec = rec;
         rec.last_notified = Some(due.milestone);
-        let p = plan(
-            &key(),
-            &rec,
-            true,
-            today,
-            &Policy::default(),
-            Remind::IfDue,
-            None,
-        );
+        let p = plan_for(&rec, true, today, Remind::IfDue, None);
         assert_eq!(p.reminder, None);
     }
 }
