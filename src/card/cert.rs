@@ -105,6 +105,18 @@ fn check_user_auth(cert: &X509Certificate<'_>) -> Result<(), CardError> {
 /// a JPKI user-authentication certificate. The one certificate parser: the card read, `check --cert`
 /// and the virtual card's file loader all come through here (or [`decode_file`] first).
 pub fn parse(der: &[u8]) -> Result<(CertValidity, CardIdentity), CardError> {
+    // x509-parser does not check the outer tag's class (a first byte of 0x90 instead of 0x30
+    // parses), so the framing the card read relies on is checked here: one DER SEQUENCE, whole.
+    match der_total_len(der)? {
+        Some(n) if n == der.len() => {}
+        Some(n) => {
+            return Err(CardError::CertInvalid(format!(
+                "the DER header says {n} bytes, {} were given",
+                der.len()
+            )))
+        }
+        None => return Err(CardError::CertInvalid("too short for a certificate".into())),
+    }
     let (rest, cert) =
         parse_x509_certificate(der).map_err(|e| CardError::CertInvalid(e.to_string()))?;
     if !rest.is_empty() {

@@ -190,6 +190,24 @@ fn der_length_of_the_real_certificate_is_its_size() {
     assert_eq!(cert::der_total_len(&der[..4]).unwrap(), Some(der.len()));
 }
 
+/// x509-parser alone accepts a first byte of 0x90 (found by `flipped_certificates_parse_or_fail_cleanly`
+/// in CI when the generated certificate happened to be 1249 bytes): every first byte but 0x30 is
+/// rejected, and so is a header whose length is not the certificate's.
+#[test]
+fn only_a_der_sequence_of_the_stated_length_parses() {
+    let good = &certs().cert;
+    for tag in (0..=255u8).filter(|&t| t != 0x30) {
+        let mut der = good.clone();
+        der[0] = tag;
+        assert!(cert::parse(&der).is_err(), "first byte {tag:02X} parsed");
+    }
+    let mut longer = good.clone();
+    longer.push(0);
+    assert!(cert::parse(&longer).is_err());
+    assert!(cert::parse(&good[..good.len() - 1]).is_err());
+    assert!(cert::parse(good).is_ok());
+}
+
 /// Writes the fuzzers' seed inputs to `fuzz/seeds/` (`cargo test write_fuzz_seeds -- --ignored`).
 #[test]
 #[ignore = "writes files; run by hand to refresh fuzz/seeds"]
