@@ -323,3 +323,23 @@ calendar-no-deadlines = no deadlines to write (no cards remembered, or none with
 find-no-cards = no card { $query } (no cards are remembered)
 find-unknown = no card { $query }; remembered cards:
 find-ambiguous = { $query } matches several cards; give more of the key:
+
+## Readers: reader states and why a read failed (status, watch, the tray, doctor)
+
+# (messages follow)
+
+## mynawatch read
+
+# (messages follow)
+
+## Calendar export (mynawatch calendar)
+
+# (messages follow)
+
+## Tray indicator (mynawatch-tray)
+
+# (messages follow)
+
+## Doctor (mynawatch doctor's findings and fixes)
+
+# (messages follow)

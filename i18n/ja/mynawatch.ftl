@@ -346,3 +346,23 @@ find-no-cards = カード { $query } はありません（記憶しているカ�
 find-unknown = カード { $query } はありません。記憶しているカード:
 # $query; the matching cards follow, one per line.
 find-ambiguous = { $query } に当てはまるカードが複数あります。キーの先頭をもっと長く指定してください:
+
+## Readers: reader states and why a read failed (status, watch, the tray, doctor)
+
+# (messages follow)
+
+## mynawatch read
+
+# (messages follow)
+
+## Calendar export (mynawatch calendar)
+
+# (messages follow)
+
+## Tray indicator (mynawatch-tray)
+
+# (messages follow)
+
+## Doctor (mynawatch doctor's findings and fixes)
+
+# (messages follow)
