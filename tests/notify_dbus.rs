@@ -39,11 +39,15 @@ fn notification(summary: &str, registered: Registration) -> Notification {
 }
 
 async fn notifier(bus: &PrivateBus) -> Notifier {
-    let conn = zbus::connection::Builder::address(bus.address.as_str())
-        .build()
-        .await
-        .expect("connect to the private bus");
-    Notifier::new(conn)
+    Notifier::new(support::client::connect(bus).await)
+}
+
+/// A private bus with a notification server offering `capabilities`, and a notifier on it.
+async fn served(capabilities: Option<&str>) -> (PrivateBus, NotificationServer, Notifier) {
+    let bus = PrivateBus::start();
+    let server = NotificationServer::start(&bus, capabilities);
+    let notifier = notifier(&bus).await;
+    (bus, server, notifier)
 }
 
 /// The n-th (0-based) Notify call, waiting for it.
@@ -59,9 +63,7 @@ fn replaces_id(line: &str) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_notification_per_card_replaced_in_place() {
-    let bus = PrivateBus::start();
-    let server = NotificationServer::start(&bus, Some("body actions"));
-    let notifier = notifier(&bus).await;
+    let (_bus, server, notifier) = served(Some("body actions")).await;
     let (mum, dad) = (key(b"1"), key(b"2"));
 
     let id = notifier
@@ -129,9 +131,7 @@ async fn one_notification_per_card_replaced_in_place() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_by_the_server_means_a_new_notification() {
-    let bus = PrivateBus::start();
-    let server = NotificationServer::start(&bus, None);
-    let notifier = notifier(&bus).await;
+    let (bus, server, notifier) = served(None).await;
     let card = key(b"1");
     let id = notifier
         .show(&card, &notification("a", Registration::Unknown))
@@ -175,9 +175,7 @@ async fn closed_by_the_server_means_a_new_notification() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clicks_map_back_to_the_card() {
-    let bus = PrivateBus::start();
-    let server = NotificationServer::start(&bus, Some("body actions"));
-    let notifier = notifier(&bus).await;
+    let (_bus, server, notifier) = served(Some("body actions")).await;
     let mut clicks = Box::pin(notifier.action_stream().await.unwrap());
     let (mum, dad) = (key(b"1"), key(b"2"));
     let id_mum = notifier
