@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use zbus::Connection;
 
 use crate::card::{CardError, CardKey, CertRead};
-use crate::dbus::{Error as BusError, Publisher, Reply, Request, BUS_NAME};
+use crate::dbus::{Error as BusError, Presence, Publisher, Reply, Request, BUS_NAME};
 use crate::l10n::Lang;
 use crate::notify::{self, Notifier};
 use crate::pcsc::monitor::{self, ReaderEvent};
@@ -387,8 +387,12 @@ impl Daemon {
         }
     }
 
-    fn is_present(&self, key: &CardKey) -> bool {
-        self.slots.values().any(|s| s.card.as_ref() == Some(key))
+    fn presence(&self, key: &CardKey) -> Presence {
+        if self.slots.values().any(|s| s.card.as_ref() == Some(key)) {
+            Presence::InReader
+        } else {
+            Presence::Away
+        }
     }
 
     /// Publish the Manager's `Readers` and `ReaderStates` (one PropertiesChanged if either changed).
@@ -432,7 +436,7 @@ impl Daemon {
                 slot.attempts = 0;
                 slot.cancel_read();
                 if let Some(key) = slot.card.take() {
-                    if !self.is_present(&key) {
+                    if self.presence(&key) == Presence::Away {
                         self.publish(&key, Remind::Never).await;
                     }
                 }
@@ -710,7 +714,7 @@ impl Daemon {
         slot.problem = None;
         slot.attempts = 0;
         if let Some(key) = slot.card.take() {
-            if !self.is_present(&key) {
+            if self.presence(&key) == Presence::Away {
                 self.publish(&key, Remind::Never).await;
             }
         }
@@ -746,7 +750,7 @@ impl Daemon {
     /// with notifications off, once the signal went out). Until then it is `pending_reminder`,
     /// saved, and shown again when a notification server appears or at the next evaluation.
     async fn publish(&mut self, key: &CardKey, remind: Remind) {
-        let present = self.is_present(key);
+        let presence = self.presence(key);
         let notify_in = self.notifier.is_some().then_some(self.opts.lang);
         let Some(record) = self.state.cards.get(key) else {
             return;
@@ -754,7 +758,7 @@ impl Daemon {
         let plan = reminders::plan(
             key,
             record,
-            present,
+            presence,
             self.today,
             &self.opts.policy,
             remind,
