@@ -134,23 +134,13 @@ pub async fn run_with(
     );
 
     let (mut actions, mut appeared): (Actions, Appeared) = match &daemon.notifier {
-        Some(n) => {
-            let actions: Actions = match n.action_stream().await {
-                Ok(s) => Box::pin(s),
-                Err(e) => {
-                    tracing::info!(error = %e, "notification buttons unavailable");
-                    Box::pin(futures_util::stream::pending())
-                }
-            };
-            let appeared: Appeared = match n.server_appeared().await {
-                Ok(s) => Box::pin(s),
-                Err(e) => {
-                    tracing::info!(error = %e, "cannot follow the notification server");
-                    Box::pin(futures_util::stream::pending())
-                }
-            };
-            (actions, appeared)
-        }
+        Some(n) => (
+            or_never(n.action_stream().await, "notification buttons unavailable"),
+            or_never(
+                n.server_appeared().await,
+                "cannot follow the notification server",
+            ),
+        ),
         None => (
             Box::pin(futures_util::stream::pending()),
             Box::pin(futures_util::stream::pending()),
@@ -182,16 +172,14 @@ pub async fn run_with(
             ev = reader_events.recv() => match ev {
                 Some(ev) => daemon.reader_event(ev).await,
                 None => {
-                    tracing::error!("the reader monitor stopped; saving and exiting so the service manager restarts the daemon");
-                    outcome = Err(DaemonError::HelperEnded("reader monitor"));
+                    outcome = Err(helper_ended("reader monitor"));
                     break;
                 }
             },
             day = days.recv() => match day {
                 Some(day) => daemon.new_day(day).await,
                 None => {
-                    tracing::error!("the reminder scheduler stopped; saving and exiting so the service manager restarts the daemon");
-                    outcome = Err(DaemonError::HelperEnded("reminder scheduler"));
+                    outcome = Err(helper_ended("reminder scheduler"));
                     break;
                 }
             },
@@ -233,6 +221,30 @@ pub async fn run_with(
         }
     }
     outcome
+}
+
+/// A notification stream, or one that never yields when it cannot be had: the daemon works on
+/// without buttons or without following the server, and says so in the log as `unavailable`.
+fn or_never<T: Send + 'static>(
+    stream: Result<impl Stream<Item = T> + Send + 'static, notify::NotifyError>,
+    unavailable: &str,
+) -> Pin<Box<dyn Stream<Item = T> + Send>> {
+    match stream {
+        Ok(s) => Box::pin(s),
+        Err(e) => {
+            tracing::info!(error = %e, "{unavailable}");
+            Box::pin(futures_util::stream::pending())
+        }
+    }
+}
+
+/// A helper task of the loop (`which`) ended: logged, and the loop ends with this error so that
+/// the service manager restarts the daemon.
+fn helper_ended(which: &'static str) -> DaemonError {
+    tracing::error!(
+        "the {which} stopped; saving and exiting so the service manager restarts the daemon"
+    );
+    DaemonError::HelperEnded(which)
 }
 
 /// At most this many D-Bus requests wait for the loop, and are handled (and saved) as one batch.
@@ -1182,6 +1194,14 @@ mod tests {
         (daemon, rx, dir)
     }
 
+    /// The next signal of `signals`, within 5 s.
+    async fn next_signal<S: Stream + Unpin>(signals: &mut S) -> S::Item {
+        tokio::time::timeout(Duration::from_secs(5), signals.next())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// A proxy that reads the live values, not a cache that PropertiesChanged updates later.
     async fn live_card_proxy(client: &Connection, key: &CardKey) -> CardProxy<'static> {
         CardProxy::builder(client)
@@ -1301,10 +1321,7 @@ mod tests {
         assert_eq!(proxy.status().await.unwrap(), "renewal-open");
         assert_eq!(proxy.days_left().await.unwrap(), 80);
         assert_eq!(proxy.certificate_expires().await.unwrap(), "2026-06-20");
-        let sig = tokio::time::timeout(Duration::from_secs(5), renewal.next())
-            .await
-            .unwrap()
-            .unwrap();
+        let sig = next_signal(&mut renewal).await;
         assert_eq!(sig.args().unwrap().deadline(), &"2026-06-20");
 
         // Seen again the same day, and the next day: no second reminder.
@@ -1317,10 +1334,7 @@ mod tests {
         // The 60-day threshold fires once.
         daemon.new_day(d("2026-04-21")).await;
         daemon.new_day(d("2026-04-22")).await;
-        let sig = tokio::time::timeout(Duration::from_secs(5), renewal.next())
-            .await
-            .unwrap()
-            .unwrap();
+        let sig = next_signal(&mut renewal).await;
         assert_eq!(sig.args().unwrap().status(), &"renewal-open");
         assert!(
             tokio::time::timeout(Duration::from_millis(200), renewal.next())
@@ -1371,10 +1385,7 @@ mod tests {
         let mut rereg = proxy.receive_re_registration_needed().await.unwrap();
         daemon.cert_known("r1".into(), &card, None).await;
         assert_eq!(proxy.status().await.unwrap(), "registration-lapsed");
-        let sig = tokio::time::timeout(Duration::from_secs(5), rereg.next())
-            .await
-            .unwrap()
-            .unwrap();
+        let sig = next_signal(&mut rereg).await;
         assert_eq!(sig.args().unwrap().deadline(), &"2026-05-31");
     }
 }
