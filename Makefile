@@ -74,7 +74,7 @@ INSTALLED_DATA := $(SYSTEMDUSERUNITDIR)/mynawatch.service \
 TOOLS       := $(CURDIR)/target/tools
 CARGO_DEB_VERSION          := 3.8.0
 CARGO_GENERATE_RPM_VERSION := 0.21.1
-# Checks run by scripts/test.sh: cargo-deny (licences, bans, sources: deny.toml), and a check with
+# Checks run by scripts/test.sh: cargo-deny (licences, bans, sources, advisories: deny.toml), and a check with
 # the oldest Rust the crate declares (Cargo.toml's rust-version), fetched by rustup.
 CARGO_DENY_VERSION         := 0.20.2
 MSRV        := $(shell sed -n 's/^rust-version = "\(.*\)"/\1/p' Cargo.toml)
@@ -172,11 +172,11 @@ rpm: $(TOOLS)/.cargo-generate-rpm-$(CARGO_GENERATE_RPM_VERSION)
 		ZSHCOMPDIR=/usr/share/zsh/site-functions PROFILE=$(PKG_PROFILE)
 	PATH="$(TOOLS)/bin:$$PATH" $(CARGO) generate-rpm --output $(PKGDIR)/
 
-## Supply chain: licences, banned or duplicate crates, registries (deny.toml). The advisories check
-## needs the RustSec database from GitHub: `make deny DENY_CHECKS=all` where GitHub is reachable.
-DENY_CHECKS := licenses bans sources
+## Supply chain: licences, banned or duplicate crates, registries (deny.toml), and the RustSec
+## advisories of every crate in Cargo.lock, offline, from the snapshot in deny/advisory-db/.
 deny: $(TOOLS)/.cargo-deny-$(CARGO_DENY_VERSION)
-	$(TOOLS)/bin/cargo-deny --locked check $(DENY_CHECKS)
+	$(TOOLS)/bin/cargo-deny --locked check licenses bans sources
+	scripts/advisories.sh check $(TOOLS)/bin/cargo-deny
 
 ## The declared minimum Rust version really builds: `cargo check` of every target with that toolchain.
 msrv:

@@ -40,7 +40,8 @@ sim=(--features mynawatch/sim)
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
 cargo clippy --all-targets --locked "${sim[@]}" -- -D warnings
-# Licences, bans and registries of every dependency (deny.toml), and a check with the Rust version
+# Licences, bans, registries and RustSec advisories of every dependency (deny.toml; the advisories
+# from the snapshot in deny/advisory-db/, scripts/advisories.sh), and a check with the Rust version
 # Cargo.toml declares (fetched by rustup): both only need the network cargo already needs. Like the
 # package test below, only for the whole test command.
 if [ $# -eq 0 ]; then

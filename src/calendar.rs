@@ -11,7 +11,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use crate::l10n::Lang;
+use crate::l10n::{self, Lang};
 
 /// Which deadline an event is about; part of the UID, so it never changes meaning.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -34,62 +34,26 @@ impl Deadline {
         }
     }
 
-    fn summary(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Deadline::RenewalOpens, Lang::Ja) => "マイナンバーカード 電子証明書の更新受付開始",
-            (Deadline::RenewalOpens, Lang::En) => "My Number Card: certificate renewal opens",
-            (Deadline::CertificateExpires, Lang::Ja) => "マイナンバーカード 電子証明書の有効期限",
-            (Deadline::CertificateExpires, Lang::En) => "My Number Card: certificate expires",
-            (Deadline::InsuranceUsableUntil, Lang::Ja) => "マイナ保険証として使える最終日",
-            (Deadline::InsuranceUsableUntil, Lang::En) => {
-                "My Number Card: last day usable as health-insurance card"
-            }
-            (Deadline::NewCardApplicationsOpen, Lang::Ja) => {
-                "新しいマイナンバーカードの申請受付開始"
-            }
-            (Deadline::NewCardApplicationsOpen, Lang::En) => {
-                "My Number Card: applications for a new card open"
-            }
-            (Deadline::NewCardApplyBy, Lang::Ja) => "新しいマイナンバーカードの申請期限（目安）",
-            (Deadline::NewCardApplyBy, Lang::En) => {
-                "My Number Card: apply for a new card by this day"
-            }
-        }
+    fn summary(self, lang: Lang) -> String {
+        let id = match self {
+            Deadline::RenewalOpens => "calendar-renewal-opens",
+            Deadline::CertificateExpires => "calendar-certificate-expires",
+            Deadline::InsuranceUsableUntil => "calendar-insurance-usable-until",
+            Deadline::NewCardApplicationsOpen => "calendar-new-card-applications-open",
+            Deadline::NewCardApplyBy => "calendar-new-card-apply-by",
+        };
+        l10n::tr(lang, id, &[])
     }
 
-    fn description(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Deadline::RenewalOpens, Lang::Ja) => {
-                "利用者証明用電子証明書の更新ができるようになります。カードと暗証番号を持って、お住まいの市区町村の窓口で更新してください。"
-            }
-            (Deadline::RenewalOpens, Lang::En) => {
-                "From today the user-authentication certificate can be renewed: take the card and its PINs to your municipal office."
-            }
-            (Deadline::CertificateExpires, Lang::Ja) => {
-                "利用者証明用電子証明書の有効期限の日です。まだなら、市区町村の窓口で更新してください（期限後も更新できます）。"
-            }
-            (Deadline::CertificateExpires, Lang::En) => {
-                "The last day of the user-authentication certificate. Renew it at your municipal office if you have not yet (possible after expiry too)."
-            }
-            (Deadline::InsuranceUsableUntil, Lang::Ja) => {
-                "この日を過ぎると保険証利用登録が解除されます。それまでに電子証明書を更新してください。解除された後は、更新してからもう一度登録が必要です。"
-            }
-            (Deadline::InsuranceUsableUntil, Lang::En) => {
-                "After this day the health-insurance registration is cancelled. Renew the certificate before then; afterwards, renew and register again."
-            }
-            (Deadline::NewCardApplicationsOpen, Lang::Ja) => {
-                "カード自体の有効期限が近づき、新しいカードを申請できるようになります（オンライン、証明写真機、郵送）。"
-            }
-            (Deadline::NewCardApplicationsOpen, Lang::En) => {
-                "The card itself expires soon: from today you can apply for a new card (online, photo booth or by mail)."
-            }
-            (Deadline::NewCardApplyBy, Lang::Ja) => {
-                "カードの有効期限までに新しいカードを受け取るには、この日ごろまでに申請してください。"
-            }
-            (Deadline::NewCardApplyBy, Lang::En) => {
-                "Apply for the new card by about this day to have it before the old one expires."
-            }
-        }
+    fn description(self, lang: Lang) -> String {
+        let id = match self {
+            Deadline::RenewalOpens => "calendar-renewal-opens-about",
+            Deadline::CertificateExpires => "calendar-certificate-expires-about",
+            Deadline::InsuranceUsableUntil => "calendar-insurance-usable-until-about",
+            Deadline::NewCardApplicationsOpen => "calendar-new-card-applications-open-about",
+            Deadline::NewCardApplyBy => "calendar-new-card-apply-by-about",
+        };
+        l10n::tr(lang, id, &[])
     }
 
     /// When the alarm goes off, relative to the start of the (all-day) event.
@@ -129,20 +93,23 @@ pub fn render(cards: &[CardDeadlines], lang: Lang, stamp: DateTime<Utc>) -> Stri
     line("CALSCALE:GREGORIAN");
     line(&format!(
         "X-WR-CALNAME:{}",
-        escape(match lang {
-            Lang::Ja => "マイナンバーカードの期限 (mynawatch)",
-            Lang::En => "My Number Card deadlines (mynawatch)",
-        })
+        escape(&l10n::tr(lang, "calendar-name", &[]))
     ));
     let stamp = stamp.format("%Y%m%dT%H%M%SZ").to_string();
     for card in cards {
         let mut dates = card.dates.clone();
         dates.sort();
         for (deadline, date) in dates {
-            let summary = match (card.label.is_empty(), lang) {
-                (true, _) => deadline.summary(lang).to_string(),
-                (false, Lang::Ja) => format!("{}（{}）", deadline.summary(lang), card.label),
-                (false, Lang::En) => format!("{} ({})", deadline.summary(lang), card.label),
+            let summary = match card.label.as_str() {
+                "" => deadline.summary(lang),
+                label => l10n::tr(
+                    lang,
+                    "calendar-summary-labelled",
+                    &[
+                        ("summary", deadline.summary(lang).into()),
+                        ("label", label.into()),
+                    ],
+                ),
             };
             let next = date.succ_opt().unwrap_or(date);
             line("BEGIN:VEVENT");
@@ -157,7 +124,7 @@ pub fn render(cards: &[CardDeadlines], lang: Lang, stamp: DateTime<Utc>) -> Stri
             line(&format!("SUMMARY:{}", escape(&summary)));
             line(&format!(
                 "DESCRIPTION:{}",
-                escape(deadline.description(lang))
+                escape(&deadline.description(lang))
             ));
             line("TRANSP:TRANSPARENT");
             line("BEGIN:VALARM");
@@ -228,6 +195,38 @@ mod tests {
 
     fn stamp() -> DateTime<Utc> {
         "2026-03-01T00:00:00Z".parse().unwrap()
+    }
+
+    /// Every deadline's words, with and without a label, in every language (a catalogue error
+    /// panics in tests).
+    #[test]
+    fn every_deadline_renders_in_every_language() {
+        use Deadline::*;
+        let all = [
+            RenewalOpens,
+            CertificateExpires,
+            InsuranceUsableUntil,
+            NewCardApplicationsOpen,
+            NewCardApplyBy,
+        ];
+        for lang in Lang::ALL {
+            for label in ["", "母"] {
+                let card = CardDeadlines {
+                    key: "k".into(),
+                    label: label.into(),
+                    dates: all.iter().map(|&x| (x, d("2027-02-14"))).collect(),
+                };
+                let ics = render(&[card], lang, stamp()).replace("\r\n ", "");
+                assert_eq!(ics.matches("\r\nSUMMARY:").count(), all.len(), "{ics}");
+                if !label.is_empty() {
+                    // In each event's SUMMARY and its alarm's DESCRIPTION.
+                    assert_eq!(ics.matches(label).count(), 2 * all.len(), "{ics}");
+                }
+                for x in all {
+                    assert!(!x.summary(lang).is_empty() && !x.description(lang).is_empty());
+                }
+            }
+        }
     }
 
     #[test]

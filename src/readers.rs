@@ -1,6 +1,6 @@
 //! What the daemon knows about each smart-card reader, as published in the Manager's `ReaderStates`
 //! property: a state id and, when a card could not be used, a reason id, with the words `status`
-//! shows for them (ja + en). Pure: the daemon loop decides, this module names and describes.
+//! shows for them (from the catalogue, i18n/). Pure: the daemon loop decides, this module names and describes.
 //!
 //! The ids are API (docs/dbus-api.md): only ever add to them.
 
@@ -8,7 +8,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::card::{CardError, TransportError};
-use crate::l10n::Lang;
+use crate::l10n::{self, Lang};
 use crate::rules::TokenKind;
 
 /// Where a reader stands.
@@ -77,21 +77,16 @@ impl ReaderState {
     }
 
     /// A short description for `status`.
-    pub fn describe(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (ReaderState::Empty, Lang::Ja) => "カードなし",
-            (ReaderState::Empty, Lang::En) => "no card",
-            (ReaderState::Reading, Lang::Ja) => "カードを読み取り中",
-            (ReaderState::Reading, Lang::En) => "reading the card",
-            (ReaderState::Read, Lang::Ja) => "読み取り済み",
-            (ReaderState::Read, Lang::En) => "card read",
-            (ReaderState::Retrying, Lang::Ja) => "読み取れませんでした。もう一度試します",
-            (ReaderState::Retrying, Lang::En) => "could not read the card; trying again",
-            (ReaderState::Failed, Lang::Ja) => "読み取れませんでした",
-            (ReaderState::Failed, Lang::En) => "could not read the card",
-            (ReaderState::NotAMyNumberCard, Lang::Ja) => "マイナンバーカードとして使えません",
-            (ReaderState::NotAMyNumberCard, Lang::En) => "not a usable My Number Card",
-        }
+    pub fn describe(self, lang: Lang) -> String {
+        let id = match self {
+            ReaderState::Empty => "reader-empty",
+            ReaderState::Reading => "reader-reading",
+            ReaderState::Read => "reader-read",
+            ReaderState::Retrying => "reader-retrying",
+            ReaderState::Failed => "reader-failed",
+            ReaderState::NotAMyNumberCard => "reader-not-a-my-number-card",
+        };
+        l10n::tr(lang, id, &[])
     }
 }
 
@@ -144,67 +139,21 @@ impl ReadProblem {
     }
 
     /// What happened and what the user can do, for `status`.
-    pub fn describe(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (ReadProblem::RemovedDuringRead, Lang::Ja) => {
-                "読み取り中にカードが離れました。カードをしっかり置いてください"
-            }
-            (ReadProblem::RemovedDuringRead, Lang::En) => {
-                "the card left the reader during the read; put it down firmly"
-            }
-            (ReadProblem::InUse, Lang::Ja) => {
-                "ほかのアプリがカードを使用中です。そのアプリを終了してください"
-            }
-            (ReadProblem::InUse, Lang::En) => {
-                "another program is using the card; close that program"
-            }
-            (ReadProblem::UnsupportedProtocol, Lang::Ja) => {
-                "このリーダーはこのカードと通信できません。別のリーダーを使ってください"
-            }
-            (ReadProblem::UnsupportedProtocol, Lang::En) => {
-                "this reader cannot talk to this card; use another reader"
-            }
-            (ReadProblem::NoAnswer, Lang::Ja) => {
-                "カードが応答しません。カードを置き直してください"
-            }
-            (ReadProblem::NoAnswer, Lang::En) => {
-                "the card does not answer; take it out and put it back"
-            }
-            (ReadProblem::ReaderError, Lang::Ja) => {
-                "リーダーのエラーです。リーダーを差し直してください"
-            }
-            (ReadProblem::ReaderError, Lang::En) => {
-                "the reader reported an error; plug it in again"
-            }
-            (ReadProblem::CardError, Lang::Ja) => "カードが正しく応答しませんでした",
-            (ReadProblem::CardError, Lang::En) => "the card did not answer as expected",
-            (ReadProblem::JukiCard, Lang::Ja) => {
-                "住民基本台帳カード（住基カード）です。マイナンバーカードを申請してください"
-            }
-            (ReadProblem::JukiCard, Lang::En) => {
-                "this is a Basic Resident Register card (住基カード); apply for a My Number Card"
-            }
-            (ReadProblem::Smartphone, Lang::Ja) => {
-                "スマートフォンの電子証明書です。カード本体を置いてください"
-            }
-            (ReadProblem::Smartphone, Lang::En) => {
-                "this is a smartphone's certificate; put the card itself on the reader"
-            }
-            (ReadProblem::NoJpkiApplet, Lang::Ja) => "マイナンバーカードではありません",
-            (ReadProblem::NoJpkiApplet, Lang::En) => "this is not a My Number Card",
-            (ReadProblem::NoCertificate, Lang::Ja) => {
-                "利用者証明用電子証明書がありません。市区町村の窓口で発行を受けてください"
-            }
-            (ReadProblem::NoCertificate, Lang::En) => {
-                "the card has no user-authentication certificate; have one issued at your municipal office"
-            }
-            (ReadProblem::BadCertificate, Lang::Ja) => {
-                "電子証明書を読み取れませんでした。市区町村の窓口にご相談ください"
-            }
-            (ReadProblem::BadCertificate, Lang::En) => {
-                "the certificate on the card could not be used; ask your municipal office"
-            }
-        }
+    pub fn describe(self, lang: Lang) -> String {
+        let id = match self {
+            ReadProblem::RemovedDuringRead => "read-problem-removed-during-read",
+            ReadProblem::InUse => "read-problem-in-use",
+            ReadProblem::UnsupportedProtocol => "read-problem-unsupported-protocol",
+            ReadProblem::NoAnswer => "read-problem-no-answer",
+            ReadProblem::ReaderError => "read-problem-reader-error",
+            ReadProblem::CardError => "read-problem-card-error",
+            ReadProblem::JukiCard => "read-problem-juki-card",
+            ReadProblem::Smartphone => "read-problem-smartphone",
+            ReadProblem::NoJpkiApplet => "read-problem-no-jpki-applet",
+            ReadProblem::NoCertificate => "read-problem-no-certificate",
+            ReadProblem::BadCertificate => "read-problem-bad-certificate",
+        };
+        l10n::tr(lang, id, &[])
     }
 
     /// Why a read failed, in these terms; `None` when there is nothing wrong with the reader or the
@@ -296,10 +245,18 @@ impl ReaderStatus {
     /// One line for `status`: "reader: state (reason)".
     pub fn describe(&self, lang: Lang) -> String {
         let state = self.state.describe(lang);
-        match (self.problem, lang) {
-            (None, _) => format!("{}: {state}", self.reader),
-            (Some(p), Lang::Ja) => format!("{}: {state}（{}）", self.reader, p.describe(lang)),
-            (Some(p), Lang::En) => format!("{}: {state} ({})", self.reader, p.describe(lang)),
+        let reader = || ("reader", self.reader.as_str().into());
+        match self.problem {
+            None => l10n::tr(lang, "reader-line", &[reader(), ("state", state.into())]),
+            Some(p) => l10n::tr(
+                lang,
+                "reader-line-problem",
+                &[
+                    reader(),
+                    ("state", state.into()),
+                    ("problem", p.describe(lang).into()),
+                ],
+            ),
         }
     }
 }
@@ -318,8 +275,19 @@ mod tests {
         for p in ReadProblem::ALL {
             assert_eq!(p.as_str().parse::<ReadProblem>().unwrap(), p);
             assert!(seen.insert(p.as_str()));
-            for lang in [Lang::Ja, Lang::En] {
-                assert!(!p.describe(lang).is_empty());
+        }
+        // Every state with and without every reason renders (a catalogue error panics in tests).
+        for lang in Lang::ALL {
+            for state in ReaderState::ALL {
+                for problem in std::iter::once(None).chain(ReadProblem::ALL.map(Some)) {
+                    let line = ReaderStatus {
+                        reader: "R".into(),
+                        state,
+                        problem,
+                    }
+                    .describe(lang);
+                    assert!(line.starts_with("R: ") && line.len() > 4, "{line}");
+                }
             }
         }
         assert!("nonsense".parse::<ReaderState>().is_err());

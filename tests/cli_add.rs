@@ -215,8 +215,7 @@ fn a_typed_card_read_later_becomes_one_card_and_the_user_is_told() {
     );
     let before = notifications.notify_calls().len();
 
-    let watch = Watch::start(&bus);
-    watch.until("snapshot", |e| e["event"] == "snapshot");
+    let watch = Watch::after_snapshot(&bus);
     let _card = support::pcscd::SimCard::start(support::pcscd::SLOT0, &["--expires", "2026-06-20"]);
     let (merged, _) = watch.until("cards-merged", |e| e["event"] == "cards-merged");
     assert_eq!(merged["typed"], typed.as_str());

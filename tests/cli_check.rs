@@ -35,6 +35,11 @@ fn json(o: &Output) -> Value {
     serde_json::from_str(&stdout(o)).expect("stdout is one JSON object")
 }
 
+/// `check --cert PATH --today TODAY --json`, parsed.
+fn judge_cert(path: &str, today: &str) -> Value {
+    json(&check(&["--cert", path, "--today", today, "--json"]))
+}
+
 fn action_ids(v: &Value) -> Vec<String> {
     v["actions"]
         .as_array()
@@ -470,8 +475,23 @@ fn the_certificates_span_through_check() {
     assert_eq!(action_ids(&v)[0], "renew-certificate");
     assert_eq!(v["card_expires"]["source"], "user");
     // The human output says the card date was inferred, and when to apply.
-    let inferred = |lang: &str| {
-        check(&[
+    for (lang, says) in [
+        (
+            "ja",
+            [
+                "カードの有効期限：2026年6月20日（電子証明書の有効期間から推定）",
+                "新しいカードの申請：2026年3月21日ごろから（2026年4月21日ごろまでに）",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Card expires: 2026-06-20 (inferred from the certificate)",
+                "New card applications: from about 2026-03-21 (apply by about 2026-04-21)",
+            ],
+        ),
+    ] {
+        let text = stdout(&check(&[
             "--issued",
             "2021-04-01",
             "--expires",
@@ -480,28 +500,11 @@ fn the_certificates_span_through_check() {
             "2026-03-01",
             "--lang",
             lang,
-        ])
-    };
-    let o = inferred("ja");
-    let text = stdout(&o);
-    assert!(
-        text.contains("カードの有効期限：2026年6月20日（電子証明書の有効期間から推定）"),
-        "{text}"
-    );
-    assert!(
-        text.contains("新しいカードの申請：2026年3月21日ごろから（2026年4月21日ごろまでに）"),
-        "{text}"
-    );
-    let o = inferred("en");
-    let text = stdout(&o);
-    assert!(
-        text.contains("Card expires: 2026-06-20 (inferred from the certificate)"),
-        "{text}"
-    );
-    assert!(
-        text.contains("New card applications: from about 2026-03-21 (apply by about 2026-04-21)"),
-        "{text}"
-    );
+        ]));
+        for line in says {
+            assert!(text.contains(line), "{text}");
+        }
+    }
 }
 
 /// The extended measure: shown on 2026-05-01, gone on 2026-08-01.
@@ -593,21 +596,15 @@ fn der_and_pem_certificates_are_read_in_japan_time() {
     );
 
     for path in [&der, &pem] {
-        let v = json(&check(&["--cert", path, "--today", "2026-09-24", "--json"]));
+        let v = judge_cert(path, "2026-09-24");
         assert_eq!(v["status"], "renewal-open", "{path}");
         assert_eq!(v["certificate_expires"], "2026-09-24", "{path}");
         assert_eq!(v["days_left"], 0, "{path}");
-        let v = json(&check(&["--cert", path, "--today", "2026-09-25", "--json"]));
+        let v = judge_cert(path, "2026-09-25");
         assert_eq!(v["status"], "expired-grace", "{path}");
     }
     // notAfter 15:00:00Z is 2026-09-25 00:00 in Japan: still valid on 09-25.
-    let v = json(&check(&[
-        "--cert",
-        &late,
-        "--today",
-        "2026-09-25",
-        "--json",
-    ]));
+    let v = judge_cert(&late, "2026-09-25");
     assert_eq!(v["status"], "renewal-open");
     assert_eq!(v["certificate_expires"], "2026-09-25");
     assert_eq!(v["renewal_opens"], "2026-06-26");
@@ -626,13 +623,7 @@ fn leap_day_certificate_from_a_file() {
         &format!("2028-02-29T{END_OF_JST_DAY}"),
         true,
     );
-    let v = json(&check(&[
-        "--cert",
-        &cert,
-        "--today",
-        "2028-03-01",
-        "--json",
-    ]));
+    let v = judge_cert(&cert, "2028-03-01");
     assert_eq!(v["status"], "expired-grace");
     assert_eq!(v["insurance_usable_until"], "2028-05-31");
     assert_eq!(v["days_left"], 91);
@@ -736,26 +727,28 @@ fn bad_certificate_files_are_one_line_and_exit_2() {
 
 #[test]
 fn bad_dates_and_missing_input_are_one_line_and_exit_2() {
-    assert_bad_input(
-        &check(&["--expires", "2026-02-30", "--today", "2026-01-01"]),
-        "invalid --expires \"2026-02-30\"",
-    );
-    assert_bad_input(
-        &check(&["--expires", "2026-09-24", "--today", "tomorrow"]),
-        "invalid --today \"tomorrow\"",
-    );
-    assert_bad_input(
-        &check(&["--expires", "2026-09-24", "--card-expires", "2027-13-01"]),
-        "invalid --card-expires",
-    );
-    assert_bad_input(
-        &check(&["--expires", "2026-09-24", "--issued", "2027-01-01"]),
-        "--issued 2027-01-01 is after --expires 2026-09-24",
-    );
-    assert_bad_input(
-        &check(&["--today", "2026-01-01"]),
-        "give --cert FILE or --expires",
-    );
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["--expires", "2026-02-30", "--today", "2026-01-01"],
+            "invalid --expires \"2026-02-30\"",
+        ),
+        (
+            &["--expires", "2026-09-24", "--today", "tomorrow"],
+            "invalid --today \"tomorrow\"",
+        ),
+        (
+            &["--expires", "2026-09-24", "--card-expires", "2027-13-01"],
+            "invalid --card-expires",
+        ),
+        (
+            &["--expires", "2026-09-24", "--issued", "2027-01-01"],
+            "--issued 2027-01-01 is after --expires 2026-09-24",
+        ),
+        (&["--today", "2026-01-01"], "give --cert FILE or --expires"),
+    ];
+    for (args, needle) in cases {
+        assert_bad_input(&check(args), needle);
+    }
 }
 
 #[test]

@@ -198,13 +198,20 @@ type Running = (
     std::sync::MutexGuard<'static, ()>,
 );
 
+/// An installation whose daemon is not running: the vpcd slots, a home, and a bus that can start
+/// the daemon by activation.
+fn installed() -> (std::sync::MutexGuard<'static, ()>, Home, PrivateBus) {
+    let slots = e2e();
+    let home = Home::new();
+    let bus = activating_bus();
+    (slots, home, bus)
+}
+
 /// Everything a running installation has: the unit enabled, an activating bus, a notification
 /// server, the daemon.
 fn all_running() -> (Home, PrivateBus, Running) {
-    let slots = e2e();
-    let home = Home::new();
+    let (slots, home, bus) = installed();
     home.enable_unit();
-    let bus = activating_bus();
     let notifications = NotificationServer::start(&bus, None);
     let daemon = daemon(&bus, &home);
     (home, bus, (daemon, notifications, slots))
@@ -482,10 +489,8 @@ fn a_card_the_daemon_could_not_use_is_reported_from_its_reader_states() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
-    let _slots = e2e();
-    let home = Home::new();
+    let (_slots, home, bus) = installed();
     home.enable_unit();
-    let bus = activating_bus();
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorWarning);
     r.assert_has("daemon-not-running", "warning");
@@ -513,9 +518,7 @@ fn no_daemon_but_activatable_and_no_notification_server_are_warnings() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_bad_config_file_is_an_error_that_names_the_line() {
-    let _slots = e2e();
-    let home = Home::new();
-    let bus = activating_bus();
+    let (_slots, home, bus) = installed();
     home.write_config("notifications = true\nlang = 5\n");
     let r = home.doctor_json(Some(&bus), &[]);
     r.assert_code(Exit::DoctorProblem);

@@ -5,8 +5,10 @@
 
 mod support;
 
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use support::bus::PrivateBus;
 use support::daemon::{
     busctl, property, seeded_dir, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
 };
@@ -16,18 +18,18 @@ use support::wait_for;
 /// Per-APDU delay of the slow card: a whole read takes several seconds.
 const SLOW: &str = "slow=600";
 
-fn reader_states(bus: &support::bus::PrivateBus) -> String {
+fn reader_states(bus: &PrivateBus) -> String {
     property(bus, ROOT, MANAGER, "ReaderStates")
 }
 
-fn wait_state(bus: &support::bus::PrivateBus, reader: &str, state: &str, timeout: Duration) {
+fn wait_state(bus: &PrivateBus, reader: &str, state: &str, timeout: Duration) {
     let needle = format!("\"{reader}\" \"{state}\"");
     wait_for(timeout, &format!("{reader} {state}"), || {
         reader_states(bus).contains(&needle).then_some(())
     });
 }
 
-fn set_label(bus: &support::bus::PrivateBus, label: &str) -> (bool, Duration) {
+fn set_label(bus: &PrivateBus, label: &str) -> (bool, Duration) {
     let started = Instant::now();
     let (ok, _, err) = busctl(
         bus,
@@ -38,20 +40,34 @@ fn set_label(bus: &support::bus::PrivateBus, label: &str) -> (bool, Duration) {
 }
 
 /// These tests share the namespace's pcscd and its virtual readers; a read still running in one
-/// (a slow or held card) delays the others' cards, so they take turns.
-fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+/// (a slow or held card) delays the others' cards, so they take turns. A turn also holds the vpcd
+/// slots ([`support::pcscd::e2e`]), released first.
+struct Turn {
+    _slots: MutexGuard<'static, ()>,
+    _turn: MutexGuard<'static, ()>,
+}
+
+/// How each test begins: its [`Turn`], then a private bus of its own.
+fn begin() -> (Turn, PrivateBus) {
+    static TURN: Mutex<()> = Mutex::new(());
+    let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _slots = support::pcscd::e2e();
+    (Turn { _slots, _turn }, PrivateBus::start())
+}
+
+/// The quiet daemon on `bus` (today 2026-03-01) with a state directory that remembers one card,
+/// its certificate expiring 2031-06-20: the card the slow-read tests insert.
+fn seeded_daemon(bus: &PrivateBus) -> (tempfile::TempDir, DaemonProc) {
+    let dir = seeded_dir("2031-06-20");
+    let d = DaemonProc::quiet(bus, dir.path(), "2026-03-01");
+    (dir, d)
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn the_api_answers_while_a_slow_card_is_read() {
-    let _turn = one_at_a_time();
-    let _slots = support::pcscd::e2e();
-    let bus = support::bus::PrivateBus::start();
-    let dir = seeded_dir("2031-06-20");
-    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
+    let (_turn, bus) = begin();
+    let (_dir, mut d) = seeded_daemon(&bus);
     let sim = SimCard::start(
         SLOT1,
         &["--expires", "2031-06-20", "--serial", "41", "--fault", SLOW],
@@ -90,11 +106,8 @@ fn the_api_answers_while_a_slow_card_is_read() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn sigterm_during_a_read_exits_cleanly_and_keeps_the_state() {
-    let _turn = one_at_a_time();
-    let _slots = support::pcscd::e2e();
-    let bus = support::bus::PrivateBus::start();
-    let dir = seeded_dir("2031-06-20");
-    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
+    let (_turn, bus) = begin();
+    let (dir, mut d) = seeded_daemon(&bus);
     // A very slow card: the read would take about a minute.
     let sim = SimCard::start(SLOT0, &["--expires", "2031-06-20", "--fault", "slow=4000"]);
     wait_state(&bus, sim.reader(), "reading", Duration::from_secs(10));
@@ -122,9 +135,7 @@ fn sigterm_during_a_read_exits_cleanly_and_keeps_the_state() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_card_held_by_another_program_is_shown_and_read_once_released() {
-    let _turn = one_at_a_time();
-    let _slots = support::pcscd::e2e();
-    let bus = support::bus::PrivateBus::start();
+    let (_turn, bus) = begin();
     let dir = tempfile::tempdir().unwrap();
     let sim = SimCard::start(SLOT0, &["--expires", "2031-06-20", "--serial", "42"]);
     // Another program (think: the マイナポータル app) holds the card exclusively.
@@ -149,9 +160,7 @@ fn a_card_held_by_another_program_is_shown_and_read_once_released() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn cards_that_are_not_my_number_cards_get_a_reader_state() {
-    let _turn = one_at_a_time();
-    let _slots = support::pcscd::e2e();
-    let bus = support::bus::PrivateBus::start();
+    let (_turn, bus) = begin();
     let dir = tempfile::tempdir().unwrap();
     let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
     for (args, reason) in [

@@ -29,7 +29,7 @@ use mynawatch::dbus::{
 use mynawatch::l10n::Lang;
 use mynawatch::pcsc::monitor::ReaderEvent;
 use mynawatch::rules::Policy;
-use support::client::introspect;
+use support::client::{connect, introspect};
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::timeout;
 use zbus::Connection;
@@ -335,15 +335,21 @@ impl Setup {
         );
     }
 
-    /// The card objects now (paths), from the ObjectManager.
-    async fn card_paths(&self) -> Vec<String> {
-        let om = zbus::fdo::ObjectManagerProxy::builder(&self.client)
+    /// The daemon's ObjectManager (at the root path).
+    async fn object_manager(&self) -> zbus::fdo::ObjectManagerProxy<'_> {
+        zbus::fdo::ObjectManagerProxy::builder(&self.client)
             .destination(BUS_NAME)
             .path(ROOT_PATH)
             .build()
             .await
-            .unwrap();
-        let mut paths: Vec<String> = om
+            .unwrap()
+    }
+
+    /// The card objects now (paths), from the ObjectManager.
+    async fn card_paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self
+            .object_manager()
+            .await
             .get_managed_objects()
             .await
             .unwrap()
@@ -571,12 +577,7 @@ async fn object_manager_lists_adds_and_removes_cards() {
         ..Start::default()
     })
     .await;
-    let om = zbus::fdo::ObjectManagerProxy::builder(&s.client)
-        .destination(BUS_NAME)
-        .path(ROOT_PATH)
-        .build()
-        .await
-        .unwrap();
+    let om = s.object_manager().await;
     let mut added = om.receive_interfaces_added().await.unwrap();
     let mut removed = om.receive_interfaces_removed().await.unwrap();
     assert!(om.get_managed_objects().await.unwrap().is_empty());
@@ -799,13 +800,7 @@ async fn requests_after_the_loop_stopped_get_shutting_down() {
 #[tokio::test]
 async fn the_bus_name_is_exclusive() {
     let bus = support::bus::PrivateBus::start();
-    let connect = || async {
-        zbus::connection::Builder::address(bus.address.as_str())
-            .build()
-            .await
-            .unwrap()
-    };
-    let (c1, c2) = (connect().await, connect().await);
+    let (c1, c2) = (connect(&bus).await, connect(&bus).await);
     let (tx, _rx) = mpsc::channel(1);
     let p1 = Publisher::serve(&c1, tx.clone()).await.unwrap();
     p1.request_name().await.unwrap();
@@ -886,15 +881,18 @@ async fn documented_api_matches_the_live_service() {
     }
 }
 
+/// `mynawatch ARGS…` on `bus`, awaited: the daemon under test runs on this test's runtime.
+async fn cli(bus: &support::bus::PrivateBus, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::from(bus.command(support::bin()))
+        .args(args)
+        .output()
+        .await
+        .unwrap()
+}
+
 /// The real loop owning the bus name on a private bus, as the daemon would.
 async fn serve_on(bus: &support::bus::PrivateBus, how: Start<'_>) -> Setup {
-    let connect = || async {
-        zbus::connection::Builder::address(bus.address.as_str())
-            .build()
-            .await
-            .unwrap()
-    };
-    let (server, client) = (connect().await, connect().await);
+    let (server, client) = (connect(bus).await, connect(bus).await);
     let s = start_on(server, client, how).await;
     bus.wait_for_name(BUS_NAME, WAIT);
     s
@@ -933,11 +931,7 @@ async fn status_reads_the_published_cards() {
     s.event(ReaderEvent::Readers(vec![R0.into()])).await;
     s.wait_reader(R0, "empty", None).await;
     // Not std's blocking output(): the service runs on this test's runtime.
-    let out = tokio::process::Command::from(bus.command(support::bin()))
-        .args(["status", "--json"])
-        .output()
-        .await
-        .unwrap();
+    let out = cli(&bus, &["status", "--json"]).await;
     assert!(out.status.success(), "{out:?}");
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["readers"], serde_json::json!([R0]));
@@ -945,11 +939,7 @@ async fn status_reads_the_published_cards() {
     assert_eq!(v["cards"][0]["status"], "renewal-open");
     assert_eq!(v["cards"][0]["days_left"], 80);
     assert_eq!(v["cards"][0]["actions"][0]["id"], "renew-certificate");
-    let out = tokio::process::Command::from(bus.command(support::bin()))
-        .args(["status", "--lang", "en"])
-        .output()
-        .await
-        .unwrap();
+    let out = cli(&bus, &["status", "--lang", "en"]).await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("certificate expires: 2026-06-20\n"), "{text}");
     assert!(
@@ -963,11 +953,7 @@ async fn status_reads_the_published_cards() {
     s.insert(R0, juki).await;
     s.wait_reader(R0, "not-a-my-number-card", Some("juki-card"))
         .await;
-    let out = tokio::process::Command::from(bus.command(support::bin()))
-        .args(["status", "--lang", "en"])
-        .output()
-        .await
-        .unwrap();
+    let out = cli(&bus, &["status", "--lang", "en"]).await;
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(&format!(
@@ -975,11 +961,7 @@ async fn status_reads_the_published_cards() {
         )),
         "{text}"
     );
-    let out = tokio::process::Command::from(bus.command(support::bin()))
-        .args(["status", "--json"])
-        .output()
-        .await
-        .unwrap();
+    let out = cli(&bus, &["status", "--json"]).await;
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         v["reader_states"][0],

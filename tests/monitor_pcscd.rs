@@ -38,6 +38,14 @@ fn remove(card: SimCard) {
     });
 }
 
+/// The very next event, whatever it is (within [`EVENT_WAIT`]).
+async fn next(rx: &mut Receiver<ReaderEvent>) -> ReaderEvent {
+    tokio::time::timeout(EVENT_WAIT, rx.recv())
+        .await
+        .unwrap()
+        .unwrap()
+}
+
 /// Wait for the first event matching `want`, skipping others; panics with what was seen.
 async fn expect(
     rx: &mut Receiver<ReaderEvent>,
@@ -80,15 +88,20 @@ fn start() -> (Monitor, Receiver<ReaderEvent>) {
     (monitor::spawn(tx).expect("spawn monitor"), rx)
 }
 
-fn shutdown_promptly(m: Monitor) {
-    let t = Instant::now();
-    m.shutdown();
-    // A liveness check, not a benchmark: a lost cancel would hang here for ever.
-    assert!(
-        t.elapsed() < Duration::from_secs(2),
-        "shutdown took {:?}",
-        t.elapsed()
-    );
+/// Stop `m` on a blocking thread (shutdown joins the monitor thread) and check it was prompt.
+async fn shutdown_promptly(m: Monitor) {
+    tokio::task::spawn_blocking(move || {
+        let t = Instant::now();
+        m.shutdown();
+        // A liveness check, not a benchmark: a lost cancel would hang here for ever.
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "shutdown took {:?}",
+            t.elapsed()
+        );
+    })
+    .await
+    .unwrap();
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
@@ -97,10 +110,7 @@ async fn readers_and_cards_in_two_readers() {
     let _slots = e2e().await;
     let (m, mut rx) = start();
     // The very first event is the reader list, before any card event.
-    let first = tokio::time::timeout(EVENT_WAIT, rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let first = next(&mut rx).await;
     assert!(both_readers(&first), "{first:?}");
 
     let card0 = insert(SLOT0);
@@ -137,9 +147,7 @@ async fn readers_and_cards_in_two_readers() {
 
     // Idle: nothing more (and the thread is blocked, not polling).
     quiet(&mut rx, Duration::from_millis(500)).await;
-    tokio::task::spawn_blocking(move || shutdown_promptly(m))
-        .await
-        .unwrap();
+    shutdown_promptly(m).await;
     // The thread dropped its sender.
     assert_eq!(rx.recv().await, None);
 }
@@ -153,15 +161,10 @@ async fn card_already_present_at_start_is_reported() {
         // Wait until pcscd itself has seen it.
         let (m, mut rx) = start();
         expect(&mut rx, "insert into 00", inserted(READER0)).await;
-        tokio::task::spawn_blocking(move || shutdown_promptly(m))
-            .await
-            .unwrap();
+        shutdown_promptly(m).await;
     }
     let (m, mut rx) = start();
-    let ev = tokio::time::timeout(EVENT_WAIT, rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
+    let ev = next(&mut rx).await;
     assert!(both_readers(&ev), "{ev:?}");
     let ev = expect(&mut rx, "card present at start", |_| true).await;
     assert_eq!(
@@ -172,9 +175,7 @@ async fn card_already_present_at_start_is_reported() {
     );
     remove(card);
     expect(&mut rx, "removal from 00", removed(READER0)).await;
-    tokio::task::spawn_blocking(move || shutdown_promptly(m))
-        .await
-        .unwrap();
+    shutdown_promptly(m).await;
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
@@ -184,9 +185,7 @@ async fn shutdown_right_after_spawn_is_prompt() {
     // Several times: the stop may land before, during or after establishing the context.
     for _ in 0..5 {
         let (m, _rx) = start();
-        tokio::task::spawn_blocking(move || shutdown_promptly(m))
-            .await
-            .unwrap();
+        shutdown_promptly(m).await;
     }
 }
 
@@ -206,9 +205,7 @@ async fn thread_exits_when_the_receiver_is_dropped() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     remove(card);
-    tokio::task::spawn_blocking(move || shutdown_promptly(m))
-        .await
-        .unwrap();
+    shutdown_promptly(m).await;
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]
@@ -267,7 +264,5 @@ async fn pcscd_restart_gives_service_down_then_readers_again() {
     // Later tests and test binaries need a pcscd: one that outlives this test.
     tokio::task::block_in_place(|| pcscd.leave_running());
     expect(&mut rx, "readers after the second restart", both_readers).await;
-    tokio::task::spawn_blocking(move || shutdown_promptly(m))
-        .await
-        .unwrap();
+    shutdown_promptly(m).await;
 }

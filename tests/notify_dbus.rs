@@ -39,11 +39,22 @@ fn notification(summary: &str, registered: Registration) -> Notification {
 }
 
 async fn notifier(bus: &PrivateBus) -> Notifier {
-    let conn = zbus::connection::Builder::address(bus.address.as_str())
-        .build()
+    Notifier::new(support::client::connect(bus).await)
+}
+
+/// A private bus with a notification server offering `capabilities`, and a notifier on it.
+async fn served(capabilities: Option<&str>) -> (PrivateBus, NotificationServer, Notifier) {
+    let bus = PrivateBus::start();
+    let server = NotificationServer::start(&bus, capabilities);
+    let notifier = notifier(&bus).await;
+    (bus, server, notifier)
+}
+
+/// Show the test notification titled `summary` for `card`, registration unknown.
+async fn show(notifier: &Notifier, card: &CardKey, summary: &str) -> Result<u32, NotifyError> {
+    notifier
+        .show(card, &notification(summary, Registration::Unknown))
         .await
-        .expect("connect to the private bus");
-    Notifier::new(conn)
 }
 
 /// The n-th (0-based) Notify call, waiting for it.
@@ -59,15 +70,10 @@ fn replaces_id(line: &str) -> u32 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_notification_per_card_replaced_in_place() {
-    let bus = PrivateBus::start();
-    let server = NotificationServer::start(&bus, Some("body actions"));
-    let notifier = notifier(&bus).await;
+    let (_bus, server, notifier) = served(Some("body actions")).await;
     let (mum, dad) = (key(b"1"), key(b"2"));
 
-    let id = notifier
-        .show(&mum, &notification("一回目", Registration::Unknown))
-        .await
-        .unwrap();
+    let id = show(&notifier, &mum, "一回目").await.unwrap();
     let first = nth_call(&server, 0);
     assert_eq!(replaces_id(&first), 0, "{first}");
     assert!(
@@ -129,14 +135,9 @@ async fn one_notification_per_card_replaced_in_place() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn closed_by_the_server_means_a_new_notification() {
-    let bus = PrivateBus::start();
-    let server = NotificationServer::start(&bus, None);
-    let notifier = notifier(&bus).await;
+    let (bus, server, notifier) = served(None).await;
     let card = key(b"1");
-    let id = notifier
-        .show(&card, &notification("a", Registration::Unknown))
-        .await
-        .unwrap();
+    let id = show(&notifier, &card, "a").await.unwrap();
     // Without the "actions" capability no buttons are sent.
     assert!(nth_call(&server, 0).contains("\"a\" \"電子証明書"));
     assert!(
@@ -166,28 +167,17 @@ async fn closed_by_the_server_means_a_new_notification() {
     wait_for(WAIT, "NotificationClosed to reach the notifier", || {
         notifier.current_id(&card).is_none().then_some(())
     });
-    notifier
-        .show(&card, &notification("b", Registration::Unknown))
-        .await
-        .unwrap();
+    show(&notifier, &card, "b").await.unwrap();
     assert_eq!(replaces_id(&nth_call(&server, 1)), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clicks_map_back_to_the_card() {
-    let bus = PrivateBus::start();
-    let server = NotificationServer::start(&bus, Some("body actions"));
-    let notifier = notifier(&bus).await;
+    let (_bus, server, notifier) = served(Some("body actions")).await;
     let mut clicks = Box::pin(notifier.action_stream().await.unwrap());
     let (mum, dad) = (key(b"1"), key(b"2"));
-    let id_mum = notifier
-        .show(&mum, &notification("m", Registration::Unknown))
-        .await
-        .unwrap();
-    let id_dad = notifier
-        .show(&dad, &notification("d", Registration::Unknown))
-        .await
-        .unwrap();
+    let id_mum = show(&notifier, &mum, "m").await.unwrap();
+    let id_dad = show(&notifier, &dad, "d").await.unwrap();
     assert_ne!(id_mum, id_dad);
 
     server.invoke_action(9999, "registered-yes"); // someone else's notification
@@ -204,10 +194,7 @@ async fn no_server_is_unavailable_and_a_later_server_is_used() {
     let bus = PrivateBus::start();
     let notifier = notifier(&bus).await;
     let card = key(b"1");
-    let err = notifier
-        .show(&card, &notification("x", Registration::Unknown))
-        .await
-        .unwrap_err();
+    let err = show(&notifier, &card, "x").await.unwrap_err();
     assert!(matches!(err, NotifyError::Unavailable(_)), "{err:?}");
     assert!(
         err.to_string().starts_with("no notification server"),
@@ -217,10 +204,7 @@ async fn no_server_is_unavailable_and_a_later_server_is_used() {
     let _clicks = notifier.action_stream().await.unwrap();
 
     let server = NotificationServer::start(&bus, Some("body actions"));
-    notifier
-        .show(&card, &notification("y", Registration::Unknown))
-        .await
-        .unwrap();
+    show(&notifier, &card, "y").await.unwrap();
     let line = nth_call(&server, 0);
     assert_eq!(replaces_id(&line), 0);
     assert!(
@@ -237,10 +221,7 @@ async fn server_restart_falls_back_to_a_new_notification() {
     let mut clicks = Box::pin(notifier.action_stream().await.unwrap());
     {
         let server = NotificationServer::start(&bus, Some("body actions"));
-        notifier
-            .show(&card, &notification("before", Registration::Unknown))
-            .await
-            .unwrap();
+        show(&notifier, &card, "before").await.unwrap();
         nth_call(&server, 0);
     } // killed
     wait_for(WAIT, "the old server to leave the bus", || {
@@ -248,10 +229,7 @@ async fn server_restart_falls_back_to_a_new_notification() {
     });
     let server = NotificationServer::start(&bus, Some("body actions"));
     let log_before = server.notify_calls().len();
-    let id = notifier
-        .show(&card, &notification("after", Registration::Unknown))
-        .await
-        .unwrap();
+    let id = show(&notifier, &card, "after").await.unwrap();
     let line = nth_call(&server, log_before);
     assert!(line.contains("\"after\""), "{line}");
     assert_eq!(

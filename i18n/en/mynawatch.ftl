@@ -326,19 +326,88 @@ find-ambiguous = { $query } matches several cards; give more of the key:
 
 ## Readers: reader states and why a read failed (status, watch, the tray, doctor)
 
-# (messages follow)
+# A reader's state, short (status lists readers with it).
+reader-empty = no card
+reader-reading = reading the card
+reader-read = card read
+reader-retrying = could not read the card; trying again
+reader-failed = could not read the card
+reader-not-a-my-number-card = not a usable My Number Card
+
+# One reader in status's list: $reader (its name), $state (above), $problem (below).
+reader-line = { $reader }: { $state }
+reader-line-problem = { $reader }: { $state } ({ $problem })
+
+# Why a read failed and what to do.
+read-problem-removed-during-read = the card left the reader during the read; put it down firmly
+read-problem-in-use = another program is using the card; close that program
+read-problem-unsupported-protocol = this reader cannot talk to this card; use another reader
+read-problem-no-answer = the card does not answer; take it out and put it back
+read-problem-reader-error = the reader reported an error; plug it in again
+read-problem-card-error = the card did not answer as expected
+read-problem-juki-card = this is a Basic Resident Register card (住基カード); apply for a My Number Card
+read-problem-smartphone = this is a smartphone's certificate; put the card itself on the reader
+read-problem-no-jpki-applet = this is not a My Number Card
+read-problem-no-certificate = the card has no user-authentication certificate; have one issued at your municipal office
+read-problem-bad-certificate = the certificate on the card could not be used; ask your municipal office
 
 ## mynawatch read
 
-# (messages follow)
+read-reader = Reader: { $reader }
+read-certificate = User-authentication certificate: { $from } to { $to }
+read-pin =
+    { $state ->
+        [remaining]
+            { $tries ->
+                [one] { $tries } try left
+               *[other] { $tries } tries left
+            }
+        [blocked] locked
+        [verified] verified
+       *[unknown] unknown
+    }
+read-pins = PIN retries: authentication { $auth } / signature { $sign } / card info { $info }
+read-pins-failed = (PIN retry counters could not be read: { $error })
+read-pin-steps = About the PINs:
 
 ## Calendar export (mynawatch calendar)
 
-# (messages follow)
+# The calendar's name.
+calendar-name = My Number Card deadlines (mynawatch)
+
+# One event per deadline: its title, and its description.
+calendar-renewal-opens = My Number Card: certificate renewal opens
+calendar-renewal-opens-about = From today the user-authentication certificate can be renewed: take the card and its PINs to your municipal office.
+calendar-certificate-expires = My Number Card: certificate expires
+calendar-certificate-expires-about = The last day of the user-authentication certificate. Renew it at your municipal office if you have not yet (possible after expiry too).
+calendar-insurance-usable-until = My Number Card: last day usable as health-insurance card
+calendar-insurance-usable-until-about = After this day the health-insurance registration is cancelled. Renew the certificate before then; afterwards, renew and register again.
+calendar-new-card-applications-open = My Number Card: applications for a new card open
+calendar-new-card-applications-open-about = The card itself expires soon: from today you can apply for a new card (online, photo booth or by mail).
+calendar-new-card-apply-by = My Number Card: apply for a new card by this day
+calendar-new-card-apply-by-about = Apply for the new card by about this day to have it before the old one expires.
+
+# An event's title with the card's label. $summary (a title above), $label.
+calendar-summary-labelled = { $summary } ({ $label })
 
 ## Tray indicator (mynawatch-tray)
 
-# (messages follow)
+tray-connecting = Connecting to the mynawatch daemon…
+tray-daemon-unreachable = The mynawatch daemon is not running. “Check now” starts it.
+tray-card-summary = { $name }: { $status } ({ $days })
+tray-card-summary-no-days = { $name }: { $status }
+tray-enter-card-expiry = Enter the date printed on the card…
+tray-enter-card-expiry-in-terminal = To enter the card's expiry: mynawatch card-expires { $name } YYYY-MM-DD
+tray-dialog-title = The card's expiry
+tray-dialog-text = Pick the expiry date printed on the front of { $name } (the card's own expiry).
+tray-export-calendar = Export to calendar
+tray-export-calendar-missing = Export to calendar (not in this version of mynawatch yet)
+tray-exported-calendar =
+    The deadlines were written to { $path }
+    Import it into your calendar.
+tray-refresh = Check now
+tray-quit = Quit tray
+tray-failed = { $what }: failed ({ $error })
 
 ## Doctor (mynawatch doctor's findings and fixes)
 

@@ -349,19 +349,93 @@ find-ambiguous = { $query } に当てはまるカードが複数あります。�
 
 ## Readers: reader states and why a read failed (status, watch, the tray, doctor)
 
-# (messages follow)
+# A reader's state, short (status lists readers with it).
+reader-empty = カードなし
+reader-reading = カードを読み取り中
+reader-read = 読み取り済み
+reader-retrying = 読み取れませんでした。もう一度試します
+reader-failed = 読み取れませんでした
+reader-not-a-my-number-card = マイナンバーカードとして使えません
+
+# One reader in status's list: $reader (its name), $state (above), $problem (below).
+reader-line = { $reader }: { $state }
+reader-line-problem = { $reader }: { $state }（{ $problem }）
+
+# Why a read failed and what to do.
+read-problem-removed-during-read = 読み取り中にカードが離れました。カードをしっかり置いてください
+read-problem-in-use = ほかのアプリがカードを使用中です。そのアプリを終了してください
+read-problem-unsupported-protocol = このリーダーはこのカードと通信できません。別のリーダーを使ってください
+read-problem-no-answer = カードが応答しません。カードを置き直してください
+read-problem-reader-error = リーダーのエラーです。リーダーを差し直してください
+read-problem-card-error = カードが正しく応答しませんでした
+read-problem-juki-card = 住民基本台帳カード（住基カード）です。マイナンバーカードを申請してください
+read-problem-smartphone = スマートフォンの電子証明書です。カード本体を置いてください
+read-problem-no-jpki-applet = マイナンバーカードではありません
+read-problem-no-certificate = 利用者証明用電子証明書がありません。市区町村の窓口で発行を受けてください
+read-problem-bad-certificate = 電子証明書を読み取れませんでした。市区町村の窓口にご相談ください
 
 ## mynawatch read
 
-# (messages follow)
+read-reader = カードリーダー: { $reader }
+# $from, $to (ISO dates)
+read-certificate = 利用者証明用電子証明書: { $from } 〜 { $to }
+# One PIN's counter. $state (remaining, blocked, verified, unknown), $tries (a number)
+read-pin =
+    { $state ->
+        [remaining] 残り{ $tries }回
+        [blocked] ロック中
+        [verified] 認証済み
+       *[unknown] 不明
+    }
+# $auth, $sign, $info (each a read-pin)
+read-pins = 暗証番号の残り回数: 利用者証明用 { $auth } / 署名用 { $sign } / 券面事項入力補助用 { $info }
+# $error (why, from the card layer)
+read-pins-failed = （暗証番号の残り回数を読めませんでした: { $error }）
+# Before the steps the PIN counters add.
+read-pin-steps = 暗証番号について：
 
 ## Calendar export (mynawatch calendar)
 
-# (messages follow)
+# The calendar's name.
+calendar-name = マイナンバーカードの期限 (mynawatch)
+
+# One event per deadline: its title, and its description.
+calendar-renewal-opens = マイナンバーカード 電子証明書の更新受付開始
+calendar-renewal-opens-about = 利用者証明用電子証明書の更新ができるようになります。カードと暗証番号を持って、お住まいの市区町村の窓口で更新してください。
+calendar-certificate-expires = マイナンバーカード 電子証明書の有効期限
+calendar-certificate-expires-about = 利用者証明用電子証明書の有効期限の日です。まだなら、市区町村の窓口で更新してください（期限後も更新できます）。
+calendar-insurance-usable-until = マイナ保険証として使える最終日
+calendar-insurance-usable-until-about = この日を過ぎると保険証利用登録が解除されます。それまでに電子証明書を更新してください。解除された後は、更新してからもう一度登録が必要です。
+calendar-new-card-applications-open = 新しいマイナンバーカードの申請受付開始
+calendar-new-card-applications-open-about = カード自体の有効期限が近づき、新しいカードを申請できるようになります（オンライン、証明写真機、郵送）。
+calendar-new-card-apply-by = 新しいマイナンバーカードの申請期限（目安）
+calendar-new-card-apply-by-about = カードの有効期限までに新しいカードを受け取るには、この日ごろまでに申請してください。
+
+# An event's title with the card's label. $summary (a title above), $label.
+calendar-summary-labelled = { $summary }（{ $label }）
 
 ## Tray indicator (mynawatch-tray)
 
-# (messages follow)
+tray-connecting = mynawatch デーモンに接続しています…
+tray-daemon-unreachable = mynawatch デーモンが動いていません。「今すぐ確認」で起動します。
+# A card in the tooltip and menu. $name, $status (a status word), $days (days left, in words)
+tray-card-summary = { $name }：{ $status }（{ $days }）
+tray-card-summary-no-days = { $name }：{ $status }
+tray-enter-card-expiry = カードに印字された有効期限を入力…
+# $name (the card's name, as `status` prints it)
+tray-enter-card-expiry-in-terminal = 有効期限の入力: 端末で mynawatch card-expires { $name } YYYY-MM-DD
+tray-dialog-title = カードの有効期限
+tray-dialog-text = { $name } の表面に印字された「有効期限」（カード自体の期限）を選んでください。
+tray-export-calendar = カレンダーに書き出す
+tray-export-calendar-missing = カレンダーに書き出す（この版の mynawatch にはまだありません）
+# $path (the file written). Two lines.
+tray-exported-calendar =
+    期限をカレンダーファイルに書き出しました: { $path }
+    お使いのカレンダーに読み込んでください。
+tray-refresh = 今すぐ確認
+tray-quit = トレイを終了
+# $what (the menu entry), $error
+tray-failed = { $what }: できませんでした（{ $error }）
 
 ## Doctor (mynawatch doctor's findings and fixes)
 

@@ -10,7 +10,7 @@ use serde_json::json;
 use zbus::{OwnedVariant, Variant};
 
 use super::cards::{parse_date, refused, Answer, OutputArgs};
-use super::common::{runtime, unreachable_exit};
+use super::common::with_daemon;
 use crate::dbus::client::{self, CardView};
 use crate::dbus::{key_from_path, ManagerProxy};
 use crate::l10n::Lang;
@@ -60,11 +60,7 @@ fn properties(args: &AddArgs) -> HashMap<String, OwnedVariant> {
 
 pub fn run(args: AddArgs) -> anyhow::Result<ExitCode> {
     let lang = args.out.lang();
-    runtime()?.block_on(async {
-        let conn = match client::connect().await {
-            Ok(c) => c,
-            Err(e) => return unreachable_exit(e),
-        };
+    with_daemon(|conn| async move {
         let manager = ManagerProxy::new(&conn).await?;
         let path = match manager.add_card(properties(&args)).await {
             Ok(p) => p,
@@ -72,11 +68,8 @@ pub fn run(args: AddArgs) -> anyhow::Result<ExitCode> {
         };
         let key = key_from_path(path.as_str())
             .ok_or_else(|| anyhow::anyhow!("the daemon answered a path that is no card: {path}"))?;
-        let snap = match client::snapshot(&conn).await {
-            Ok(s) => s,
-            Err(e) => return unreachable_exit(e),
-        };
-        let card = snap
+        let card = client::snapshot(&conn)
+            .await?
             .cards
             .into_iter()
             .find(|c| c.key == key.as_str())

@@ -10,7 +10,7 @@ use serde_json::json;
 use zbus::DBusError as _;
 
 pub use super::common::Answer;
-use super::common::{runtime, unreachable_exit};
+use super::common::{runtime, with_daemon};
 use crate::dbus::client::{self, CardView};
 use crate::dbus::{card_path, CardProxy, Error as BusError, ManagerProxy, CARD_INTERFACE};
 use crate::l10n::{self, Lang};
@@ -180,15 +180,8 @@ async fn card_now(conn: &zbus::Connection, key: &str) -> anyhow::Result<CardView
 
 fn run_change(query: &str, change: Change, out: &OutputArgs) -> anyhow::Result<ExitCode> {
     let lang = out.lang();
-    runtime()?.block_on(async {
-        let conn = match client::connect().await {
-            Ok(c) => c,
-            Err(e) => return unreachable_exit(e),
-        };
-        let snap = match client::snapshot(&conn).await {
-            Ok(s) => s,
-            Err(e) => return unreachable_exit(e),
-        };
+    with_daemon(|conn| async move {
+        let snap = client::snapshot(&conn).await?;
         let before = match client::find_card(&snap.cards, query) {
             Ok(c) => c.clone(),
             Err(e) => {
@@ -232,19 +225,12 @@ fn run_change(query: &str, change: Change, out: &OutputArgs) -> anyhow::Result<E
 
 pub fn run_refresh(args: RefreshArgs) -> anyhow::Result<ExitCode> {
     let lang = args.out.lang();
-    runtime()?.block_on(async {
-        let conn = match client::connect().await {
-            Ok(c) => c,
-            Err(e) => return unreachable_exit(e),
-        };
+    with_daemon(|conn| async move {
         let manager = ManagerProxy::new(&conn).await?;
         if let Err(e) = manager.refresh().await {
             return refused(e);
         }
-        let snap = match client::snapshot(&conn).await {
-            Ok(s) => s,
-            Err(e) => return unreachable_exit(e),
-        };
+        let snap = client::snapshot(&conn).await?;
         if args.out.json {
             println!("{}", serde_json::to_string_pretty(&snap)?);
         } else {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use crate::dbus::client::ClientError;
+use crate::dbus::client::{self, ClientError};
 use crate::l10n::{self, Lang};
 use crate::rules::Registration;
 
@@ -57,6 +57,27 @@ pub(crate) fn unreachable_exit(err: ClientError) -> anyhow::Result<ExitCode> {
         }
         ClientError::Bus(e) => Err(e).context("reading the daemon's state over D-Bus"),
     }
+}
+
+/// Run `body` on a fresh runtime with a connection to the daemon (started by the bus if need be).
+/// A [`ClientError`] that `body` passes up with `?` ends the command as [`unreachable_exit`] says, so
+/// each step that asks the daemon needs no `match` of its own.
+pub(crate) fn with_daemon<F, Fut>(body: F) -> anyhow::Result<ExitCode>
+where
+    F: FnOnce(zbus::Connection) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<ExitCode>>,
+{
+    runtime()?.block_on(async {
+        let result = match client::connect().await {
+            Ok(conn) => body(conn).await,
+            Err(e) => Err(e.into()),
+        };
+        match result.map_err(anyhow::Error::downcast::<ClientError>) {
+            Ok(code) => Ok(code),
+            Err(Ok(unreachable)) => unreachable_exit(unreachable),
+            Err(Err(other)) => Err(other),
+        }
+    })
 }
 
 /// The user's config file (language, reminder thresholds, rule policy); defaults when there is none.

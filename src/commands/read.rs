@@ -126,17 +126,17 @@ fn pick_reader(ctx: &Context, wanted: Option<&str>) -> Result<String, Failure> {
 }
 
 fn pin_text(p: Option<PinState>, lang: Lang) -> String {
-    match (p, lang) {
-        (Some(PinState::Remaining(n)), Lang::Ja) => format!("残り{n}回"),
-        (Some(PinState::Remaining(1)), Lang::En) => "1 try left".into(),
-        (Some(PinState::Remaining(n)), Lang::En) => format!("{n} tries left"),
-        (Some(PinState::Blocked), Lang::Ja) => "ロック中".into(),
-        (Some(PinState::Blocked), Lang::En) => "locked".into(),
-        (Some(PinState::Verified), Lang::Ja) => "認証済み".into(),
-        (Some(PinState::Verified), Lang::En) => "verified".into(),
-        (None, Lang::Ja) => "不明".into(),
-        (None, Lang::En) => "unknown".into(),
-    }
+    let (state, tries) = match p {
+        Some(PinState::Remaining(n)) => ("remaining", n),
+        Some(PinState::Blocked) => ("blocked", 0),
+        Some(PinState::Verified) => ("verified", 0),
+        None => ("unknown", 0),
+    };
+    l10n::tr(
+        lang,
+        "read-pin",
+        &[("state", state.into()), ("tries", tries.into())],
+    )
 }
 
 pub fn run(args: ReadArgs) -> anyhow::Result<ExitCode> {
@@ -281,24 +281,22 @@ fn print_cert(
     out: &mut impl Write,
 ) -> io::Result<()> {
     let v = cert.validity;
-    match o.lang {
-        Lang::Ja => {
-            writeln!(out, "カードリーダー: {reader}")?;
-            writeln!(
-                out,
-                "利用者証明用電子証明書: {} 〜 {}",
-                v.not_before, v.not_after
-            )?;
-        }
-        Lang::En => {
-            writeln!(out, "Reader: {reader}")?;
-            writeln!(
-                out,
-                "User-authentication certificate: {} to {}",
-                v.not_before, v.not_after
-            )?;
-        }
-    }
+    let lang = o.lang;
+    writeln!(
+        out,
+        "{}",
+        l10n::tr(lang, "read-reader", &[("reader", reader.into())])
+    )?;
+    let (from, to) = (v.not_before.to_string(), v.not_after.to_string());
+    writeln!(
+        out,
+        "{}",
+        l10n::tr(
+            lang,
+            "read-certificate",
+            &[("from", from.into()), ("to", to.into())]
+        )
+    )?;
     writeln!(out)?;
     write!(out, "{}", crate::present::assessment(assessment, o.lang))?;
     out.flush()
@@ -319,31 +317,12 @@ fn print_pins(
         card_info,
     } = pins.clone().unwrap_or_default();
     writeln!(out)?;
-    match lang {
-        Lang::Ja => {
-            writeln!(
-                out,
-                "暗証番号の残り回数: 利用者証明用 {} / 署名用 {} / 券面事項入力補助用 {}",
-                pin_text(auth, lang),
-                pin_text(sign, lang),
-                pin_text(card_info, lang)
-            )?;
-            if let Err(e) = pins {
-                writeln!(out, "（暗証番号の残り回数を読めませんでした: {e}）")?;
-            }
-        }
-        Lang::En => {
-            writeln!(
-                out,
-                "PIN retries: authentication {} / signature {} / card info {}",
-                pin_text(auth, lang),
-                pin_text(sign, lang),
-                pin_text(card_info, lang)
-            )?;
-            if let Err(e) = pins {
-                writeln!(out, "(PIN retry counters could not be read: {e})")?;
-            }
-        }
+    let counters = [("auth", auth), ("sign", sign), ("info", card_info)]
+        .map(|(name, p)| (name, pin_text(p, lang).into()));
+    writeln!(out, "{}", l10n::tr(lang, "read-pins", &counters))?;
+    if let Err(e) = pins {
+        let error = ("error", e.to_string().into());
+        writeln!(out, "{}", l10n::tr(lang, "read-pins-failed", &[error]))?;
     }
     let added: Vec<_> = full
         .actions
@@ -351,14 +330,7 @@ fn print_pins(
         .filter(|a| !shown.actions.contains(a))
         .collect();
     if !added.is_empty() {
-        writeln!(
-            out,
-            "{}",
-            match lang {
-                Lang::Ja => "暗証番号について：",
-                Lang::En => "About the PINs:",
-            }
-        )?;
+        writeln!(out, "{}", l10n::tr(lang, "read-pin-steps", &[]))?;
         for a in added {
             writeln!(out, " - {}", l10n::action(a, lang))?;
         }
@@ -377,5 +349,10 @@ mod tests {
         assert_eq!(text(3), "3 tries left");
         assert_eq!(text(0), "0 tries left");
         assert_eq!(pin_text(Some(PinState::Remaining(1)), Lang::Ja), "残り1回");
+        for lang in Lang::ALL {
+            for p in [None, Some(PinState::Blocked), Some(PinState::Verified)] {
+                assert!(!pin_text(p, lang).is_empty());
+            }
+        }
     }
 }

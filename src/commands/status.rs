@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use super::common::{runtime, unreachable_exit, write_stdout};
+use super::common::{with_daemon, write_stdout};
 use crate::dbus::client;
 use crate::l10n::Lang;
 use crate::present;
@@ -19,15 +19,8 @@ pub struct StatusArgs {
 
 pub fn run(args: StatusArgs) -> anyhow::Result<ExitCode> {
     let lang = super::common::lang(args.lang);
-    runtime()?.block_on(async {
-        let snap = match client::connect().await {
-            Ok(conn) => client::snapshot(&conn).await,
-            Err(e) => Err(e),
-        };
-        let snap = match snap {
-            Ok(s) => s,
-            Err(e) => return unreachable_exit(e),
-        };
+    with_daemon(|conn| async move {
+        let snap = client::snapshot(&conn).await?;
         let text = if args.json {
             serde_json::to_string_pretty(&snap)? + "\n"
         } else {

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use zbus::message::Type as MessageType;
 use zbus::{MatchRule, Message, MessageStream, OwnedObjectPath, OwnedVariant};
 
-use super::common::{runtime, unreachable_exit};
+use super::common::with_daemon;
 use crate::dbus::client::{self, variant_to_json};
 use crate::dbus::{key_from_path, BUS_NAME, CARD_INTERFACE, MANAGER_INTERFACE, ROOT_PATH};
 use crate::l10n::Lang;
@@ -27,11 +27,7 @@ pub struct WatchArgs {
 
 pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
     let lang = super::common::lang(args.lang);
-    runtime()?.block_on(async {
-        let conn = match client::connect().await {
-            Ok(c) => c,
-            Err(e) => return unreachable_exit(e),
-        };
+    with_daemon(|conn| async move {
         // Subscribe before reading the snapshot so nothing falls in between.
         let rule = MatchRule::builder()
             .msg_type(MessageType::Signal)
@@ -46,10 +42,7 @@ pub fn run(args: WatchArgs) -> anyhow::Result<ExitCode> {
             .arg(0, BUS_NAME)
             .build()?;
         let mut owners = MessageStream::for_match_rule(owner_rule, &conn, None).await?;
-        let snap = match client::snapshot(&conn).await {
-            Ok(s) => s,
-            Err(e) => return unreachable_exit(e),
-        };
+        let snap = client::snapshot(&conn).await?;
         let first = if args.json {
             format!("{}\n", json!({"event": "snapshot", "state": snap}))
         } else {

@@ -28,7 +28,7 @@ use tokio_util::sync::CancellationToken;
 use zbus::Connection;
 
 use crate::card::{CardError, CardKey, CertRead};
-use crate::dbus::{Error as BusError, Publisher, Reply, Request, BUS_NAME};
+use crate::dbus::{Error as BusError, Presence, Publisher, Reply, Request, BUS_NAME};
 use crate::l10n::Lang;
 use crate::notify::{self, Notifier};
 use crate::pcsc::monitor::{self, ReaderEvent};
@@ -134,23 +134,13 @@ pub async fn run_with(
     );
 
     let (mut actions, mut appeared): (Actions, Appeared) = match &daemon.notifier {
-        Some(n) => {
-            let actions: Actions = match n.action_stream().await {
-                Ok(s) => Box::pin(s),
-                Err(e) => {
-                    tracing::info!(error = %e, "notification buttons unavailable");
-                    Box::pin(futures_util::stream::pending())
-                }
-            };
-            let appeared: Appeared = match n.server_appeared().await {
-                Ok(s) => Box::pin(s),
-                Err(e) => {
-                    tracing::info!(error = %e, "cannot follow the notification server");
-                    Box::pin(futures_util::stream::pending())
-                }
-            };
-            (actions, appeared)
-        }
+        Some(n) => (
+            or_never(n.action_stream().await, "notification buttons unavailable"),
+            or_never(
+                n.server_appeared().await,
+                "cannot follow the notification server",
+            ),
+        ),
         None => (
             Box::pin(futures_util::stream::pending()),
             Box::pin(futures_util::stream::pending()),
@@ -182,16 +172,14 @@ pub async fn run_with(
             ev = reader_events.recv() => match ev {
                 Some(ev) => daemon.reader_event(ev).await,
                 None => {
-                    tracing::error!("the reader monitor stopped; saving and exiting so the service manager restarts the daemon");
-                    outcome = Err(DaemonError::HelperEnded("reader monitor"));
+                    outcome = Err(helper_ended("reader monitor"));
                     break;
                 }
             },
             day = days.recv() => match day {
                 Some(day) => daemon.new_day(day).await,
                 None => {
-                    tracing::error!("the reminder scheduler stopped; saving and exiting so the service manager restarts the daemon");
-                    outcome = Err(DaemonError::HelperEnded("reminder scheduler"));
+                    outcome = Err(helper_ended("reminder scheduler"));
                     break;
                 }
             },
@@ -233,6 +221,30 @@ pub async fn run_with(
         }
     }
     outcome
+}
+
+/// A notification stream, or one that never yields when it cannot be had: the daemon works on
+/// without buttons or without following the server, and says so in the log as `unavailable`.
+fn or_never<T: Send + 'static>(
+    stream: Result<impl Stream<Item = T> + Send + 'static, notify::NotifyError>,
+    unavailable: &str,
+) -> Pin<Box<dyn Stream<Item = T> + Send>> {
+    match stream {
+        Ok(s) => Box::pin(s),
+        Err(e) => {
+            tracing::info!(error = %e, "{unavailable}");
+            Box::pin(futures_util::stream::pending())
+        }
+    }
+}
+
+/// A helper task of the loop (`which`) ended: logged, and the loop ends with this error so that
+/// the service manager restarts the daemon.
+fn helper_ended(which: &'static str) -> DaemonError {
+    tracing::error!(
+        "the {which} stopped; saving and exiting so the service manager restarts the daemon"
+    );
+    DaemonError::HelperEnded(which)
 }
 
 /// At most this many D-Bus requests wait for the loop, and are handled (and saved) as one batch.
@@ -387,8 +399,12 @@ impl Daemon {
         }
     }
 
-    fn is_present(&self, key: &CardKey) -> bool {
-        self.slots.values().any(|s| s.card.as_ref() == Some(key))
+    fn presence(&self, key: &CardKey) -> Presence {
+        if self.slots.values().any(|s| s.card.as_ref() == Some(key)) {
+            Presence::InReader
+        } else {
+            Presence::Away
+        }
     }
 
     /// Publish the Manager's `Readers` and `ReaderStates` (one PropertiesChanged if either changed).
@@ -432,7 +448,7 @@ impl Daemon {
                 slot.attempts = 0;
                 slot.cancel_read();
                 if let Some(key) = slot.card.take() {
-                    if !self.is_present(&key) {
+                    if self.presence(&key) == Presence::Away {
                         self.publish(&key, Remind::Never).await;
                     }
                 }
@@ -710,7 +726,7 @@ impl Daemon {
         slot.problem = None;
         slot.attempts = 0;
         if let Some(key) = slot.card.take() {
-            if !self.is_present(&key) {
+            if self.presence(&key) == Presence::Away {
                 self.publish(&key, Remind::Never).await;
             }
         }
@@ -746,7 +762,7 @@ impl Daemon {
     /// with notifications off, once the signal went out). Until then it is `pending_reminder`,
     /// saved, and shown again when a notification server appears or at the next evaluation.
     async fn publish(&mut self, key: &CardKey, remind: Remind) {
-        let present = self.is_present(key);
+        let presence = self.presence(key);
         let notify_in = self.notifier.is_some().then_some(self.opts.lang);
         let Some(record) = self.state.cards.get(key) else {
             return;
@@ -754,7 +770,7 @@ impl Daemon {
         let plan = reminders::plan(
             key,
             record,
-            present,
+            presence,
             self.today,
             &self.opts.policy,
             remind,
@@ -1178,6 +1194,14 @@ mod tests {
         (daemon, rx, dir)
     }
 
+    /// The next signal of `signals`, within 5 s.
+    async fn next_signal<S: Stream + Unpin>(signals: &mut S) -> S::Item {
+        tokio::time::timeout(Duration::from_secs(5), signals.next())
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// A proxy that reads the live values, not a cache that PropertiesChanged updates later.
     async fn live_card_proxy(client: &Connection, key: &CardKey) -> CardProxy<'static> {
         CardProxy::builder(client)
@@ -1297,10 +1321,7 @@ mod tests {
         assert_eq!(proxy.status().await.unwrap(), "renewal-open");
         assert_eq!(proxy.days_left().await.unwrap(), 80);
         assert_eq!(proxy.certificate_expires().await.unwrap(), "2026-06-20");
-        let sig = tokio::time::timeout(Duration::from_secs(5), renewal.next())
-            .await
-            .unwrap()
-            .unwrap();
+        let sig = next_signal(&mut renewal).await;
         assert_eq!(sig.args().unwrap().deadline(), &"2026-06-20");
 
         // Seen again the same day, and the next day: no second reminder.
@@ -1313,10 +1334,7 @@ mod tests {
         // The 60-day threshold fires once.
         daemon.new_day(d("2026-04-21")).await;
         daemon.new_day(d("2026-04-22")).await;
-        let sig = tokio::time::timeout(Duration::from_secs(5), renewal.next())
-            .await
-            .unwrap()
-            .unwrap();
+        let sig = next_signal(&mut renewal).await;
         assert_eq!(sig.args().unwrap().status(), &"renewal-open");
         assert!(
             tokio::time::timeout(Duration::from_millis(200), renewal.next())
@@ -1367,10 +1385,7 @@ mod tests {
         let mut rereg = proxy.receive_re_registration_needed().await.unwrap();
         daemon.cert_known("r1".into(), &card, None).await;
         assert_eq!(proxy.status().await.unwrap(), "registration-lapsed");
-        let sig = tokio::time::timeout(Duration::from_secs(5), rereg.next())
-            .await
-            .unwrap()
-            .unwrap();
+        let sig = next_signal(&mut rereg).await;
         assert_eq!(sig.args().unwrap().deadline(), &"2026-05-31");
     }
 }

@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use crate::card::CardKey;
-use crate::dbus::CardView;
+use crate::dbus::{CardView, Presence};
 use crate::l10n::Lang;
 use crate::notify::{self, Notification};
 use crate::rules::{self, Assessment, Facts, Milestone, MilestoneKind, Policy, Status};
@@ -80,7 +80,7 @@ pub struct Delivery {
 pub fn plan(
     key: &CardKey,
     record: &CardRecord,
-    present: bool,
+    presence: Presence,
     today: NaiveDate,
     policy: &Policy,
     remind: Remind,
@@ -96,7 +96,7 @@ pub fn plan(
         key,
         &e.assessment,
         record.registered,
-        present,
+        presence,
         &record.label,
     )
     .with_record(record);
@@ -246,7 +246,7 @@ mod tests {
     /// [`plan`] for the test card under the default policy.
     fn plan_for(
         record: &CardRecord,
-        present: bool,
+        presence: Presence,
         today: NaiveDate,
         remind: Remind,
         notify_in: Option<Lang>,
@@ -254,7 +254,7 @@ mod tests {
         plan(
             &key(),
             record,
-            present,
+            presence,
             today,
             &Policy::default(),
             remind,
@@ -266,7 +266,13 @@ mod tests {
     fn a_due_reminder_is_a_signal_then_a_notification() {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan_for(&rec, true, today, Remind::IfDue, Some(Lang::En));
+        let p = plan_for(
+            &rec,
+            Presence::InReader,
+            today,
+            Remind::IfDue,
+            Some(Lang::En),
+        );
         assert_eq!(p.status, Status::RenewalOpen);
         assert_eq!(
             (p.view.status.as_str(), p.view.present),
@@ -282,7 +288,7 @@ mod tests {
     fn never_publishes_without_a_reminder() {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan_for(&rec, false, today, Remind::Never, Some(Lang::En));
+        let p = plan_for(&rec, Presence::Away, today, Remind::Never, Some(Lang::En));
         assert_eq!(p.view.status, "renewal-open");
         assert_eq!(p.reminder, None);
     }
@@ -291,9 +297,21 @@ mod tests {
     fn a_pending_reminder_is_shown_again_without_a_second_signal() {
         let mut rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let first = plan_for(&rec, true, today, Remind::IfDue, Some(Lang::Ja));
+        let first = plan_for(
+            &rec,
+            Presence::InReader,
+            today,
+            Remind::IfDue,
+            Some(Lang::Ja),
+        );
         rec.pending_reminder = Some(first.reminder.unwrap().milestone);
-        let again = plan_for(&rec, true, today, Remind::IfDue, Some(Lang::Ja));
+        let again = plan_for(
+            &rec,
+            Presence::InReader,
+            today,
+            Remind::IfDue,
+            Some(Lang::Ja),
+        );
         let due = again.reminder.expect("still due until shown");
         assert_eq!(due.signal, None);
         assert!(due.notification.is_some());
@@ -303,14 +321,14 @@ mod tests {
     fn with_notifications_off_the_signal_is_the_delivery() {
         let rec = record("2026-06-20");
         let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan_for(&rec, true, today, Remind::IfDue, None);
+        let p = plan_for(&rec, Presence::InReader, today, Remind::IfDue, None);
         let due = p.reminder.unwrap();
         assert!(due.signal.is_some());
         assert_eq!(due.notification, None);
         // Delivered: nothing more is due that day.
         let mut rec = rec;
         rec.last_notified = Some(due.milestone);
-        let p = plan_for(&rec, true, today, Remind::IfDue, None);
+        let p = plan_for(&rec, Presence::InReader, today, Remind::IfDue, None);
         assert_eq!(p.reminder, None);
     }
 }

@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use zbus::{interface, object_server::SignalEmitter};
 
 use super::view::{CardView, Wire as _};
-use super::{ask, parse_date_arg, validate_label, Error, Request};
+use super::{ask, parse_date_arg, validate_label, Error, Reply, Request};
 use crate::card::CardKey;
 use crate::rules::Registration;
 
@@ -25,6 +25,23 @@ pub struct Card {
 impl Card {
     fn get<T>(&self, f: impl FnOnce(&CardView) -> T) -> T {
         f(&self.view.lock().expect("card view lock"))
+    }
+
+    /// Ask the daemon loop to change this card: `make` builds the request from the card's key and
+    /// the reply channel.
+    async fn ask(&self, make: impl FnOnce(CardKey, Reply) -> Request) -> Result<(), Error> {
+        let card = self.key.clone();
+        ask(&self.requests, |reply| make(card, reply)).await
+    }
+
+    /// The one answer behind SetInsuranceRegistered and SetRegistration.
+    async fn set_registered(&self, registered: Registration) -> Result<(), Error> {
+        self.ask(|card, reply| Request::SetRegistered {
+            card,
+            registered,
+            reply,
+        })
+        .await
     }
 }
 
@@ -130,13 +147,8 @@ impl Card {
     /// Name the card (at most 256 characters, no control characters; "" clears it).
     async fn set_label(&self, label: String) -> Result<(), Error> {
         let label = validate_label(&label)?;
-        let card = self.key.clone();
-        ask(&self.requests, |reply| Request::SetLabel {
-            card,
-            label,
-            reply,
-        })
-        .await
+        self.ask(|card, reply| Request::SetLabel { card, label, reply })
+            .await
     }
 
     /// Tell the daemon whether the card is registered for health-insurance use.
@@ -146,13 +158,7 @@ impl Card {
         } else {
             Registration::No
         };
-        let card = self.key.clone();
-        ask(&self.requests, |reply| Request::SetRegistered {
-            card,
-            registered,
-            reply,
-        })
-        .await
+        self.set_registered(registered).await
     }
 
     /// Like SetInsuranceRegistered, with "unknown" as a third answer: "yes", "no" or "unknown".
@@ -163,13 +169,7 @@ impl Card {
             "unknown" => Registration::Unknown,
             _ => return Err(Error::invalid("expected yes, no or unknown")),
         };
-        let card = self.key.clone();
-        ask(&self.requests, |reply| Request::SetRegistered {
-            card,
-            registered,
-            reply,
-        })
-        .await
+        self.set_registered(registered).await
     }
 
     /// The expiry printed on the card itself (YYYY-MM-DD; "" forgets it).
@@ -177,19 +177,14 @@ impl Card {
         let date = parse_date_arg(&date)?
             .map(|d| super::plausible_typed_date("CardExpires", d))
             .transpose()?;
-        let card = self.key.clone();
-        ask(&self.requests, |reply| Request::SetCardExpires {
-            card,
-            date,
-            reply,
-        })
-        .await
+        self.ask(|card, reply| Request::SetCardExpires { card, date, reply })
+            .await
     }
 
     /// Forget the card: its record and this object are removed.
     async fn forget(&self) -> Result<(), Error> {
-        let card = self.key.clone();
-        ask(&self.requests, |reply| Request::Forget { card, reply }).await
+        self.ask(|card, reply| Request::Forget { card, reply })
+            .await
     }
 
     /// The certificate needs renewing: `status` is the rule-core status, `deadline` the date

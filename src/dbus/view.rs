@@ -180,12 +180,19 @@ pub fn pin_counters(pins: &PinCounters) -> BTreeMap<String, PinView> {
         .collect()
 }
 
+/// Whether the card is in a reader now: the Card's `Present` property.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    InReader,
+    Away,
+}
+
 impl CardView {
     pub fn new(
         key: &CardKey,
         a: &Assessment,
         registered: Registration,
-        present: bool,
+        presence: Presence,
         label: &str,
     ) -> Self {
         let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
@@ -200,7 +207,7 @@ impl CardView {
                 .map(|d| d.clamp(i32::MIN.into(), i32::MAX.into()) as i32)
                 .unwrap_or(0),
             insurance_registered: registered.as_str().to_string(),
-            present,
+            present: presence == Presence::InReader,
             label: label.to_string(),
             actions: crate::l10n::action_texts(&a.actions)
                 .into_iter()

@@ -38,6 +38,13 @@ impl Watch {
         }
     }
 
+    /// [`Watch::start`], then past the snapshot `watch` prints first: what comes next is a change.
+    pub fn after_snapshot(bus: &PrivateBus) -> Watch {
+        let watch = Watch::start(bus);
+        watch.until("snapshot", |e| e["event"] == "snapshot");
+        watch
+    }
+
     /// The next event matching `want` (waiting up to 15 s for each), and the ones skipped on the way.
     pub fn until(
         &self,

@@ -119,11 +119,11 @@ pub struct View {
 }
 
 /// The view while no daemon answers: no cards, `body` in the tooltip.
-fn offline(lang: Lang, body: &str) -> View {
+fn offline(lang: Lang, body: String) -> View {
     View {
         overall: Overall::Offline,
         tooltip_title: text::app_title(lang).to_string(),
-        tooltip_body: body.to_string(),
+        tooltip_body: body,
         cards: Vec::new(),
         daemon_running: false,
     }
