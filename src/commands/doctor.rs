@@ -171,7 +171,7 @@ impl Msg {
             .map(|(name, value)| {
                 let value = match value {
                     Arg::Text(s) => s.clone(),
-                    Arg::Problem(p) => p.describe(lang).to_string(),
+                    Arg::Problem(p) => p.describe(lang),
                 };
                 (*name, value.into())
             })
