@@ -34,26 +34,35 @@ impl Deadline {
         }
     }
 
+    /// The catalogue ids of the event's title and description.
+    fn messages(self) -> (&'static str, &'static str) {
+        match self {
+            Deadline::RenewalOpens => ("calendar-renewal-opens", "calendar-renewal-opens-about"),
+            Deadline::CertificateExpires => (
+                "calendar-certificate-expires",
+                "calendar-certificate-expires-about",
+            ),
+            Deadline::InsuranceUsableUntil => (
+                "calendar-insurance-usable-until",
+                "calendar-insurance-usable-until-about",
+            ),
+            Deadline::NewCardApplicationsOpen => (
+                "calendar-new-card-applications-open",
+                "calendar-new-card-applications-open-about",
+            ),
+            Deadline::NewCardApplyBy => (
+                "calendar-new-card-apply-by",
+                "calendar-new-card-apply-by-about",
+            ),
+        }
+    }
+
     fn summary(self, lang: Lang) -> String {
-        let id = match self {
-            Deadline::RenewalOpens => "calendar-renewal-opens",
-            Deadline::CertificateExpires => "calendar-certificate-expires",
-            Deadline::InsuranceUsableUntil => "calendar-insurance-usable-until",
-            Deadline::NewCardApplicationsOpen => "calendar-new-card-applications-open",
-            Deadline::NewCardApplyBy => "calendar-new-card-apply-by",
-        };
-        l10n::tr(lang, id, &[])
+        l10n::tr(lang, self.messages().0, &[])
     }
 
     fn description(self, lang: Lang) -> String {
-        let id = match self {
-            Deadline::RenewalOpens => "calendar-renewal-opens-about",
-            Deadline::CertificateExpires => "calendar-certificate-expires-about",
-            Deadline::InsuranceUsableUntil => "calendar-insurance-usable-until-about",
-            Deadline::NewCardApplicationsOpen => "calendar-new-card-applications-open-about",
-            Deadline::NewCardApplyBy => "calendar-new-card-apply-by-about",
-        };
-        l10n::tr(lang, id, &[])
+        l10n::tr(lang, self.messages().1, &[])
     }
 
     /// When the alarm goes off, relative to the start of the (all-day) event.

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use support::bus::PrivateBus;
 use support::cli::{output, run};
-use support::daemon::{busctl, fresh_state_dir, DaemonProc, CARD, ROOT};
+use support::daemon::{busctl, e2e_bus, fresh_state_dir, DaemonProc, CARD, ROOT};
 
 const MOTHER: &str = "0123456789abcdef0123456789abcdef";
 const FATHER: &str = "0123cdef89abcdef0123456789abcdef";
@@ -69,8 +69,7 @@ fn start(bus: &PrivateBus, dir: &Path) -> DaemonProc {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn every_card_action_works_from_the_cli_and_says_what_changed() {
-    support::pcscd::require();
-    let bus = PrivateBus::start();
+    let bus = e2e_bus();
     let (top, dir) = fresh_state_dir();
     let mut d = start(&bus, &dir);
 
@@ -292,8 +291,7 @@ fn completions_offer_the_cards(bus: &PrivateBus, tmp: &Path) {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn without_a_daemon_the_actions_fail_with_the_cause() {
-    support::pcscd::require();
-    let bus = PrivateBus::start();
+    let bus = e2e_bus();
     for args in [
         &["label", "母", "x"][..],
         &["registered", "母", "yes"],

@@ -526,7 +526,9 @@ fn the_expired_insurance_card_measure_ran_until_2026_07_31() {
     assert!(!at("2026-08-01").iter().any(|i| i == id));
 }
 
-fn write_cert(dir: &Path, name: &str, not_before: &str, not_after: &str, pem: bool) -> String {
+/// A certificate valid from `not_before` to `not_after` (`YYYY-MM-DDTsecs`, seconds after
+/// midnight UTC) written to `dir/name`: PEM when the name ends in `.pem`, else DER.
+fn write_cert(dir: &Path, name: &str, not_before: &str, not_after: &str) -> String {
     let at = |s: &str| {
         let (date, secs) = s.split_once('T').unwrap();
         let mut ymd = date.split('-').map(|n| n.parse::<u32>().unwrap());
@@ -557,7 +559,7 @@ fn write_cert(dir: &Path, name: &str, not_before: &str, not_after: &str, pem: bo
     params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
     let cert = params.signed_by(&key, &issuer).unwrap();
     let path = dir.join(name);
-    if pem {
+    if name.ends_with(".pem") {
         std::fs::write(&path, cert.pem()).unwrap();
     } else {
         std::fs::write(&path, cert.der().as_ref()).unwrap();
@@ -578,21 +580,18 @@ fn der_and_pem_certificates_are_read_in_japan_time() {
         "usual.der",
         nb,
         &format!("2026-09-24T{END_OF_JST_DAY}"),
-        false,
     );
     let pem = write_cert(
         dir.path(),
         "usual.pem",
         nb,
         &format!("2026-09-24T{END_OF_JST_DAY}"),
-        true,
     );
     let late = write_cert(
         dir.path(),
         "late.der",
         nb,
         &format!("2026-09-24T{NEXT_JST_DAY}"),
-        false,
     );
 
     for path in [&der, &pem] {
@@ -621,7 +620,6 @@ fn leap_day_certificate_from_a_file() {
         "leap.pem",
         "2023-02-28T54000",
         &format!("2028-02-29T{END_OF_JST_DAY}"),
-        true,
     );
     let v = judge_cert(&cert, "2028-03-01");
     assert_eq!(v["status"], "expired-grace");
@@ -637,7 +635,6 @@ fn bad_certificate_files_are_one_line_and_exit_2() {
         "good.der",
         "2021-09-23T54000",
         "2026-09-24T53999",
-        false,
     );
     let bytes = std::fs::read(&good).unwrap();
 
@@ -697,7 +694,6 @@ fn bad_certificate_files_are_one_line_and_exit_2() {
         "one.pem",
         "2021-09-23T54000",
         "2026-09-24T53999",
-        true,
     ))
     .unwrap();
     let two = dir.path().join("two.pem");
@@ -712,7 +708,6 @@ fn bad_certificate_files_are_one_line_and_exit_2() {
         "backwards.der",
         "2026-09-24T53999",
         "2021-09-23T54000",
-        false,
     );
     assert_bad_input(
         &check(&["--cert", &backwards, "--today", "2026-01-01"]),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use support::bus::PrivateBus;
 use support::daemon::{
-    busctl, property, seeded_dir, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
+    busctl, property, seeded_daemon, seeded_path, DaemonProc, CARD, MANAGER, NAME, ROOT,
 };
 use support::pcscd::{SimCard, SLOT0, SLOT1};
 use support::wait_for;
@@ -53,14 +53,6 @@ fn begin() -> (Turn, PrivateBus) {
     let _turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let _slots = support::pcscd::e2e();
     (Turn { _slots, _turn }, PrivateBus::start())
-}
-
-/// The quiet daemon on `bus` (today 2026-03-01) with a state directory that remembers one card,
-/// its certificate expiring 2031-06-20: the card the slow-read tests insert.
-fn seeded_daemon(bus: &PrivateBus) -> (tempfile::TempDir, DaemonProc) {
-    let dir = seeded_dir("2031-06-20");
-    let d = DaemonProc::quiet(bus, dir.path(), "2026-03-01");
-    (dir, d)
 }
 
 #[ignore = "e2e: run by scripts/test.sh"]

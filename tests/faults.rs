@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use support::bus::{NotificationServer, PrivateBus};
 use support::daemon::{
-    answers, busctl, fresh_state_dir, property, quiet_args, seed_state, seeded_dir, seeded_path,
-    set_today, DaemonProc, CARD, MANAGER, NAME, ROOT,
+    answers, busctl, e2e_bus, fresh_state_dir, property, quiet_args, seed_state, seeded_daemon,
+    seeded_dir, seeded_path, set_today, DaemonProc, CARD, MANAGER, NAME, ROOT,
 };
 use support::wait_for;
 
@@ -79,6 +79,15 @@ fn state_file(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("state.json")).unwrap()
 }
 
+/// The files in `dir` whose name contains `part`.
+fn files_named(dir: &Path, part: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.file_name().unwrap().to_string_lossy().contains(part))
+        .collect()
+}
+
 fn no_temp_files(dir: &Path) {
     for e in std::fs::read_dir(dir).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
@@ -89,8 +98,7 @@ fn no_temp_files(dir: &Path) {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_read_only_state_dir_fails_every_change_and_applies_none() {
-    support::pcscd::require();
-    let bus = PrivateBus::start();
+    let bus = e2e_bus();
     let (_top, dir) = fresh_state_dir();
     let fs = Tmpfs::mount(&dir, "1m");
     seed_state(&dir, "2031-06-20");
@@ -153,8 +161,7 @@ fn a_read_only_state_dir_fails_every_change_and_applies_none() {
 #[ignore = "e2e: run by scripts/test.sh"]
 #[test]
 fn a_full_disk_fails_the_save_and_never_truncates_the_state_file() {
-    support::pcscd::require();
-    let bus = PrivateBus::start();
+    let bus = e2e_bus();
     let (_top, dir) = fresh_state_dir();
     let _fs = Tmpfs::mount(&dir, "16k");
     seed_state(&dir, "2031-06-20");
@@ -226,11 +233,7 @@ fn corrupt_state_files_are_moved_aside_and_the_daemon_serves() {
         std::fs::write(dir.path().join("state.json"), &bytes).unwrap();
         let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
         d.wait_log("state file corrupt; moved it aside");
-        let aside: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().contains("state.json.corrupt-"))
-            .collect();
+        let aside = files_named(dir.path(), "state.json.corrupt-");
         assert_eq!(aside.len(), 1, "{what}: {aside:?}");
         assert_eq!(
             std::fs::read(&aside[0]).unwrap(),
@@ -282,11 +285,7 @@ fn a_bad_record_in_the_state_file_costs_only_that_record() {
         d.log()
     );
     d.wait_log("set them aside in that file");
-    let rejected: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().contains("state.json.rejected-"))
-        .collect();
+    let rejected = files_named(dir.path(), "state.json.rejected-");
     assert_eq!(rejected.len(), 1, "{rejected:?}");
     let kept = std::fs::read_to_string(&rejected[0]).unwrap();
     assert!(
@@ -373,8 +372,7 @@ fn extreme_dates_in_the_state_file_do_not_bring_the_daemon_down() {
 #[test]
 fn sighup_stops_the_daemon_cleanly_with_the_state_saved() {
     let bus = PrivateBus::start();
-    let dir = seeded_dir("2031-06-20");
-    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
+    let (dir, mut d) = seeded_daemon(&bus);
     assert!(set_label(&bus, "hangup").0);
     // SAFETY: kill(2) on the daemon this test started.
     unsafe { libc::kill(d.pid() as libc::pid_t, libc::SIGHUP) };
@@ -393,8 +391,7 @@ fn sighup_stops_the_daemon_cleanly_with_the_state_saved() {
 #[test]
 fn losing_the_bus_exits_non_zero_with_a_clear_message_and_keeps_the_state() {
     let bus = PrivateBus::start();
-    let dir = seeded_dir("2031-06-20");
-    let mut d = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
+    let (dir, mut d) = seeded_daemon(&bus);
     assert!(set_label(&bus, "バス切断前").0);
     // SAFETY: kill(2) on the dbus-daemon this test started.
     unsafe { libc::kill(bus.pid(), libc::SIGTERM) };

@@ -16,6 +16,13 @@ pub const CARD: &str = "io.github.mynawatch.MynaWatch1.Card";
 /// The key of the card [`seed_state`] writes.
 pub const SEEDED_KEY: &str = "0123456789abcdef0123456789abcdef";
 
+/// [`super::pcscd::require`], then a private bus: how a test of the daemon binary begins when the
+/// daemon needs the environment's pcscd but the test needs none of the vpcd slots.
+pub fn e2e_bus() -> PrivateBus {
+    super::pcscd::require();
+    PrivateBus::start()
+}
+
 pub fn seeded_path() -> String {
     format!("{ROOT}/cards/{SEEDED_KEY}")
 }
@@ -78,6 +85,14 @@ pub fn seeded_dir(expires: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     seed_state(dir.path(), expires);
     dir
+}
+
+/// The quiet daemon on `bus` (today 2026-03-01) on a [`seeded_dir`] whose card expires on
+/// 2031-06-20 (valid, nothing due): bind both, the directory to outlive the daemon.
+pub fn seeded_daemon(bus: &PrivateBus) -> (tempfile::TempDir, DaemonProc) {
+    let dir = seeded_dir("2031-06-20");
+    let daemon = DaemonProc::quiet(bus, dir.path(), "2026-03-01");
+    (dir, daemon)
 }
 
 /// `--no-notify --today TODAY --state-dir DIR`: the daemon of a test without a notification server.

@@ -12,7 +12,7 @@ use mynawatch::notify::{guide_label, GUIDE_URL};
 use zbus::{Connection, Variant};
 
 use crate::menu::MenuAction;
-use crate::text;
+use crate::text::{self, Word};
 
 /// What the actions need besides the bus.
 #[derive(Clone, Debug)]
@@ -51,11 +51,11 @@ fn describe(action: &MenuAction, lang: Lang) -> String {
             let (yes, no) = mynawatch::notify::registration_answers(lang);
             if *registered { yes } else { no }.to_string()
         }
-        MenuAction::EnterCardExpiry { .. } => text::enter_card_expiry(lang).to_string(),
+        MenuAction::EnterCardExpiry { .. } => Word::EnterCardExpiry.text(lang),
         MenuAction::OpenGuide => guide_label(lang).to_string(),
-        MenuAction::ExportCalendar => text::export_calendar(lang).to_string(),
-        MenuAction::Refresh => text::refresh(lang).to_string(),
-        MenuAction::Quit => text::quit(lang).to_string(),
+        MenuAction::ExportCalendar => Word::ExportCalendar.text(lang),
+        MenuAction::Refresh => Word::Refresh.text(lang),
+        MenuAction::Quit => Word::Quit.text(lang),
     }
 }
 
@@ -89,7 +89,7 @@ async fn enter_card_expiry(
 ) -> anyhow::Result<()> {
     let out = tokio::process::Command::new("zenity")
         .args(["--calendar", "--date-format=%Y-%m-%d"])
-        .arg(format!("--title={}", text::dialog_title(env.lang)))
+        .arg(format!("--title={}", Word::DialogTitle.text(env.lang)))
         .arg(format!("--text={}", text::dialog_text(name, env.lang)))
         .kill_on_drop(true)
         .output()

@@ -13,7 +13,7 @@ use zbus::object_server::SignalEmitter;
 use zbus::{fdo, interface, OwnedVariant, Str, Type};
 
 use crate::model::{Registered, View};
-use crate::text;
+use crate::text::{self, Word};
 
 pub const MENU_PATH: &str = "/MenuBar";
 
@@ -124,7 +124,7 @@ pub fn build(view: &View, caps: Capabilities, lang: Lang) -> Item {
             entry.children.push(b.separator());
             entry.children.push(if caps.date_dialog {
                 b.item(
-                    text::enter_card_expiry(lang),
+                    Word::EnterCardExpiry.text(lang),
                     Some(MenuAction::EnterCardExpiry {
                         key: card.key.clone(),
                         name: card.name.clone(),
@@ -142,17 +142,17 @@ pub fn build(view: &View, caps: Capabilities, lang: Lang) -> Item {
     top.push(b.item(guide_label(lang), Some(MenuAction::OpenGuide)));
     if caps.calendar {
         let mut export = b.item(
-            text::export_calendar(lang),
+            Word::ExportCalendar.text(lang),
             Some(MenuAction::ExportCalendar),
         );
         export.enabled = view.daemon_running && !view.cards.is_empty();
         top.push(export);
     } else {
-        top.push(b.item(text::export_calendar_missing(lang), None));
+        top.push(b.item(Word::ExportCalendarMissing.text(lang), None));
     }
-    top.push(b.item(text::refresh(lang), Some(MenuAction::Refresh)));
+    top.push(b.item(Word::Refresh.text(lang), Some(MenuAction::Refresh)));
     top.push(b.separator());
-    top.push(b.item(text::quit(lang), Some(MenuAction::Quit)));
+    top.push(b.item(Word::Quit.text(lang), Some(MenuAction::Quit)));
     Item {
         id: 0,
         label: String::new(),

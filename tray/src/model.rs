@@ -6,7 +6,7 @@ use mynawatch::l10n::Lang;
 use mynawatch::present::{card_name, days_words, no_cards_text, status_text};
 use mynawatch::rules::Status;
 
-use crate::text;
+use crate::text::{self, Word};
 
 /// The daemon as the tray last saw it.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,8 +133,10 @@ fn offline(lang: Lang, body: String) -> View {
 pub fn view(state: &DaemonState, lang: Lang) -> View {
     let snap = match state {
         DaemonState::Running(s) => s,
-        DaemonState::Starting => return offline(lang, text::connecting(lang)),
-        DaemonState::Unreachable { .. } => return offline(lang, text::daemon_unreachable(lang)),
+        DaemonState::Starting => return offline(lang, Word::Connecting.text(lang)),
+        DaemonState::Unreachable { .. } => {
+            return offline(lang, Word::DaemonUnreachable.text(lang))
+        }
     };
     let mut cards: Vec<&CardView> = snap.cards.iter().collect();
     let rank = |c: &CardView| status_of(c).map(Overall::of).unwrap_or(Overall::Unreadable);

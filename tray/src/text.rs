@@ -8,12 +8,34 @@ pub fn app_title(_lang: Lang) -> &'static str {
     "mynawatch"
 }
 
-pub fn connecting(lang: Lang) -> String {
-    tr(lang, "tray-connecting", &[])
+/// The tray's fixed words: menu entries and states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Word {
+    Connecting,
+    DaemonUnreachable,
+    EnterCardExpiry,
+    DialogTitle,
+    ExportCalendar,
+    /// The calendar entry, disabled, while `mynawatch calendar` does not exist in this version.
+    ExportCalendarMissing,
+    Refresh,
+    Quit,
 }
 
-pub fn daemon_unreachable(lang: Lang) -> String {
-    tr(lang, "tray-daemon-unreachable", &[])
+impl Word {
+    pub fn text(self, lang: Lang) -> String {
+        let id = match self {
+            Word::Connecting => "tray-connecting",
+            Word::DaemonUnreachable => "tray-daemon-unreachable",
+            Word::EnterCardExpiry => "tray-enter-card-expiry",
+            Word::DialogTitle => "tray-dialog-title",
+            Word::ExportCalendar => "tray-export-calendar",
+            Word::ExportCalendarMissing => "tray-export-calendar-missing",
+            Word::Refresh => "tray-refresh",
+            Word::Quit => "tray-quit",
+        };
+        tr(lang, id, &[])
+    }
 }
 
 pub fn card_summary(name: &str, status: &str, days: &str, lang: Lang) -> String {
@@ -30,10 +52,6 @@ pub fn card_summary_no_days(name: &str, status: &str, lang: Lang) -> String {
     tr(lang, "tray-card-summary-no-days", &args)
 }
 
-pub fn enter_card_expiry(lang: Lang) -> String {
-    tr(lang, "tray-enter-card-expiry", &[])
-}
-
 /// Shown (disabled) instead of the date dialog when zenity is not installed.
 pub fn enter_card_expiry_in_terminal(name: &str, lang: Lang) -> String {
     tr(
@@ -43,33 +61,12 @@ pub fn enter_card_expiry_in_terminal(name: &str, lang: Lang) -> String {
     )
 }
 
-pub fn dialog_title(lang: Lang) -> String {
-    tr(lang, "tray-dialog-title", &[])
-}
-
 pub fn dialog_text(name: &str, lang: Lang) -> String {
     tr(lang, "tray-dialog-text", &[("name", name.into())])
 }
 
-pub fn export_calendar(lang: Lang) -> String {
-    tr(lang, "tray-export-calendar", &[])
-}
-
-/// The calendar entry, disabled, while `mynawatch calendar` does not exist in this version.
-pub fn export_calendar_missing(lang: Lang) -> String {
-    tr(lang, "tray-export-calendar-missing", &[])
-}
-
 pub fn exported_calendar(path: &str, lang: Lang) -> String {
     tr(lang, "tray-exported-calendar", &[("path", path.into())])
-}
-
-pub fn refresh(lang: Lang) -> String {
-    tr(lang, "tray-refresh", &[])
-}
-
-pub fn quit(lang: Lang) -> String {
-    tr(lang, "tray-quit", &[])
 }
 
 pub fn failed(what: &str, err: &str, lang: Lang) -> String {
@@ -84,25 +81,28 @@ mod tests {
     /// Every tray message in every language (the library's catalogue test checks that the ids
     /// exist in every catalogue; this checks that the arguments the tray passes are the ones
     /// the messages want: a Fluent error shows as the bare id).
+    const ALL: [Word; 8] = [
+        Word::Connecting,
+        Word::DaemonUnreachable,
+        Word::EnterCardExpiry,
+        Word::DialogTitle,
+        Word::ExportCalendar,
+        Word::ExportCalendarMissing,
+        Word::Refresh,
+        Word::Quit,
+    ];
+
     #[test]
     fn every_message_renders_in_every_language() {
         for lang in Lang::ALL {
-            let texts = [
-                connecting(lang),
-                daemon_unreachable(lang),
+            let texts = ALL.map(|w| w.text(lang)).into_iter().chain([
                 card_summary("母", "有効", "あと3日", lang),
                 card_summary_no_days("母", "有効", lang),
-                enter_card_expiry(lang),
                 enter_card_expiry_in_terminal("母", lang),
-                dialog_title(lang),
                 dialog_text("母", lang),
-                export_calendar(lang),
-                export_calendar_missing(lang),
                 exported_calendar("/tmp/x.ics", lang),
-                refresh(lang),
-                quit(lang),
                 failed("Check now", "boom", lang),
-            ];
+            ]);
             for t in texts {
                 assert!(!t.starts_with("tray-"), "{lang}: {t}");
                 assert!(!t.contains(['\u{2068}', '\u{2069}']), "{t}");
