@@ -411,4 +411,110 @@ tray-failed = { $what }: failed ({ $error })
 
 ## Doctor (mynawatch doctor's findings and fixes)
 
-# (messages follow)
+doctor-step =
+    { $step ->
+        [config] configuration
+        [pcscd] pcscd
+        [readers] readers
+        [card] card
+        [daemon] mynawatch daemon
+        [notifications] desktop notifications
+       *[state-dir] state directory
+    }
+doctor-severity =
+    { $severity ->
+        [ok] [ok]
+        [info] [info]
+        [warning] [warning]
+       *[error] [error]
+    }
+doctor-fix-label = fix
+doctor-no-problems = No problems found.
+doctor-summary = { $errors } { $errors ->
+        [one] error
+       *[other] errors
+    }, { $warnings } { $warnings ->
+        [one] warning
+       *[other] warnings
+    }: try the fixes above, from the top.
+
+doctor-config-no-home = no home directory: the defaults are used
+doctor-config-valid = { $path } is valid
+doctor-config-absent = { $path } does not exist: the defaults are used
+doctor-config-invalid = the configuration file is invalid: { $error }
+doctor-config-invalid-fix = fix the line named, or move the file away: the daemon does not start while it is invalid
+
+doctor-pcscd-reachable = the PC/SC service (pcscd) answers
+doctor-pcscd-not-installed = the PC/SC service (pcscd) is not installed
+doctor-pcscd-not-installed-fix = install it: sudo apt install pcscd
+doctor-pcscd-unreachable = the PC/SC service (pcscd) cannot be reached
+doctor-pcscd-unreachable-fix = pcscd is started by pcscd.socket when a program connects: sudo systemctl enable --now pcscd.socket
+doctor-pcscd-error = the PC/SC service (pcscd) reported an error: { $error }
+doctor-pcscd-error-fix = check that pcscd does not refuse this session (polkit, e.g. over ssh), then try sudo systemctl restart pcscd
+
+doctor-reader-seen = pcscd sees { $reader }
+doctor-usb-reader-not-loaded = the USB device { $device } is listed by the driver { $driver }, but pcscd does not show it
+doctor-usb-reader-not-loaded-fix = unplug the reader and plug it in again; if that does not help: sudo systemctl restart pcscd
+doctor-usb-reader-supported = the USB device { $device } is supported by the driver { $driver }
+doctor-usb-reader-unsupported-on-linux = { $device } does not work on Linux: Sony's PC/SC driver is for Windows only
+doctor-usb-reader-unsupported-on-linux-fix = use a reader that works on Linux, e.g. its successor RC-S300 or a contact reader such as SCR3310 or ACR39U
+doctor-usb-reader-libccid-too-old = { $device } needs libccid 1.4.35 or newer; { $driver } is installed
+doctor-usb-reader-libccid-too-old-fix = update libccid (the one in Debian 12 and Ubuntu 22.04 or newer supports it)
+doctor-usb-reader-not-listed = { $device } is not listed by the installed driver ({ $driver })
+doctor-usb-reader-not-listed-fix = it needs libccid 1.4.35 or newer: update libccid
+doctor-usb-reader-no-libccid = the driver for { $device } (libccid) is not installed
+doctor-usb-reader-no-libccid-fix = install it (sudo apt install libccid) and plug the reader in again
+doctor-usb-reader-needs-libacsccid1 = { $device } is not supported by libccid; it needs ACS's own driver
+doctor-usb-reader-needs-libacsccid1-fix = install it (sudo apt install libacsccid1) and plug the reader in again
+doctor-usb-reader-no-driver = the USB device { $device } looks like a card reader, but no installed driver lists it, so pcscd ignores it
+doctor-usb-reader-no-driver-fix =
+    { $libccid ->
+        [installed] a newer libccid may list it (installed: { $driver })
+       *[none] install the driver: sudo apt install libccid
+    }; look { $usb-id } up in the lists at ccid.apdu.fr
+doctor-readers-not-checked = pcscd cannot be reached, so its readers were not checked (and no USB device looks like a card reader)
+doctor-no-reader = no smart-card reader found
+doctor-no-reader-fix = plug a smart-card reader into a USB port (a contactless one such as the Sony RC-S300, or a contact reader)
+
+doctor-card-not-checked-no-pcscd = not checked: pcscd cannot be reached
+doctor-card-not-checked-no-reader = not checked: there is no reader to hold a card
+doctor-card-state-unknown = { $reader }: the daemon reports { $state } { $reason }
+doctor-card-read = the daemon read the card in { $reader } (mynawatch status shows what it says)
+doctor-card-reading = the daemon is reading the card in { $reader }
+doctor-card-unreadable = the card in { $reader } cannot be read: { $problem }
+doctor-card-not-my-number-card = the card in { $reader } is not a usable My Number Card: { $problem }
+doctor-no-card = no card in any reader: put your My Number Card on the reader and run mynawatch doctor again to check that it can be read
+doctor-card-presence-unknown = could not tell whether a card is present: { $error }
+doctor-card-readable = the My Number Card in { $reader } can be read
+
+doctor-no-session-bus = cannot connect to the D-Bus session bus ({ $error })
+doctor-no-session-bus-fix = run this in a terminal of your desktop session (DBUS_SESSION_BUS_ADDRESS must be set)
+doctor-daemon-running = the daemon is running
+doctor-daemon-not-running-activatable = the daemon is not running: it starts when a program asks for it, but only a running daemon notices a card put on the reader
+doctor-daemon-enable-fix = run: systemctl --user enable --now mynawatch
+doctor-daemon-not-running = the daemon is not running, and D-Bus cannot start it
+doctor-daemon-not-running-fix = run systemctl --user enable --now mynawatch, or start mynawatch daemon
+doctor-daemon-activatable = D-Bus can start it (mynawatch status and other clients start it on demand)
+doctor-daemon-not-activatable = D-Bus has no activation file for it ({ $bus-name }.service)
+doctor-daemon-not-activatable-fix = reinstall the package, or make install, which puts it in /usr/share/dbus-1/services/{ $bus-name }.service
+doctor-daemon-enabled = it starts at every login (systemd: { $how })
+doctor-daemon-disabled = it does not start at login (systemd: disabled)
+doctor-daemon-masked = it is masked in systemd
+doctor-daemon-masked-fix = run systemctl --user unmask mynawatch, then systemctl --user enable --now mynawatch
+doctor-daemon-no-unit = systemd has no user service mynawatch.service, so nothing starts the daemon at login
+doctor-daemon-no-unit-fix = install the package (or make install), or add mynawatch daemon to your desktop's autostart
+doctor-daemon-enabled-unknown = could not ask systemd whether it starts at login ({ $said })
+doctor-daemon-no-systemctl = no systemctl: start at login was not checked; add mynawatch daemon to your desktop's autostart
+
+doctor-notifications-off = notifications are turned off in the configuration (notifications = false)
+doctor-notifications-not-checked = not checked: there is no session bus
+doctor-notification-server = a notification server is running
+doctor-notification-server-activatable = a notification server starts when needed
+doctor-no-notification-server = there is no notification server: reminders do not pop up, they show only in mynawatch status and the tray
+doctor-no-notification-server-fix = log in to a desktop session (GNOME and KDE include one; on Xfce install xfce4-notifyd, elsewhere e.g. dunst)
+
+doctor-state-dir-unknown = no state directory: { $error }
+doctor-state-dir-unknown-fix = set HOME (or XDG_STATE_HOME)
+doctor-state-dir-writable = { $path } is writable
+doctor-state-dir-not-writable = cannot write to { $path }: { $error }
+doctor-state-dir-not-writable-fix = check the owner and permissions of { $path } (chmod u+rwx) and the free disk space

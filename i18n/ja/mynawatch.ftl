@@ -439,4 +439,138 @@ tray-failed = { $what }: できませんでした（{ $error }）
 
 ## Doctor (mynawatch doctor's findings and fixes)
 
-# (messages follow)
+# The name of a step, before its findings. $step (config, pcscd, readers, card, daemon, notifications, state-dir)
+doctor-step =
+    { $step ->
+        [config] 設定ファイル
+        [pcscd] pcscd
+        [readers] カードリーダー
+        [card] カード
+        [daemon] mynawatch デーモン
+        [notifications] デスクトップ通知
+       *[state-dir] 記録の保存先
+    }
+# The mark before a finding. $severity (ok, info, warning, error)
+doctor-severity =
+    { $severity ->
+        [ok] [正常]
+        [info] [情報]
+        [warning] [注意]
+       *[error] [問題]
+    }
+# Before a finding's fix: "→ 対処: …"
+doctor-fix-label = 対処
+doctor-no-problems = 問題は見つかりませんでした。
+# $errors, $warnings (numbers, at least one of them not 0)
+doctor-summary = 問題 { $errors } 件、注意 { $warnings } 件。上の「対処」を上から順に試してください。
+
+doctor-config-no-home = ホームディレクトリが分からないため、既定の設定を使います
+# $path
+doctor-config-valid = { $path } に誤りはありません
+# $path
+doctor-config-absent = { $path } はありません（既定の設定を使います）
+# $error: the parser's message, naming the line.
+doctor-config-invalid = 設定ファイルに誤りがあります: { $error }
+doctor-config-invalid-fix = 示された行を直すか、ファイルを別の名前に変えてください。誤りがある間はデーモンが起動しません
+
+doctor-pcscd-reachable = PC/SC サービス（pcscd）が応答しています
+doctor-pcscd-not-installed = PC/SC サービス（pcscd）がインストールされていません
+doctor-pcscd-not-installed-fix = sudo apt install pcscd でインストールしてください
+doctor-pcscd-unreachable = PC/SC サービス（pcscd）に接続できません
+doctor-pcscd-unreachable-fix = pcscd は pcscd.socket によって必要なときに起動します。sudo systemctl enable --now pcscd.socket を実行してください
+# $error: what pcscd said.
+doctor-pcscd-error = PC/SC サービス（pcscd）がエラーを返しました: { $error }
+doctor-pcscd-error-fix = ssh などのリモートログインでは pcscd（polkit）に拒否されることがあります。デスクトップの端末から実行するか、sudo systemctl restart pcscd を試してください
+
+# $reader: the reader's name as pcscd shows it.
+doctor-reader-seen = pcscd が { $reader } を認識しています
+# $device: a USB device, e.g. "Sony PaSoRi RC-S300 (054c:0dc8)"; $driver: a driver's name and version, e.g. "ifd-ccid.bundle 1.5.2".
+doctor-usb-reader-not-loaded = USB 接続の { $device } はドライバー { $driver } が対応していますが、pcscd に認識されていません
+doctor-usb-reader-not-loaded-fix = リーダーを抜いて差し直してください。直らなければ sudo systemctl restart pcscd を実行してください
+# $device, $driver
+doctor-usb-reader-supported = USB 接続の { $device } はドライバー { $driver } が対応しています
+# $device
+doctor-usb-reader-unsupported-on-linux = { $device } は Linux では使えません（ソニーの PC/SC ドライバーは Windows 用だけです）
+doctor-usb-reader-unsupported-on-linux-fix = Linux で使えるリーダーに替えてください（後継機の RC-S300、接触型の SCR3310 や ACR39U など）
+# $device, $driver: the libccid installed.
+doctor-usb-reader-libccid-too-old = { $device } には libccid 1.4.35 以降が必要ですが、入っているのは { $driver } です
+doctor-usb-reader-libccid-too-old-fix = libccid を更新してください（Debian 12、Ubuntu 22.04 以降の libccid は対応しています）
+# An RC-S300 the installed libccid does not list. $device, $driver
+doctor-usb-reader-not-listed = { $device } は、インストールされているドライバー（{ $driver }）に対応機種として載っていません
+doctor-usb-reader-not-listed-fix = libccid 1.4.35 以降が必要です。libccid を更新してください
+# $device
+doctor-usb-reader-no-libccid = { $device } のドライバー（libccid）がインストールされていません
+doctor-usb-reader-no-libccid-fix = sudo apt install libccid でインストールし、リーダーを差し直してください
+# $device
+doctor-usb-reader-needs-libacsccid1 = { $device } は libccid では使えず、ACS 社のドライバーが必要です
+doctor-usb-reader-needs-libacsccid1-fix = sudo apt install libacsccid1 でインストールし、リーダーを差し直してください
+# $device
+doctor-usb-reader-no-driver = USB 接続の { $device } はカードリーダーのようですが、どのドライバーにも対応機種として載っていないため、pcscd は使いません
+# $libccid (installed, none), $driver (when installed), $usb-id: e.g. "054c:0dc8"
+doctor-usb-reader-no-driver-fix =
+    { $libccid ->
+        [installed] 新しい libccid なら対応しているかもしれません（現在は { $driver }）
+       *[none] sudo apt install libccid でドライバーを入れてください
+    }。ccid.apdu.fr の対応表で { $usb-id } を探してください
+doctor-readers-not-checked = pcscd に接続できないため、pcscd が認識しているリーダーは確認していません（USB にもカードリーダーらしい機器は見つかりません）
+doctor-no-reader = カードリーダーが見つかりません
+doctor-no-reader-fix = カードリーダーを USB ポートに接続してください（Sony RC-S300 などの非接触型か、接触型のリーダー）
+
+doctor-card-not-checked-no-pcscd = pcscd に接続できないため、カードは確認していません
+doctor-card-not-checked-no-reader = リーダーがないため、カードは確認していません
+# A state the daemon reports that this mynawatch does not know. $reader, $state, $reason (as the daemon sent them)
+doctor-card-state-unknown = { $reader }: デーモンからの報告: { $state } { $reason }
+# $reader
+doctor-card-read = { $reader } のカードをデーモンが読み取りました（内容は mynawatch status で確認できます）
+# $reader
+doctor-card-reading = { $reader } のカードをデーモンが読み取り中です
+# $reader, $problem: why, a sentence from the readers' section (or an error's text).
+doctor-card-unreadable = { $reader } のカードを読み取れません: { $problem }
+# $reader, $problem
+doctor-card-not-my-number-card = { $reader } のカードはマイナンバーカードとして使えません: { $problem }
+doctor-no-card = リーダーにカードがありません。マイナンバーカードを置いてもう一度 mynawatch doctor を実行すると、読み取れるか確認できます
+# $error: what pcscd said.
+doctor-card-presence-unknown = カードの有無を確認できませんでした: { $error }
+# $reader
+doctor-card-readable = { $reader } のマイナンバーカードを読み取れます
+
+# $error: why the bus cannot be reached.
+doctor-no-session-bus = D-Bus セッションバスに接続できません（{ $error }）
+doctor-no-session-bus-fix = デスクトップにログインした状態で、その端末から実行してください（環境変数 DBUS_SESSION_BUS_ADDRESS が必要です）
+doctor-daemon-running = デーモンが動いています
+doctor-daemon-not-running-activatable = デーモンが動いていません。ほかのプログラムから呼ばれれば起動しますが、動いていない間はカードを置いても反応しません
+doctor-daemon-enable-fix = systemctl --user enable --now mynawatch を実行してください
+doctor-daemon-not-running = デーモンが動いておらず、D-Bus から起動することもできません
+doctor-daemon-not-running-fix = systemctl --user enable --now mynawatch を実行するか、mynawatch daemon を起動してください
+doctor-daemon-activatable = D-Bus から起動できます（mynawatch status などで自動的に起動します）
+# $bus-name: the daemon's D-Bus name.
+doctor-daemon-not-activatable = D-Bus の起動設定（{ $bus-name }.service）がありません
+# $bus-name
+doctor-daemon-not-activatable-fix = パッケージを入れ直してください（ソースからなら make install で /usr/share/dbus-1/services/{ $bus-name }.service に入ります）
+# $how: what systemctl is-enabled said (enabled, static, …).
+doctor-daemon-enabled = ログインのたびに起動します（systemd: { $how }）
+doctor-daemon-disabled = ログイン時に起動しない設定です（systemd: disabled）
+doctor-daemon-masked = systemd で無効化（mask）されています
+doctor-daemon-masked-fix = systemctl --user unmask mynawatch と systemctl --user enable --now mynawatch を実行してください
+doctor-daemon-no-unit = systemd のユーザーサービス mynawatch.service が見つからないため、ログイン時に起動しません
+doctor-daemon-no-unit-fix = パッケージでインストールするか（make install でも入ります）、デスクトップの自動起動に mynawatch daemon を登録してください
+# $said: what systemctl said.
+doctor-daemon-enabled-unknown = systemd に起動設定を問い合わせられませんでした（{ $said }）
+doctor-daemon-no-systemctl = systemctl がないため、ログイン時の起動は確認していません。デスクトップの自動起動に mynawatch daemon を登録してください
+
+doctor-notifications-off = 設定ファイルで通知がオフになっています（notifications = false）
+doctor-notifications-not-checked = セッションバスがないため確認していません
+doctor-notification-server = 通知サーバーが動いています
+doctor-notification-server-activatable = 通知サーバーは必要なときに起動します
+doctor-no-notification-server = 通知サーバーがないため、お知らせがポップアップで表示されません（mynawatch status やトレイでは確認できます）
+doctor-no-notification-server-fix = デスクトップ環境にログインしてください（GNOME や KDE には通知サーバーが含まれます。Xfce なら xfce4-notifyd、ほかの環境なら dunst などを入れてください）
+
+# $error: why there is none.
+doctor-state-dir-unknown = 記録の保存先を決められません: { $error }
+doctor-state-dir-unknown-fix = HOME（または XDG_STATE_HOME）を設定してください
+# $path
+doctor-state-dir-writable = { $path } に書き込めます
+# $path, $error
+doctor-state-dir-not-writable = { $path } に書き込めません: { $error }
+# $path
+doctor-state-dir-not-writable-fix = { $path } の所有者と権限（chmod u+rwx）、ディスクの空き容量を確認してください

@@ -20,7 +20,7 @@ use crate::card::CardError;
 use crate::config::Config;
 use crate::dbus::{client, ManagerProxy, BUS_NAME};
 use crate::exit::Exit;
-use crate::l10n::Lang;
+use crate::l10n::{self, Lang};
 use crate::pcsc::transport::{read_reader_certificate, readers_with_card};
 use crate::readers::{ReadProblem, ReaderState, ReaderStatus};
 use crate::usb::{self, Driver, KnownModel, UsbReader, LIBCCID_FOR_RC_S300};
@@ -68,17 +68,22 @@ impl Severity {
         }
     }
 
-    fn mark(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Severity::Ok, Lang::Ja) => "[正常]",
-            (Severity::Ok, Lang::En) => "[ok]",
-            (Severity::Info, Lang::Ja) => "[情報]",
-            (Severity::Info, Lang::En) => "[info]",
-            (Severity::Warning, Lang::Ja) => "[注意]",
-            (Severity::Warning, Lang::En) => "[warning]",
-            (Severity::Error, Lang::Ja) => "[問題]",
-            (Severity::Error, Lang::En) => "[error]",
+    /// The name `--json` prints, and the catalogue's selector key.
+    fn as_str(self) -> &'static str {
+        match self {
+            Severity::Ok => "ok",
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
         }
+    }
+
+    fn mark(self, lang: Lang) -> String {
+        l10n::tr(
+            lang,
+            "doctor-severity",
+            &[("severity", self.as_str().into())],
+        )
     }
 }
 
@@ -96,45 +101,82 @@ pub enum Step {
 }
 
 impl Step {
-    fn title(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (Step::Config, Lang::Ja) => "設定ファイル",
-            (Step::Config, Lang::En) => "configuration",
-            (Step::Pcscd, _) => "pcscd",
-            (Step::Readers, Lang::Ja) => "カードリーダー",
-            (Step::Readers, Lang::En) => "readers",
-            (Step::Card, Lang::Ja) => "カード",
-            (Step::Card, Lang::En) => "card",
-            (Step::Daemon, Lang::Ja) => "mynawatch デーモン",
-            (Step::Daemon, Lang::En) => "mynawatch daemon",
-            (Step::Notifications, Lang::Ja) => "デスクトップ通知",
-            (Step::Notifications, Lang::En) => "desktop notifications",
-            (Step::StateDir, Lang::Ja) => "記録の保存先",
-            (Step::StateDir, Lang::En) => "state directory",
+    /// The name `--json` prints, and the catalogue's selector key.
+    fn as_str(self) -> &'static str {
+        match self {
+            Step::Config => "config",
+            Step::Pcscd => "pcscd",
+            Step::Readers => "readers",
+            Step::Card => "card",
+            Step::Daemon => "daemon",
+            Step::Notifications => "notifications",
+            Step::StateDir => "state-dir",
         }
+    }
+
+    fn title(self, lang: Lang) -> String {
+        l10n::tr(lang, "doctor-step", &[("step", self.as_str().into())])
     }
 }
 
-/// A sentence in both languages.
+/// A sentence of doctor's: a catalogue message and its variables, rendered in whichever language
+/// the report is written in (a finding is made before that matters, and tests read both).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Words {
-    pub ja: String,
-    pub en: String,
+pub struct Msg {
+    id: &'static str,
+    args: Vec<(&'static str, Arg)>,
 }
 
-impl Words {
-    fn get(&self, lang: Lang) -> &str {
-        match lang {
-            Lang::Ja => &self.ja,
-            Lang::En => &self.en,
-        }
+/// A message variable.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Arg {
+    /// Shown as it is, in every language: a path, a reader's name, a version, an error's text.
+    Text(String),
+    /// Why a card could not be used, in the report's language.
+    Problem(ReadProblem),
+}
+
+fn msg(id: &'static str) -> Msg {
+    Msg {
+        id,
+        args: Vec::new(),
     }
 }
 
-fn words(ja: impl Into<String>, en: impl Into<String>) -> Words {
-    Words {
-        ja: ja.into(),
-        en: en.into(),
+impl Msg {
+    fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, Arg::Text(value.to_string())));
+        self
+    }
+
+    fn problem(mut self, name: &'static str, problem: ReadProblem) -> Self {
+        self.args.push((name, Arg::Problem(problem)));
+        self
+    }
+
+    pub fn text(&self, lang: Lang) -> String {
+        self.with_args(lang, |args| l10n::tr(lang, self.id, args))
+    }
+
+    /// The text, or Fluent's errors (what the catalogue test checks).
+    #[cfg(test)]
+    fn try_text(&self, lang: Lang) -> Result<String, Vec<String>> {
+        self.with_args(lang, |args| l10n::try_tr(lang, self.id, args))
+    }
+
+    fn with_args<T>(&self, lang: Lang, f: impl FnOnce(&l10n::Args<'_>) -> T) -> T {
+        let args: Vec<_> = self
+            .args
+            .iter()
+            .map(|(name, value)| {
+                let value = match value {
+                    Arg::Text(s) => s.clone(),
+                    Arg::Problem(p) => p.describe(lang),
+                };
+                (*name, value.into())
+            })
+            .collect();
+        f(&args)
     }
 }
 
@@ -145,11 +187,11 @@ pub struct Finding {
     /// Stable, kebab-case (e.g. `pcscd-unreachable`): scripts match on it, never on the words.
     pub id: &'static str,
     pub severity: Severity,
-    pub what: Words,
-    pub fix: Option<Words>,
+    pub what: Msg,
+    pub fix: Option<Msg>,
 }
 
-fn finding(step: Step, id: &'static str, severity: Severity, what: Words) -> Finding {
+fn finding(step: Step, id: &'static str, severity: Severity, what: Msg) -> Finding {
     Finding {
         step,
         id,
@@ -160,21 +202,24 @@ fn finding(step: Step, id: &'static str, severity: Severity, what: Words) -> Fin
 }
 
 impl Finding {
-    fn fix(mut self, fix: Words) -> Self {
+    fn fix(mut self, fix: Msg) -> Self {
         self.fix = Some(fix);
         self
     }
 }
 
 pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
-    let (config_findings, config) = check_config(args.config.clone());
+    let (config_findings, config) = check_config(args.config.clone().or_else(Config::default_path));
     let lang = crate::l10n::choose(args.lang, config.as_ref().and_then(|c| c.lang));
     let config = config.unwrap_or_default();
     let mut findings = config_findings;
     let bus = runtime()?.block_on(probe_bus());
 
     let ctx = Context::establish(Scope::User);
-    findings.push(check_pcscd(&ctx));
+    findings.push(check_pcscd(
+        ctx.as_ref().map(|_| ()).map_err(|e| *e),
+        pcscd_installed,
+    ));
     let ctx = ctx.ok();
     let readers = ctx.as_ref().map(pcscd_readers);
     let driver_dirs: Vec<PathBuf> = match args.pcsc_drivers.is_empty() {
@@ -192,24 +237,7 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
             Some(states) if !states.is_empty() => check_card_by_daemon(states),
             _ => check_card_directly(ctx),
         },
-        (None, _) => vec![finding(
-            Step::Card,
-            "card-not-checked",
-            Severity::Info,
-            words(
-                "pcscd に接続できないため、カードは確認していません",
-                "not checked: pcscd cannot be reached",
-            ),
-        )],
-        (Some(_), _) => vec![finding(
-            Step::Card,
-            "card-not-checked",
-            Severity::Info,
-            words(
-                "リーダーがないため、カードは確認していません",
-                "not checked: there is no reader to hold a card",
-            ),
-        )],
+        (pcscd, _) => vec![card_not_checked(pcscd.is_some())],
     });
     findings.extend(check_daemon(&bus));
     findings.push(check_notifications(&bus, &config));
@@ -230,59 +258,49 @@ pub fn run(args: DoctorArgs) -> anyhow::Result<ExitCode> {
     Ok(worst.exit().into())
 }
 
-/// The config file: valid, absent (defaults), or broken (the error names the line).
+/// The config file: valid, absent (defaults), or broken (the error names the line). `path` is
+/// `None` when there is no home directory to find it in.
 fn check_config(path: Option<PathBuf>) -> (Vec<Finding>, Option<Config>) {
-    let Some(path) = path.or_else(Config::default_path) else {
+    let c = Step::Config;
+    let Some(path) = path else {
         return (
             vec![finding(
-                Step::Config,
+                c,
                 "config-no-home",
                 Severity::Info,
-                words(
-                    "ホームディレクトリが分からないため、既定の設定を使います",
-                    "no home directory: the defaults are used",
-                ),
+                msg("doctor-config-no-home"),
             )],
             None,
         );
     };
     let shown = path.display();
     match Config::load(&path) {
-        Ok(c) if path.exists() => (
+        Ok(config) if path.exists() => (
             vec![finding(
-                Step::Config,
+                c,
                 "config-valid",
                 Severity::Ok,
-                words(format!("{shown} に誤りはありません"), format!("{shown} is valid")),
+                msg("doctor-config-valid").arg("path", shown),
             )],
-            Some(c),
+            Some(config),
         ),
-        Ok(c) => (
+        Ok(config) => (
             vec![finding(
-                Step::Config,
+                c,
                 "config-absent",
                 Severity::Ok,
-                words(
-                    format!("{shown} はありません（既定の設定を使います）"),
-                    format!("{shown} does not exist: the defaults are used"),
-                ),
+                msg("doctor-config-absent").arg("path", shown),
             )],
-            Some(c),
+            Some(config),
         ),
         Err(e) => (
             vec![finding(
-                Step::Config,
+                c,
                 "config-invalid",
                 Severity::Error,
-                words(
-                    format!("設定ファイルに誤りがあります: {e}"),
-                    format!("the configuration file is invalid: {e}"),
-                ),
+                msg("doctor-config-invalid").arg("error", e),
             )
-            .fix(words(
-                "示された行を直すか、ファイルを別の名前に変えてください。誤りがある間はデーモンが起動しません",
-                "fix the line named, or move the file away: the daemon does not start while it is invalid",
-            ))],
+            .fix(msg("doctor-config-invalid-fix"))],
             None,
         ),
     }
@@ -296,58 +314,37 @@ fn pcscd_installed() -> bool {
         .any(|d| d.join("pcscd").is_file())
 }
 
-fn check_pcscd(ctx: &Result<Context, pcsc::Error>) -> Finding {
-    match ctx {
-        Ok(_) => finding(
-            Step::Pcscd,
+/// How establishing a PC/SC context went; `installed` is asked only when pcscd does not answer.
+fn check_pcscd(answer: Result<(), pcsc::Error>, installed: impl Fn() -> bool) -> Finding {
+    let p = Step::Pcscd;
+    match answer {
+        Ok(()) => finding(
+            p,
             "pcscd-reachable",
             Severity::Ok,
-            words(
-                "PC/SC サービス（pcscd）が応答しています",
-                "the PC/SC service (pcscd) answers",
-            ),
+            msg("doctor-pcscd-reachable"),
         ),
-        Err(pcsc::Error::NoService | pcsc::Error::ServiceStopped) if !pcscd_installed() => {
-            finding(
-                Step::Pcscd,
-                "pcscd-not-installed",
-                Severity::Error,
-                words(
-                    "PC/SC サービス（pcscd）がインストールされていません",
-                    "the PC/SC service (pcscd) is not installed",
-                ),
-            )
-            .fix(words(
-                "sudo apt install pcscd でインストールしてください",
-                "install it: sudo apt install pcscd",
-            ))
-        }
+        Err(pcsc::Error::NoService | pcsc::Error::ServiceStopped) if !installed() => finding(
+            p,
+            "pcscd-not-installed",
+            Severity::Error,
+            msg("doctor-pcscd-not-installed"),
+        )
+        .fix(msg("doctor-pcscd-not-installed-fix")),
         Err(pcsc::Error::NoService | pcsc::Error::ServiceStopped) => finding(
-            Step::Pcscd,
+            p,
             "pcscd-unreachable",
             Severity::Error,
-            words(
-                "PC/SC サービス（pcscd）に接続できません",
-                "the PC/SC service (pcscd) cannot be reached",
-            ),
+            msg("doctor-pcscd-unreachable"),
         )
-        .fix(words(
-            "pcscd は pcscd.socket によって必要なときに起動します。sudo systemctl enable --now pcscd.socket を実行してください",
-            "pcscd is started by pcscd.socket when a program connects: sudo systemctl enable --now pcscd.socket",
-        )),
+        .fix(msg("doctor-pcscd-unreachable-fix")),
         Err(e) => finding(
-            Step::Pcscd,
+            p,
             "pcscd-error",
             Severity::Error,
-            words(
-                format!("PC/SC サービス（pcscd）がエラーを返しました: {e}"),
-                format!("the PC/SC service (pcscd) reported an error: {e}"),
-            ),
+            msg("doctor-pcscd-error").arg("error", e),
         )
-        .fix(words(
-            "ssh などのリモートログインでは pcscd（polkit）に拒否されることがあります。デスクトップの端末から実行するか、sudo systemctl restart pcscd を試してください",
-            "check that pcscd does not refuse this session (polkit, e.g. over ssh), then try sudo systemctl restart pcscd",
-        )),
+        .fix(msg("doctor-pcscd-error-fix")),
     }
 }
 
@@ -375,17 +372,15 @@ pub fn check_readers(
     usb: &[UsbReader],
     drivers: &[Driver],
 ) -> Vec<Finding> {
+    let r = Step::Readers;
     let mut out = Vec::new();
     let none_seen = seen.is_none_or(|s| s.is_empty());
     for name in seen.unwrap_or_default() {
         out.push(finding(
-            Step::Readers,
+            r,
             "reader-seen",
             Severity::Ok,
-            words(
-                format!("pcscd が {name} を認識しています"),
-                format!("pcscd sees {name}"),
-            ),
+            msg("doctor-reader-seen").arg("reader", name),
         ));
     }
     let libccid = drivers.iter().find(|d| d.is_libccid());
@@ -395,31 +390,23 @@ pub fn check_readers(
             (None, false) => format!("{} ({})", dev.name, dev.id),
             (None, true) => dev.id.to_string(),
         };
+        let about = |id| msg(id).arg("device", &label);
         if let Some(d) = usb::driver_for(drivers, dev.id) {
             let driver = driver_name(d);
             out.push(if none_seen && seen.is_some() {
                 finding(
-                    Step::Readers,
+                    r,
                     "usb-reader-not-loaded",
                     Severity::Warning,
-                    words(
-                        format!("USB 接続の {label} はドライバー {driver} が対応していますが、pcscd に認識されていません"),
-                        format!("the USB device {label} is listed by the driver {driver}, but pcscd does not show it"),
-                    ),
+                    about("doctor-usb-reader-not-loaded").arg("driver", driver),
                 )
-                .fix(words(
-                    "リーダーを抜いて差し直してください。直らなければ sudo systemctl restart pcscd を実行してください",
-                    "unplug the reader and plug it in again; if that does not help: sudo systemctl restart pcscd",
-                ))
+                .fix(msg("doctor-usb-reader-not-loaded-fix"))
             } else {
                 finding(
-                    Step::Readers,
+                    r,
                     "usb-reader-supported",
                     Severity::Ok,
-                    words(
-                        format!("USB 接続の {label} はドライバー {driver} が対応しています"),
-                        format!("the USB device {label} is supported by the driver {driver}"),
-                    ),
+                    about("doctor-usb-reader-supported").arg("driver", driver),
                 )
             });
             continue;
@@ -428,118 +415,60 @@ pub fn check_readers(
             true => Severity::Error,
             false => Severity::Warning,
         };
-        let f = |id, what: Words, fix: Words| finding(Step::Readers, id, severity, what).fix(fix);
+        let f = |id, what: Msg, fix: Msg| finding(r, id, severity, what).fix(fix);
         out.push(match dev.model {
             Some(KnownModel::SonyRcS380) => f(
                 "usb-reader-unsupported-on-linux",
-                words(
-                    format!("{label} は Linux では使えません（ソニーの PC/SC ドライバーは Windows 用だけです）"),
-                    format!("{label} does not work on Linux: Sony's PC/SC driver is for Windows only"),
-                ),
-                words(
-                    "Linux で使えるリーダーに替えてください（後継機の RC-S300、接触型の SCR3310 や ACR39U など）",
-                    "use a reader that works on Linux, e.g. its successor RC-S300 or a contact reader such as SCR3310 or ACR39U",
-                ),
+                about("doctor-usb-reader-unsupported-on-linux"),
+                msg("doctor-usb-reader-unsupported-on-linux-fix"),
             ),
             Some(KnownModel::SonyRcS300) => match libccid {
                 Some(d) if d.version_triple().is_some_and(|v| v < LIBCCID_FOR_RC_S300) => f(
                     "usb-reader-libccid-too-old",
-                    words(
-                        format!("{label} には libccid 1.4.35 以降が必要ですが、入っているのは {} です", driver_name(d)),
-                        format!("{label} needs libccid 1.4.35 or newer; {} is installed", driver_name(d)),
-                    ),
-                    words(
-                        "libccid を更新してください（Debian 12、Ubuntu 22.04 以降の libccid は対応しています）",
-                        "update libccid (the one in Debian 12 and Ubuntu 22.04 or newer supports it)",
-                    ),
+                    about("doctor-usb-reader-libccid-too-old").arg("driver", driver_name(d)),
+                    msg("doctor-usb-reader-libccid-too-old-fix"),
                 ),
                 Some(d) => f(
                     "usb-reader-no-driver",
-                    words(
-                        format!("{label} は、インストールされているドライバー（{}）に対応機種として載っていません", driver_name(d)),
-                        format!("{label} is not listed by the installed driver ({})", driver_name(d)),
-                    ),
-                    words(
-                        "libccid 1.4.35 以降が必要です。libccid を更新してください",
-                        "it needs libccid 1.4.35 or newer: update libccid",
-                    ),
+                    about("doctor-usb-reader-not-listed").arg("driver", driver_name(d)),
+                    msg("doctor-usb-reader-not-listed-fix"),
                 ),
                 None => f(
                     "usb-reader-no-driver",
-                    words(
-                        format!("{label} のドライバー（libccid）がインストールされていません"),
-                        format!("the driver for {label} (libccid) is not installed"),
-                    ),
-                    words(
-                        "sudo apt install libccid でインストールし、リーダーを差し直してください",
-                        "install it (sudo apt install libccid) and plug the reader in again",
-                    ),
+                    about("doctor-usb-reader-no-libccid"),
+                    msg("doctor-usb-reader-no-libccid-fix"),
                 ),
             },
             Some(KnownModel::AcsAcr1251) => f(
                 "usb-reader-needs-libacsccid1",
-                words(
-                    format!("{label} は libccid では使えず、ACS 社のドライバーが必要です"),
-                    format!("{label} is not supported by libccid; it needs ACS's own driver"),
-                ),
-                words(
-                    "sudo apt install libacsccid1 でインストールし、リーダーを差し直してください",
-                    "install it (sudo apt install libacsccid1) and plug the reader in again",
-                ),
+                about("doctor-usb-reader-needs-libacsccid1"),
+                msg("doctor-usb-reader-needs-libacsccid1-fix"),
             ),
             None => f(
                 "usb-reader-no-driver",
-                words(
-                    format!("USB 接続の {label} はカードリーダーのようですが、どのドライバーにも対応機種として載っていないため、pcscd は使いません"),
-                    format!("the USB device {label} looks like a card reader, but no installed driver lists it, so pcscd ignores it"),
-                ),
-                words(
-                    format!(
-                        "{}。ccid.apdu.fr の対応表で {} を探してください",
-                        match libccid {
-                            Some(d) => format!("新しい libccid なら対応しているかもしれません（現在は {}）", driver_name(d)),
-                            None => "sudo apt install libccid でドライバーを入れてください".to_string(),
-                        },
-                        dev.id
-                    ),
-                    format!(
-                        "{}; look {} up in the lists at ccid.apdu.fr",
-                        match libccid {
-                            Some(d) => format!("a newer libccid may list it (installed: {})", driver_name(d)),
-                            None => "install the driver: sudo apt install libccid".to_string(),
-                        },
-                        dev.id
-                    ),
-                ),
+                about("doctor-usb-reader-no-driver"),
+                match libccid {
+                    Some(d) => msg("doctor-usb-reader-no-driver-fix")
+                        .arg("libccid", "installed")
+                        .arg("driver", driver_name(d)),
+                    None => msg("doctor-usb-reader-no-driver-fix").arg("libccid", "none"),
+                }
+                .arg("usb-id", dev.id),
             ),
         });
     }
     if seen.is_none() && usb.is_empty() {
         out.push(finding(
-            Step::Readers,
+            r,
             "readers-not-checked",
             Severity::Info,
-            words(
-                "pcscd に接続できないため、pcscd が認識しているリーダーは確認していません（USB にもカードリーダーらしい機器は見つかりません）",
-                "pcscd cannot be reached, so its readers were not checked (and no USB device looks like a card reader)",
-            ),
+            msg("doctor-readers-not-checked"),
         ));
     }
     if none_seen && seen.is_some() && usb.is_empty() {
         out.push(
-            finding(
-                Step::Readers,
-                "no-reader",
-                Severity::Error,
-                words(
-                    "カードリーダーが見つかりません",
-                    "no smart-card reader found",
-                ),
-            )
-            .fix(words(
-                "カードリーダーを USB ポートに接続してください（Sony RC-S300 などの非接触型か、接触型のリーダー）",
-                "plug a smart-card reader into a USB port (a contactless one such as the Sony RC-S300, or a contact reader)",
-            )),
+            finding(r, "no-reader", Severity::Error, msg("doctor-no-reader"))
+                .fix(msg("doctor-no-reader-fix")),
         );
     }
     out
@@ -547,6 +476,7 @@ pub fn check_readers(
 
 /// What the running daemon says about each reader (`ReaderStates`).
 fn check_card_by_daemon(states: &[(String, String, String)]) -> Vec<Finding> {
+    let c = Step::Card;
     let mut out = Vec::new();
     for wire in states {
         let (reader, state, reason) = wire.clone();
@@ -554,60 +484,42 @@ fn check_card_by_daemon(states: &[(String, String, String)]) -> Vec<Finding> {
             Ok(s) => s,
             Err(_) => {
                 out.push(finding(
-                    Step::Card,
+                    c,
                     "card-state-unknown",
                     Severity::Info,
-                    words(
-                        format!("{reader}: デーモンからの報告: {state} {reason}"),
-                        format!("{reader}: the daemon reports {state} {reason}"),
-                    ),
+                    msg("doctor-card-state-unknown")
+                        .arg("reader", reader)
+                        .arg("state", state)
+                        .arg("reason", reason),
                 ));
                 continue;
             }
         };
-        let problem = |lang| {
-            status
-                .problem
-                .map(|p| p.describe(lang).to_string())
-                .unwrap_or_default()
+        let about = |id| msg(id).arg("reader", &reader);
+        let because = |id| match status.problem {
+            Some(p) => about(id).problem("problem", p),
+            None => about(id).arg("problem", ""),
         };
         out.push(match status.state {
             ReaderState::Empty => continue,
-            ReaderState::Read => finding(
-                Step::Card,
-                "card-read",
-                Severity::Ok,
-                words(
-                    format!("{reader} のカードをデーモンが読み取りました（内容は mynawatch status で確認できます）"),
-                    format!("the daemon read the card in {reader} (mynawatch status shows what it says)"),
-                ),
-            ),
+            ReaderState::Read => finding(c, "card-read", Severity::Ok, about("doctor-card-read")),
             ReaderState::Reading => finding(
-                Step::Card,
+                c,
                 "card-reading",
                 Severity::Info,
-                words(
-                    format!("{reader} のカードをデーモンが読み取り中です"),
-                    format!("the daemon is reading the card in {reader}"),
-                ),
+                about("doctor-card-reading"),
             ),
             ReaderState::Retrying | ReaderState::Failed => finding(
-                Step::Card,
+                c,
                 "card-unreadable",
                 Severity::Error,
-                words(
-                    format!("{reader} のカードを読み取れません: {}", problem(Lang::Ja)),
-                    format!("the card in {reader} cannot be read: {}", problem(Lang::En)),
-                ),
+                because("doctor-card-unreadable"),
             ),
             ReaderState::NotAMyNumberCard => finding(
-                Step::Card,
+                c,
                 "card-not-my-number-card",
                 Severity::Error,
-                words(
-                    format!("{reader} のカードはマイナンバーカードとして使えません: {}", problem(Lang::Ja)),
-                    format!("the card in {reader} is not a usable My Number Card: {}", problem(Lang::En)),
-                ),
+                because("doctor-card-not-my-number-card"),
             ),
         });
     }
@@ -618,32 +530,23 @@ fn check_card_by_daemon(states: &[(String, String, String)]) -> Vec<Finding> {
 }
 
 fn no_card() -> Finding {
-    finding(
-        Step::Card,
-        "no-card",
-        Severity::Info,
-        words(
-            "リーダーにカードがありません。マイナンバーカードを置いてもう一度 mynawatch doctor を実行すると、読み取れるか確認できます",
-            "no card in any reader: put your My Number Card on the reader and run mynawatch doctor again to check that it can be read",
-        ),
-    )
+    finding(Step::Card, "no-card", Severity::Info, msg("doctor-no-card"))
+}
+
+/// The card was not looked at: pcscd cannot be reached, or it has no reader.
+fn card_not_checked(pcscd_reached: bool) -> Finding {
+    let what = match pcscd_reached {
+        false => msg("doctor-card-not-checked-no-pcscd"),
+        true => msg("doctor-card-not-checked-no-reader"),
+    };
+    finding(Step::Card, "card-not-checked", Severity::Info, what)
 }
 
 /// No daemon to ask: read each card's certificate ourselves (9 APDUs, nothing shown of it).
 fn check_card_directly(ctx: &Context) -> Vec<Finding> {
     let readers = match readers_with_card(ctx) {
         Ok(r) => r,
-        Err(e) => {
-            return vec![finding(
-                Step::Card,
-                "card-not-checked",
-                Severity::Warning,
-                words(
-                    format!("カードの有無を確認できませんでした: {e}"),
-                    format!("could not tell whether a card is present: {e}"),
-                ),
-            )]
-        }
+        Err(e) => return vec![presence_unknown(&e)],
     };
     if readers.is_empty() {
         return vec![no_card()];
@@ -651,32 +554,42 @@ fn check_card_directly(ctx: &Context) -> Vec<Finding> {
     readers
         .iter()
         .map(|reader| match read_reader_certificate(ctx, reader) {
-            Ok(_) => finding(
-                Step::Card,
-                "card-readable",
-                Severity::Ok,
-                words(
-                    format!("{reader} のマイナンバーカードを読み取れます"),
-                    format!("the My Number Card in {reader} can be read"),
-                ),
-            ),
+            Ok(_) => card_readable(reader),
             Err(e) => card_error(reader, &e),
         })
         .collect()
 }
 
+fn presence_unknown(e: &impl std::fmt::Display) -> Finding {
+    finding(
+        Step::Card,
+        "card-not-checked",
+        Severity::Warning,
+        msg("doctor-card-presence-unknown").arg("error", e),
+    )
+}
+
+fn card_readable(reader: &str) -> Finding {
+    finding(
+        Step::Card,
+        "card-readable",
+        Severity::Ok,
+        msg("doctor-card-readable").arg("reader", reader),
+    )
+}
+
 fn card_error(reader: &str, e: &CardError) -> Finding {
+    let c = Step::Card;
     let Some(problem) = ReadProblem::of(e) else {
         return match e {
             CardError::NoCard => no_card(),
             e => finding(
-                Step::Card,
+                c,
                 "card-unreadable",
                 Severity::Error,
-                words(
-                    format!("{reader} のカードを読み取れません: {e}"),
-                    format!("the card in {reader} cannot be read: {e}"),
-                ),
+                msg("doctor-card-unreadable")
+                    .arg("reader", reader)
+                    .arg("problem", e),
             ),
         };
     };
@@ -684,31 +597,12 @@ fn card_error(reader: &str, e: &CardError) -> Finding {
         problem,
         ReadProblem::JukiCard | ReadProblem::Smartphone | ReadProblem::NoJpkiApplet
     );
-    let (id, ja, en) = match not_a_my_number_card {
-        true => (
-            "card-not-my-number-card",
-            format!(
-                "{reader} のカードはマイナンバーカードとして使えません: {}",
-                problem.describe(Lang::Ja)
-            ),
-            format!(
-                "the card in {reader} is not a usable My Number Card: {}",
-                problem.describe(Lang::En)
-            ),
-        ),
-        false => (
-            "card-unreadable",
-            format!(
-                "{reader} のカードを読み取れません: {}",
-                problem.describe(Lang::Ja)
-            ),
-            format!(
-                "the card in {reader} cannot be read: {}",
-                problem.describe(Lang::En)
-            ),
-        ),
+    let (id, what) = match not_a_my_number_card {
+        true => ("card-not-my-number-card", "doctor-card-not-my-number-card"),
+        false => ("card-unreadable", "doctor-card-unreadable"),
     };
-    finding(Step::Card, id, Severity::Error, words(ja, en))
+    let what = msg(what).arg("reader", reader).problem("problem", problem);
+    finding(c, id, Severity::Error, what)
 }
 
 /// What the session bus says: asked once, used by several steps.
@@ -809,15 +703,9 @@ fn check_daemon(bus: &BusFacts) -> Vec<Finding> {
                 d,
                 "no-session-bus",
                 Severity::Error,
-                words(
-                    format!("D-Bus セッションバスに接続できません（{why}）"),
-                    format!("cannot connect to the D-Bus session bus ({why})"),
-                ),
+                msg("doctor-no-session-bus").arg("error", why),
             )
-            .fix(words(
-                "デスクトップにログインした状態で、その端末から実行してください（環境変数 DBUS_SESSION_BUS_ADDRESS が必要です）",
-                "run this in a terminal of your desktop session (DBUS_SESSION_BUS_ADDRESS must be set)",
-            )),
+            .fix(msg("doctor-no-session-bus-fix")),
         );
     } else {
         out.push(match (bus.daemon_running, bus.daemon_activatable) {
@@ -825,58 +713,37 @@ fn check_daemon(bus: &BusFacts) -> Vec<Finding> {
                 d,
                 "daemon-running",
                 Severity::Ok,
-                words("デーモンが動いています", "the daemon is running"),
+                msg("doctor-daemon-running"),
             ),
             (false, true) => finding(
                 d,
                 "daemon-not-running",
                 Severity::Warning,
-                words(
-                    "デーモンが動いていません。ほかのプログラムから呼ばれれば起動しますが、動いていない間はカードを置いても反応しません",
-                    "the daemon is not running: it starts when a program asks for it, but only a running daemon notices a card put on the reader",
-                ),
+                msg("doctor-daemon-not-running-activatable"),
             )
-            .fix(words(
-                "systemctl --user enable --now mynawatch を実行してください",
-                "run: systemctl --user enable --now mynawatch",
-            )),
+            .fix(msg("doctor-daemon-enable-fix")),
             (false, false) => finding(
                 d,
                 "daemon-not-running",
                 Severity::Error,
-                words(
-                    "デーモンが動いておらず、D-Bus から起動することもできません",
-                    "the daemon is not running, and D-Bus cannot start it",
-                ),
+                msg("doctor-daemon-not-running"),
             )
-            .fix(words(
-                "systemctl --user enable --now mynawatch を実行するか、mynawatch daemon を起動してください",
-                "run systemctl --user enable --now mynawatch, or start mynawatch daemon",
-            )),
+            .fix(msg("doctor-daemon-not-running-fix")),
         });
         out.push(match bus.daemon_activatable {
             true => finding(
                 d,
                 "daemon-activatable",
                 Severity::Ok,
-                words(
-                    "D-Bus から起動できます（mynawatch status などで自動的に起動します）",
-                    "D-Bus can start it (mynawatch status and other clients start it on demand)",
-                ),
+                msg("doctor-daemon-activatable"),
             ),
             false => finding(
                 d,
                 "daemon-not-activatable",
                 Severity::Warning,
-                words(
-                    format!("D-Bus の起動設定（{BUS_NAME}.service）がありません"),
-                    format!("D-Bus has no activation file for it ({BUS_NAME}.service)"),
-                ),
+                msg("doctor-daemon-not-activatable").arg("bus-name", BUS_NAME),
             )
-            .fix(words(
-                format!("パッケージを入れ直してください（ソースからなら make install で /usr/share/dbus-1/services/{BUS_NAME}.service に入ります）"),
-                format!("reinstall the package, or make install, which puts it in /usr/share/dbus-1/services/{BUS_NAME}.service"),
-            )),
+            .fix(msg("doctor-daemon-not-activatable-fix").arg("bus-name", BUS_NAME)),
         });
     }
     out.push(match &bus.enabled {
@@ -884,67 +751,40 @@ fn check_daemon(bus: &BusFacts) -> Vec<Finding> {
             d,
             "daemon-enabled",
             Severity::Ok,
-            words(
-                format!("ログインのたびに起動します（systemd: {how}）"),
-                format!("it starts at every login (systemd: {how})"),
-            ),
+            msg("doctor-daemon-enabled").arg("how", how),
         ),
         Some(Enabled::Disabled) => finding(
             d,
             "daemon-disabled",
             Severity::Warning,
-            words(
-                "ログイン時に起動しない設定です（systemd: disabled）",
-                "it does not start at login (systemd: disabled)",
-            ),
+            msg("doctor-daemon-disabled"),
         )
-        .fix(words(
-            "systemctl --user enable --now mynawatch を実行してください",
-            "run: systemctl --user enable --now mynawatch",
-        )),
+        .fix(msg("doctor-daemon-enable-fix")),
         Some(Enabled::Masked) => finding(
             d,
             "daemon-masked",
             Severity::Warning,
-            words(
-                "systemd で無効化（mask）されています",
-                "it is masked in systemd",
-            ),
+            msg("doctor-daemon-masked"),
         )
-        .fix(words(
-            "systemctl --user unmask mynawatch と systemctl --user enable --now mynawatch を実行してください",
-            "run systemctl --user unmask mynawatch, then systemctl --user enable --now mynawatch",
-        )),
+        .fix(msg("doctor-daemon-masked-fix")),
         Some(Enabled::NotFound) => finding(
             d,
             "daemon-no-unit",
             Severity::Warning,
-            words(
-                "systemd のユーザーサービス mynawatch.service が見つからないため、ログイン時に起動しません",
-                "systemd has no user service mynawatch.service, so nothing starts the daemon at login",
-            ),
+            msg("doctor-daemon-no-unit"),
         )
-        .fix(words(
-            "パッケージでインストールするか（make install でも入ります）、デスクトップの自動起動に mynawatch daemon を登録してください",
-            "install the package (or make install), or add mynawatch daemon to your desktop's autostart",
-        )),
+        .fix(msg("doctor-daemon-no-unit-fix")),
         Some(Enabled::Unknown(said)) => finding(
             d,
             "daemon-enabled-unknown",
             Severity::Info,
-            words(
-                format!("systemd に起動設定を問い合わせられませんでした（{said}）"),
-                format!("could not ask systemd whether it starts at login ({said})"),
-            ),
+            msg("doctor-daemon-enabled-unknown").arg("said", said),
         ),
         None => finding(
             d,
             "daemon-enabled-unknown",
             Severity::Info,
-            words(
-                "systemctl がないため、ログイン時の起動は確認していません。デスクトップの自動起動に mynawatch daemon を登録してください",
-                "no systemctl: start at login was not checked; add mynawatch daemon to your desktop's autostart",
-            ),
+            msg("doctor-daemon-no-systemctl"),
         ),
     });
     out
@@ -957,10 +797,7 @@ fn check_notifications(bus: &BusFacts, config: &Config) -> Finding {
             n,
             "notifications-off",
             Severity::Info,
-            words(
-                "設定ファイルで通知がオフになっています（notifications = false）",
-                "notifications are turned off in the configuration (notifications = false)",
-            ),
+            msg("doctor-notifications-off"),
         );
     }
     if bus.no_bus.is_some() {
@@ -968,10 +805,7 @@ fn check_notifications(bus: &BusFacts, config: &Config) -> Finding {
             n,
             "notifications-not-checked",
             Severity::Info,
-            words(
-                "セッションバスがないため確認していません",
-                "not checked: there is no session bus",
-            ),
+            msg("doctor-notifications-not-checked"),
         );
     }
     match (bus.notifications_owned, bus.notifications_activatable) {
@@ -979,33 +813,21 @@ fn check_notifications(bus: &BusFacts, config: &Config) -> Finding {
             n,
             "notification-server",
             Severity::Ok,
-            words(
-                "通知サーバーが動いています",
-                "a notification server is running",
-            ),
+            msg("doctor-notification-server"),
         ),
         (false, true) => finding(
             n,
             "notification-server-activatable",
             Severity::Ok,
-            words(
-                "通知サーバーは必要なときに起動します",
-                "a notification server starts when needed",
-            ),
+            msg("doctor-notification-server-activatable"),
         ),
         (false, false) => finding(
             n,
             "no-notification-server",
             Severity::Warning,
-            words(
-                "通知サーバーがないため、お知らせがポップアップで表示されません（mynawatch status やトレイでは確認できます）",
-                "there is no notification server: reminders do not pop up, they show only in mynawatch status and the tray",
-            ),
+            msg("doctor-no-notification-server"),
         )
-        .fix(words(
-            "デスクトップ環境にログインしてください（GNOME や KDE には通知サーバーが含まれます。Xfce なら xfce4-notifyd、ほかの環境なら dunst などを入れてください）",
-            "log in to a desktop session (GNOME and KDE include one; on Xfce install xfce4-notifyd, elsewhere e.g. dunst)",
-        )),
+        .fix(msg("doctor-no-notification-server-fix")),
     }
 }
 
@@ -1022,15 +844,9 @@ fn check_state_dirs(
                 s,
                 "state-dir-unknown",
                 Severity::Error,
-                words(
-                    format!("記録の保存先を決められません: {e}"),
-                    format!("no state directory: {e}"),
-                ),
+                msg("doctor-state-dir-unknown").arg("error", e),
             )
-            .fix(words(
-                "HOME（または XDG_STATE_HOME）を設定してください",
-                "set HOME (or XDG_STATE_HOME)",
-            ))]
+            .fix(msg("doctor-state-dir-unknown-fix"))]
         }
     };
     let mut dirs = vec![location.dir.clone()];
@@ -1044,24 +860,17 @@ fn check_state_dirs(
                     s,
                     "state-dir-writable",
                     Severity::Ok,
-                    words(
-                        format!("{shown} に書き込めます"),
-                        format!("{shown} is writable"),
-                    ),
+                    msg("doctor-state-dir-writable").arg("path", shown),
                 ),
                 Err(e) => finding(
                     s,
                     "state-dir-not-writable",
                     Severity::Error,
-                    words(
-                        format!("{shown} に書き込めません: {e}"),
-                        format!("cannot write to {shown}: {e}"),
-                    ),
+                    msg("doctor-state-dir-not-writable")
+                        .arg("path", &shown)
+                        .arg("error", e),
                 )
-                .fix(words(
-                    format!("{shown} の所有者と権限（chmod u+rwx）、ディスクの空き容量を確認してください"),
-                    format!("check the owner and permissions of {shown} (chmod u+rwx) and the free disk space"),
-                )),
+                .fix(msg("doctor-state-dir-not-writable-fix").arg("path", shown)),
             }
         })
         .collect()
@@ -1099,33 +908,30 @@ pub fn render(findings: &[Finding], lang: Lang) -> String {
         out.push_str(&format!(
             "  {} {}\n",
             f.severity.mark(lang),
-            f.what.get(lang)
+            f.what.text(lang)
         ));
         if let Some(fix) = &f.fix {
-            let arrow = match lang {
-                Lang::Ja => "対処",
-                Lang::En => "fix",
-            };
-            out.push_str(&format!("      → {arrow}: {}\n", fix.get(lang)));
+            let label = l10n::tr(lang, "doctor-fix-label", &[]);
+            out.push_str(&format!("      → {label}: {}\n", fix.text(lang)));
         }
     }
-    let count = |s| findings.iter().filter(|f| f.severity == s).count();
-    let (errors, warnings) = (count(Severity::Error), count(Severity::Warning));
     out.push('\n');
-    out.push_str(&match (errors, warnings, lang) {
-        (0, 0, Lang::Ja) => "問題は見つかりませんでした。".to_string(),
-        (0, 0, Lang::En) => "No problems found.".to_string(),
-        (e, w, Lang::Ja) => {
-            format!("問題 {e} 件、注意 {w} 件。上の「対処」を上から順に試してください。")
-        }
-        (e, w, Lang::En) => format!(
-            "{e} {}, {w} {}: try the fixes above, from the top.",
-            if e == 1 { "error" } else { "errors" },
-            if w == 1 { "warning" } else { "warnings" }
-        ),
-    });
+    out.push_str(&summary(findings, lang));
     out.push('\n');
     out
+}
+
+/// The report's last line: how many errors and warnings, or that there are none.
+fn summary(findings: &[Finding], lang: Lang) -> String {
+    let count = |s| findings.iter().filter(|f| f.severity == s).count();
+    match (count(Severity::Error), count(Severity::Warning)) {
+        (0, 0) => l10n::tr(lang, "doctor-no-problems", &[]),
+        (errors, warnings) => l10n::tr(
+            lang,
+            "doctor-summary",
+            &[("errors", errors.into()), ("warnings", warnings.into())],
+        ),
+    }
 }
 
 /// The JSON report: the worst severity and every finding, its words in `lang`.
@@ -1135,9 +941,9 @@ fn json(findings: &[Finding], worst: Severity, lang: Lang) -> serde_json::Result
         step: Step,
         id: &'a str,
         severity: Severity,
-        message: &'a str,
+        message: String,
         #[serde(skip_serializing_if = "Option::is_none")]
-        fix: Option<&'a str>,
+        fix: Option<String>,
     }
     let items: Vec<Item> = findings
         .iter()
@@ -1145,8 +951,8 @@ fn json(findings: &[Finding], worst: Severity, lang: Lang) -> serde_json::Result
             step: f.step,
             id: f.id,
             severity: f.severity,
-            message: f.what.get(lang),
-            fix: f.fix.as_ref().map(|w| w.get(lang)),
+            message: f.what.text(lang),
+            fix: f.fix.as_ref().map(|m| m.text(lang)),
         })
         .collect();
     serde_json::to_string_pretty(&serde_json::json!({
@@ -1199,19 +1005,29 @@ mod tests {
             ids(&f),
             [("usb-reader-unsupported-on-linux", Severity::Error)]
         );
-        assert!(f[0].what.en.contains("RC-S380"), "{:?}", f[0].what);
+        assert!(
+            f[0].what.text(Lang::En).contains("RC-S380"),
+            "{:?}",
+            f[0].what
+        );
         // RC-S300 with an old libccid names the version it needs and the one installed.
         let f = check_readers(Some(none), &[dev(0x054c, 0x0dc8, true)], &old);
         assert_eq!(ids(&f), [("usb-reader-libccid-too-old", Severity::Error)]);
-        assert!(f[0].what.en.contains("1.4.35") && f[0].what.en.contains("1.4.34"));
-        assert!(f[0].what.ja.contains("1.4.35 以降"), "{}", f[0].what.ja);
+        let (en, ja) = (f[0].what.text(Lang::En), f[0].what.text(Lang::Ja));
+        assert!(en.contains("1.4.35") && en.contains("1.4.34"));
+        assert!(ja.contains("1.4.35 以降"), "{ja}");
         // ... and with a new one it is supported; pcscd not showing it is a replug.
         let f = check_readers(Some(none), &[dev(0x054c, 0x0dc8, true)], &new);
         assert_eq!(ids(&f), [("usb-reader-not-loaded", Severity::Warning)]);
         // ACR1251 CL needs ACS's package.
         let f = check_readers(Some(none), &[dev(0x072f, 0x2229, true)], &new);
         assert_eq!(ids(&f), [("usb-reader-needs-libacsccid1", Severity::Error)]);
-        assert!(f[0].fix.as_ref().unwrap().en.contains("libacsccid1"));
+        assert!(f[0]
+            .fix
+            .as_ref()
+            .unwrap()
+            .text(Lang::En)
+            .contains("libacsccid1"));
         // An unknown CCID device no driver lists; a working reader beside it makes it a warning.
         let seen = ["SCM SCR 3310 00 00".to_string()];
         let f = check_readers(Some(&seen), &[dev(0x1234, 0x5678, true)], &new);
@@ -1221,6 +1037,16 @@ mod tests {
                 ("reader-seen", Severity::Ok),
                 ("usb-reader-no-driver", Severity::Warning)
             ]
+        );
+        let fix = |f: &[Finding], lang| f[1].fix.as_ref().unwrap().text(lang);
+        assert_eq!(
+            fix(&f, Lang::Ja),
+            "新しい libccid なら対応しているかもしれません（現在は ifd-ccid.bundle 1.5.2）。ccid.apdu.fr の対応表で 1234:5678 を探してください"
+        );
+        let f = check_readers(Some(&seen), &[dev(0x1234, 0x5678, true)], &[]);
+        assert_eq!(
+            fix(&f, Lang::En),
+            "install the driver: sudo apt install libccid; look 1234:5678 up in the lists at ccid.apdu.fr"
         );
         // Nothing at all.
         let f = check_readers(Some(none), &[], &new);
@@ -1234,7 +1060,8 @@ mod tests {
         assert_eq!(ids(&f), [("card-read", Severity::Ok)]);
         let f = check_card_by_daemon(&[s("A", "not-a-my-number-card", "juki-card")]);
         assert_eq!(ids(&f), [("card-not-my-number-card", Severity::Error)]);
-        assert!(f[0].what.ja.contains("住基カード"), "{}", f[0].what.ja);
+        let ja = f[0].what.text(Lang::Ja);
+        assert!(ja.contains("住基カード"), "{ja}");
         let f = check_card_by_daemon(&[s("A", "empty", "")]);
         assert_eq!(ids(&f), [("no-card", Severity::Info)]);
     }
@@ -1259,24 +1086,22 @@ mod tests {
     #[test]
     fn text_has_a_line_per_finding_and_a_summary() {
         let f = vec![
-            finding(
-                Step::Pcscd,
-                "x",
-                Severity::Ok,
-                words("動いています", "runs"),
-            ),
+            finding(Step::Pcscd, "x", Severity::Ok, msg("doctor-daemon-running")),
             finding(
                 Step::Daemon,
                 "y",
                 Severity::Warning,
-                words("止まっています", "stopped"),
+                msg("doctor-daemon-masked"),
             )
-            .fix(words("起動してください", "start it")),
+            .fix(msg("doctor-daemon-enable-fix")),
         ];
         let en = render(&f, Lang::En);
-        assert!(en.contains("pcscd:\n  [ok] runs\n"), "{en}");
         assert!(
-            en.contains("  [warning] stopped\n      → fix: start it\n"),
+            en.contains("pcscd:\n  [ok] the daemon is running\n"),
+            "{en}"
+        );
+        assert!(
+            en.contains("  [warning] it is masked in systemd\n      → fix: run: systemctl --user enable --now mynawatch\n"),
             "{en}"
         );
         assert!(
@@ -1285,8 +1110,207 @@ mod tests {
         );
         let ja = render(&f, Lang::Ja);
         assert!(
-            ja.contains("  [注意] 止まっています\n      → 対処: 起動してください\n"),
+            ja.contains("  [注意] systemd で無効化（mask）されています\n      → 対処: systemctl --user enable --now mynawatch を実行してください\n"),
             "{ja}"
         );
+        let summary = |errors: usize, warnings: usize, lang| {
+            let mut f =
+                vec![finding(Step::Card, "z", Severity::Error, msg("doctor-no-card")); errors];
+            f.extend(vec![
+                finding(
+                    Step::Card,
+                    "z",
+                    Severity::Warning,
+                    msg("doctor-no-card")
+                );
+                warnings
+            ]);
+            f.push(finding(
+                Step::Card,
+                "z",
+                Severity::Info,
+                msg("doctor-no-card"),
+            ));
+            super::summary(&f, lang)
+        };
+        assert_eq!(summary(0, 0, Lang::En), "No problems found.");
+        assert_eq!(summary(0, 0, Lang::Ja), "問題は見つかりませんでした。");
+        assert_eq!(
+            summary(1, 2, Lang::En),
+            "1 error, 2 warnings: try the fixes above, from the top."
+        );
+        assert_eq!(
+            summary(2, 0, Lang::Ja),
+            "問題 2 件、注意 0 件。上の「対処」を上から順に試してください。"
+        );
+    }
+
+    /// Every finding doctor can make, each wording with each shape of its variables.
+    fn every_finding() -> Vec<Finding> {
+        let mut out = Vec::new();
+        let dir = tempfile::tempdir().unwrap();
+        let (valid, invalid) = (
+            dir.path().join("valid.toml"),
+            dir.path().join("invalid.toml"),
+        );
+        std::fs::write(&valid, "").unwrap();
+        std::fs::write(&invalid, "notifications = maybe\n").unwrap();
+        for path in [
+            None,
+            Some(valid),
+            Some(dir.path().join("absent.toml")),
+            Some(invalid),
+        ] {
+            out.extend(check_config(path).0);
+        }
+        for answer in [
+            Ok(()),
+            Err(pcsc::Error::NoService),
+            Err(pcsc::Error::NoSmartcard),
+        ] {
+            for installed in [false, true] {
+                out.push(check_pcscd(answer, || installed));
+            }
+        }
+        let old = [libccid("1.4.34", &[(0x04e6, 0x5116)])];
+        let new = [libccid("1.5.2", &[(0x054c, 0x0dc8), (0x04e6, 0x5116)])];
+        let unlisted = [libccid("1.5.2", &[(0x04e6, 0x5116)])];
+        let mut named = dev(0x1234, 0x5678, true);
+        named.name = "Example Reader".into();
+        let devices = [
+            dev(0x054c, 0x06c1, false),
+            dev(0x054c, 0x0dc8, true),
+            dev(0x072f, 0x2229, true),
+            dev(0x04e6, 0x5116, true),
+            dev(0x1234, 0x5678, true),
+            named,
+        ];
+        let seen = ["SCM SCR 3310 00 00".to_string()];
+        for readers in [None, Some(&[][..]), Some(&seen[..])] {
+            for drivers in [&[][..], &old, &new, &unlisted] {
+                out.extend(check_readers(readers, &devices, drivers));
+                out.extend(check_readers(readers, &[], drivers));
+            }
+        }
+        let wire =
+            |state: &str, problem: &str| ("A".to_string(), state.to_string(), problem.to_string());
+        let mut states = vec![wire("shaking", "oddly"), wire("read", "oddly")];
+        for state in crate::readers::ReaderState::ALL {
+            states.push(wire(state.as_str(), ""));
+            for problem in ReadProblem::ALL {
+                states.push(wire(state.as_str(), problem.as_str()));
+            }
+        }
+        out.extend(check_card_by_daemon(&states));
+        out.extend(check_card_by_daemon(&[]));
+        for e in [
+            CardError::NoCard,
+            CardError::NoJpkiApplet,
+            CardError::NoCertificate,
+            CardError::ReaderNotFound("B".into()),
+        ] {
+            out.push(card_error("A", &e));
+        }
+        out.extend([
+            card_not_checked(false),
+            card_not_checked(true),
+            presence_unknown(&pcsc::Error::ReaderUnavailable),
+            card_readable("A"),
+        ]);
+        let enabled = [
+            None,
+            Some(Enabled::Yes("enabled".into())),
+            Some(Enabled::Disabled),
+            Some(Enabled::Masked),
+            Some(Enabled::NotFound),
+            Some(Enabled::Unknown("Failed to connect to bus".into())),
+        ];
+        for no_bus in [None, Some("no DBUS_SESSION_BUS_ADDRESS".to_string())] {
+            for (running, activatable) in
+                [(false, false), (false, true), (true, false), (true, true)]
+            {
+                for enabled in enabled.clone() {
+                    let bus = BusFacts {
+                        no_bus: no_bus.clone(),
+                        daemon_running: running,
+                        daemon_activatable: activatable,
+                        notifications_owned: running,
+                        notifications_activatable: activatable,
+                        enabled,
+                        ..BusFacts::default()
+                    };
+                    out.extend(check_daemon(&bus));
+                    for notifications in [false, true] {
+                        let config = Config {
+                            notifications,
+                            ..Config::default()
+                        };
+                        out.push(check_notifications(&bus, &config));
+                    }
+                }
+            }
+        }
+        std::fs::write(dir.path().join("file"), b"").unwrap();
+        let location = |dir| crate::state_dir::Location {
+            dir,
+            origin: crate::state_dir::Origin::XdgDefault,
+            others: vec![],
+        };
+        out.extend(check_state_dirs(Err(crate::store::StoreError::NoStateDir)));
+        out.extend(check_state_dirs(Ok(location(dir.path().join("state")))));
+        out.extend(check_state_dirs(Ok(location(
+            dir.path().join("file/state"),
+        ))));
+        out
+    }
+
+    #[test]
+    fn every_finding_renders_in_every_language_from_the_catalogue() {
+        let findings = every_finding();
+        let mut used = BTreeSet::from([
+            "doctor-step",
+            "doctor-severity",
+            "doctor-fix-label",
+            "doctor-no-problems",
+            "doctor-summary",
+        ]);
+        for lang in Lang::ALL {
+            for m in findings
+                .iter()
+                .flat_map(|f| std::iter::once(&f.what).chain(&f.fix))
+            {
+                used.insert(m.id);
+                let text = m.try_text(lang).unwrap_or_else(|e| panic!("{m:?}: {e:?}"));
+                assert!(!text.trim().is_empty(), "{m:?} in {lang}");
+                assert!(!text.contains('\n'), "{m:?} in {lang}: {text}");
+                assert!(
+                    !text.contains(['\u{2068}', '\u{2069}']),
+                    "isolation marks: {text}"
+                );
+            }
+            for f in &findings {
+                for (id, name, value) in [
+                    ("doctor-step", "step", f.step.as_str()),
+                    ("doctor-severity", "severity", f.severity.as_str()),
+                ] {
+                    let text = l10n::try_tr(lang, id, &[(name, value.into())]).unwrap();
+                    assert!(!text.is_empty(), "{id} {value} in {lang}");
+                }
+                // The selector keys are the names --json prints.
+                assert_eq!(serde_json::json!(f.step), f.step.as_str());
+                assert_eq!(serde_json::json!(f.severity), f.severity.as_str());
+            }
+            let text = render(&findings, lang);
+            assert!(!text.contains("doctor-"), "an id instead of words: {text}");
+        }
+        let steps: BTreeSet<&str> = findings.iter().map(|f| f.step.as_str()).collect();
+        assert_eq!(steps.len(), 7, "{steps:?}");
+        let catalogue = include_str!("../../i18n/ja/mynawatch.ftl");
+        let unreached: Vec<&str> = catalogue
+            .lines()
+            .filter_map(|l| l.split_once(" =").map(|(id, _)| id))
+            .filter(|id| id.starts_with("doctor-") && !used.contains(id))
+            .collect();
+        assert!(unreached.is_empty(), "not rendered here: {unreached:?}");
     }
 }
