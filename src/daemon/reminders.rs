@@ -239,15 +239,20 @@ mod tests {
         CardKey::try_from("0123456789abcdef0123456789abcdef".to_string()).unwrap()
     }
 
-    fn record(expires: &str) -> CardRecord {
-        CardRecord::typed(d(expires), None)
+    /// The test card, typed in: its certificate expires on 2026-06-20.
+    fn record() -> CardRecord {
+        CardRecord::typed(d("2026-06-20"), None)
     }
 
-    /// [`plan`] for the test card under the default policy.
+    /// 80 days before that expiry: renewal open, the 90-day reminder due.
+    fn today() -> NaiveDate {
+        d("2026-06-20") - chrono::Days::new(80)
+    }
+
+    /// [`plan`] for the test card under the default policy, today.
     fn plan_for(
         record: &CardRecord,
         presence: Presence,
-        today: NaiveDate,
         remind: Remind,
         notify_in: Option<Lang>,
     ) -> Publication {
@@ -255,24 +260,21 @@ mod tests {
             &key(),
             record,
             presence,
-            today,
+            today(),
             &Policy::default(),
             remind,
             notify_in,
         )
     }
 
+    /// ... with the card in a reader and its reminder asked for, as on an insertion.
+    fn plan_inserted(record: &CardRecord, notify_in: Option<Lang>) -> Publication {
+        plan_for(record, Presence::InReader, Remind::IfDue, notify_in)
+    }
+
     #[test]
     fn a_due_reminder_is_a_signal_then_a_notification() {
-        let rec = record("2026-06-20");
-        let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan_for(
-            &rec,
-            Presence::InReader,
-            today,
-            Remind::IfDue,
-            Some(Lang::En),
-        );
+        let p = plan_inserted(&record(), Some(Lang::En));
         assert_eq!(p.status, Status::RenewalOpen);
         assert_eq!(
             (p.view.status.as_str(), p.view.present),
@@ -286,32 +288,17 @@ mod tests {
 
     #[test]
     fn never_publishes_without_a_reminder() {
-        let rec = record("2026-06-20");
-        let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan_for(&rec, Presence::Away, today, Remind::Never, Some(Lang::En));
+        let p = plan_for(&record(), Presence::Away, Remind::Never, Some(Lang::En));
         assert_eq!(p.view.status, "renewal-open");
         assert_eq!(p.reminder, None);
     }
 
     #[test]
     fn a_pending_reminder_is_shown_again_without_a_second_signal() {
-        let mut rec = record("2026-06-20");
-        let today = d("2026-06-20") - chrono::Days::new(80);
-        let first = plan_for(
-            &rec,
-            Presence::InReader,
-            today,
-            Remind::IfDue,
-            Some(Lang::Ja),
-        );
+        let mut rec = record();
+        let first = plan_inserted(&rec, Some(Lang::Ja));
         rec.pending_reminder = Some(first.reminder.unwrap().milestone);
-        let again = plan_for(
-            &rec,
-            Presence::InReader,
-            today,
-            Remind::IfDue,
-            Some(Lang::Ja),
-        );
+        let again = plan_inserted(&rec, Some(Lang::Ja));
         let due = again.reminder.expect("still due until shown");
         assert_eq!(due.signal, None);
         assert!(due.notification.is_some());
@@ -319,16 +306,14 @@ mod tests {
 
     #[test]
     fn with_notifications_off_the_signal_is_the_delivery() {
-        let rec = record("2026-06-20");
-        let today = d("2026-06-20") - chrono::Days::new(80);
-        let p = plan_for(&rec, Presence::InReader, today, Remind::IfDue, None);
+        let mut rec = record();
+        let p = plan_inserted(&rec, None);
         let due = p.reminder.unwrap();
         assert!(due.signal.is_some());
         assert_eq!(due.notification, None);
         // Delivered: nothing more is due that day.
-        let mut rec = rec;
         rec.last_notified = Some(due.milestone);
-        let p = plan_for(&rec, Presence::InReader, today, Remind::IfDue, None);
+        let p = plan_inserted(&rec, None);
         assert_eq!(p.reminder, None);
     }
 }
