@@ -570,27 +570,19 @@ fn write_cert(dir: &Path, name: &str, not_before: &str, not_after: &str) -> Stri
 /// Seconds after midnight UTC: 14:59:59Z is 23:59:59 in Japan; 15:00:00Z is already the next day.
 const END_OF_JST_DAY: &str = "53999";
 const NEXT_JST_DAY: &str = "54000";
+/// The usual certificate's five years, in Japan from 2021-09-24 00:00 to 2026-09-24 23:59:59.
+const USUAL_FROM: &str = "2021-09-23T54000";
+const USUAL_TO: &str = "2026-09-24T53999";
 
 #[test]
 fn der_and_pem_certificates_are_read_in_japan_time() {
     let dir = tempfile::tempdir().unwrap();
-    let nb = "2021-09-23T54000"; // 2021-09-24 00:00 JST
-    let der = write_cert(
-        dir.path(),
-        "usual.der",
-        nb,
-        &format!("2026-09-24T{END_OF_JST_DAY}"),
-    );
-    let pem = write_cert(
-        dir.path(),
-        "usual.pem",
-        nb,
-        &format!("2026-09-24T{END_OF_JST_DAY}"),
-    );
+    let der = write_cert(dir.path(), "usual.der", USUAL_FROM, USUAL_TO);
+    let pem = write_cert(dir.path(), "usual.pem", USUAL_FROM, USUAL_TO);
     let late = write_cert(
         dir.path(),
         "late.der",
-        nb,
+        USUAL_FROM,
         &format!("2026-09-24T{NEXT_JST_DAY}"),
     );
 
@@ -630,12 +622,7 @@ fn leap_day_certificate_from_a_file() {
 #[test]
 fn bad_certificate_files_are_one_line_and_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let good = write_cert(
-        dir.path(),
-        "good.der",
-        "2021-09-23T54000",
-        "2026-09-24T53999",
-    );
+    let good = write_cert(dir.path(), "good.der", USUAL_FROM, USUAL_TO);
     let bytes = std::fs::read(&good).unwrap();
 
     let truncated = dir.path().join("truncated.der");
@@ -689,13 +676,8 @@ fn bad_certificate_files_are_one_line_and_exit_2() {
         assert!(!stdout(&o).contains("valid"), "{}", stdout(&o));
     }
     // Two certificates in one file: which one is meant is unknowable, so neither is used.
-    let pem = std::fs::read_to_string(write_cert(
-        dir.path(),
-        "one.pem",
-        "2021-09-23T54000",
-        "2026-09-24T53999",
-    ))
-    .unwrap();
+    let pem =
+        std::fs::read_to_string(write_cert(dir.path(), "one.pem", USUAL_FROM, USUAL_TO)).unwrap();
     let two = dir.path().join("two.pem");
     std::fs::write(&two, format!("{pem}{pem}")).unwrap();
     assert_bad_input(
@@ -703,12 +685,7 @@ fn bad_certificate_files_are_one_line_and_exit_2() {
         "more than one certificate",
     );
     // notBefore after notAfter: broken, never judged.
-    let backwards = write_cert(
-        dir.path(),
-        "backwards.der",
-        "2026-09-24T53999",
-        "2021-09-23T54000",
-    );
+    let backwards = write_cert(dir.path(), "backwards.der", USUAL_TO, USUAL_FROM);
     assert_bad_input(
         &check(&["--cert", &backwards, "--today", "2026-01-01"]),
         "notBefore is after notAfter",

@@ -8,14 +8,14 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use mynawatch::exit::Exit;
 use support::bus::{NotificationServer, PrivateBus};
 use support::daemon::{property, quiet_args, DaemonProc, MANAGER, NAME, ROOT};
 use support::pcscd::{e2e, require, SimCard, SLOT0, SLOT1};
-use support::{bin, wait_for};
+use support::{bin, detached_sh, wait_for};
 
 /// A home for one doctor run: config, state and an empty sysfs (the machine's USB devices must not
 /// change the answer).
@@ -328,11 +328,7 @@ impl EmptyPcscd {
             run.display(),
             conf.display()
         );
-        let child = Command::new("unshare")
-            .args(["--mount", "sh", "-c", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        let child = detached_sh(&["unshare", "--mount"], &script)
             .spawn()
             .expect("unshare");
         let socket = run.join("pcscd.comm");

@@ -18,7 +18,7 @@ pub mod procfs;
 pub mod ship;
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -73,6 +73,19 @@ pub fn neutral_env(cmd: &mut Command) -> &mut Command {
     ] {
         cmd.env_remove(var);
     }
+    cmd
+}
+
+/// `sh -c SCRIPT` started through `launcher` (`unshare --mount`, `setsid --fork`: a shell that
+/// must live apart from this test's process), none of the test's stdin, stdout or stderr given.
+pub fn detached_sh(launcher: &[&str], script: &str) -> Command {
+    let (program, args) = launcher.split_first().expect("a launcher");
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .args(["sh", "-c", script])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     cmd
 }
 

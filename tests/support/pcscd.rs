@@ -379,11 +379,7 @@ impl PcscdControl {
              do sleep 1; done; kill $p 2>/dev/null; wait"
         );
         // --fork: the watcher is nobody's child here, so nothing is left to wait for.
-        let status = Command::new("setsid")
-            .args(["--fork", "sh", "-c", &script])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+        let status = super::detached_sh(&["setsid", "--fork"], &script)
             .status()
             .expect("start the pcscd watcher");
         assert!(status.success());
