@@ -253,11 +253,7 @@ fn render_card(c: &CardView, lang: Lang) -> String {
         s.push_str(&format!("  {}\n", l10n::tr(lang, "report-next-steps", &[])));
     }
     for a in &c.actions {
-        let text = match lang {
-            Lang::Ja => &a.ja,
-            Lang::En => &a.en,
-        };
-        s.push_str(&format!("   - {text}\n"));
+        s.push_str(&format!("   - {}\n", a.text(lang)));
     }
     s
 }
@@ -265,7 +261,7 @@ fn render_card(c: &CardView, lang: Lang) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dbus::client::ActionView;
+    use crate::dbus::client::ActionText;
 
     #[test]
     fn renders_cards_in_both_languages() {
@@ -280,7 +276,7 @@ mod tests {
                 days_left: 80,
                 present: true,
                 insurance_registered: "unknown".into(),
-                actions: vec![ActionView {
+                actions: vec![ActionText {
                     id: "renew-certificate".into(),
                     ja: "更新してください".into(),
                     en: "Renew it".into(),

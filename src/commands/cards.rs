@@ -368,8 +368,7 @@ fn changes_text(card: &CardView, changes: &[FieldChange], lang: Lang) -> String 
         if c.field == "actions" {
             s.push_str(&format!("  {label}:\n"));
             for a in &card.actions {
-                let text = if lang == Lang::Ja { &a.ja } else { &a.en };
-                s.push_str(&format!("   - {text}\n"));
+                s.push_str(&format!("   - {}\n", a.text(lang)));
             }
             continue;
         }

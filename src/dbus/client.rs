@@ -5,7 +5,8 @@ use serde::Serialize;
 use zbus::{Connection, OwnedVariant, Variant};
 
 use super::{key_from_path, ManagerProxy, BUS_NAME, CARD_INTERFACE, ROOT_PATH};
-pub use super::{ActionView, CardView, PinView};
+pub use super::{CardView, PinView};
+pub use crate::l10n::ActionText;
 
 /// Why the client could not reach the daemon.
 #[derive(Debug, thiserror::Error)]

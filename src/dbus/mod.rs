@@ -14,7 +14,7 @@ pub use card::{Card, CardProxy};
 pub use error::Error;
 pub use manager::{Manager, ManagerProxy};
 pub use strict::Strict;
-pub use view::{ActionView, CardView, PinView, Presence};
+pub use view::{CardView, PinView, Presence};
 
 use std::borrow::Cow;
 use std::collections::HashMap;

@@ -11,15 +11,8 @@ use serde::Serialize;
 use zbus::zvariant::{OwnedVariant, Variant};
 
 use crate::card::CardKey;
+use crate::l10n::ActionText;
 use crate::rules::{Assessment, CardExpirySource, PinCounters, PinKind, PinState, Registration};
-
-/// One next step: its id and its text in Japanese and English. On the bus `(sss)`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ActionView {
-    pub id: String,
-    pub ja: String,
-    pub en: String,
-}
 
 /// One PIN's retry counter: state "remaining" (tries left), "blocked", "verified" or "unknown".
 /// On the bus `(si)`, tries -1 when absent.
@@ -53,7 +46,7 @@ macro_rules! same_on_the_bus {
 }
 same_on_the_bus!(String, i32, bool);
 
-impl Wire for Vec<ActionView> {
+impl Wire for Vec<ActionText> {
     type Bus = Vec<(String, String, String)>;
     fn to_bus(&self) -> Self::Bus {
         self.iter()
@@ -62,7 +55,7 @@ impl Wire for Vec<ActionView> {
     }
     fn from_bus(bus: Self::Bus) -> Self {
         bus.into_iter()
-            .map(|(id, ja, en)| ActionView { id, ja, en })
+            .map(|(id, ja, en)| ActionText { id, ja, en })
             .collect()
     }
 }
@@ -146,7 +139,7 @@ card_properties! {
     insurance_registered: String = "InsuranceRegistered",
     present: bool = "Present",
     /// Most urgent first.
-    actions: Vec<ActionView> = "Actions",
+    actions: Vec<ActionText> = "Actions",
     /// The card's own expiry (YYYY-MM-DD) and where it came from ("user", "inferred"), or "" / "".
     card_expires: String = "CardExpires",
     card_expires_source: String = "CardExpiresSource",
@@ -209,14 +202,7 @@ impl CardView {
             insurance_registered: registered.as_str().to_string(),
             present: presence == Presence::InReader,
             label: label.to_string(),
-            actions: crate::l10n::action_texts(&a.actions)
-                .into_iter()
-                .map(|x| ActionView {
-                    id: x.id,
-                    ja: x.ja,
-                    en: x.en,
-                })
-                .collect(),
+            actions: crate::l10n::action_texts(&a.actions),
             card_expires: a
                 .card_expires
                 .map(|c| c.date.to_string())
@@ -324,7 +310,7 @@ mod tests {
             status: "renewal-open".into(),
             days_left: 80,
             present: true,
-            actions: vec![ActionView {
+            actions: vec![ActionText {
                 id: "renew-certificate".into(),
                 ja: "更新".into(),
                 en: "Renew".into(),

@@ -159,6 +159,16 @@ pub struct ActionText {
     pub en: String,
 }
 
+impl ActionText {
+    /// The text in `lang`.
+    pub fn text(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ja => &self.ja,
+            Lang::En => &self.en,
+        }
+    }
+}
+
 /// Every action of an assessment, in both API languages.
 pub fn action_texts(actions: &[Action]) -> Vec<ActionText> {
     actions

@@ -190,14 +190,7 @@ fn card_line(c: &CardView, lang: Lang) -> CardLine {
         name,
         summary,
         registered: Registered::parse(&c.insurance_registered),
-        steps: c
-            .actions
-            .iter()
-            .map(|a| match lang {
-                Lang::Ja => a.ja.clone(),
-                Lang::En => a.en.clone(),
-            })
-            .collect(),
+        steps: c.actions.iter().map(|a| a.text(lang).to_owned()).collect(),
         judged: !matches!(status_of(c), None | Some(Status::NotAMyNumberCard)),
     }
 }
@@ -205,7 +198,7 @@ fn card_line(c: &CardView, lang: Lang) -> CardLine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mynawatch::dbus::client::ActionView;
+    use mynawatch::dbus::client::ActionText;
 
     fn card(key: &str, label: &str, status: &str, days: i32) -> CardView {
         CardView {
@@ -214,7 +207,7 @@ mod tests {
             status: status.into(),
             days_left: days,
             insurance_registered: "unknown".into(),
-            actions: vec![ActionView {
+            actions: vec![ActionText {
                 id: "renew-certificate".into(),
                 ja: "市区町村の窓口で更新".into(),
                 en: "Renew at your municipal office".into(),
