@@ -252,16 +252,18 @@ fn corrupt_state_files_are_moved_aside_and_the_daemon_serves() {
 fn a_bad_record_in_the_state_file_costs_only_that_record() {
     let bus = PrivateBus::start();
     let dir = seeded_dir("2031-06-20");
-    let path = dir.path().join("state.json");
-    let mut json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&state_file(dir.path())).unwrap();
     json["cards"][support::daemon::SEEDED_KEY]["label"] = "Mom".into();
     let good = json["cards"][support::daemon::SEEDED_KEY].clone();
     let mut bad = good.clone();
     bad["cert"]["not_after"] = "2027-02-30".into();
     json["cards"]["fedcba9876543210fedcba9876543210"] = bad;
     json["cards"]["not-a-key"] = good;
-    std::fs::write(&path, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
+    std::fs::write(
+        dir.path().join("state.json"),
+        serde_json::to_vec_pretty(&json).unwrap(),
+    )
+    .unwrap();
     // A temp file a crash left behind, holding a card since forgotten: removed at start.
     let leftover = dir.path().join(".state.json.tmp-4242-0");
     std::fs::write(&leftover, serde_json::to_vec_pretty(&json).unwrap()).unwrap();
@@ -320,12 +322,9 @@ fn a_bad_record_in_the_state_file_costs_only_that_record() {
 fn a_newer_state_version_refuses_to_start_and_keeps_the_file() {
     let bus = PrivateBus::start();
     let dir = seeded_dir("2031-06-20");
-    let path = dir.path().join("state.json");
-    let newer = String::from_utf8(std::fs::read(&path).unwrap())
-        .unwrap()
-        .replace("\"version\": 1", "\"version\": 2");
+    let newer = state_file(dir.path()).replace("\"version\": 1", "\"version\": 2");
     assert!(newer.contains("\"version\": 2"));
-    std::fs::write(&path, &newer).unwrap();
+    std::fs::write(dir.path().join("state.json"), &newer).unwrap();
     let mut d = DaemonProc::spawn(&bus, &quiet_args(dir.path(), "2026-03-01"), &[]);
     let status = d.wait_exit();
     assert_eq!(
@@ -339,7 +338,7 @@ fn a_newer_state_version_refuses_to_start_and_keeps_the_file() {
         log.contains("newer mynawatch") && log.contains("state.json"),
         "{log}"
     );
-    assert_eq!(std::fs::read_to_string(&path).unwrap(), newer);
+    assert_eq!(state_file(dir.path()), newer);
     let names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
