@@ -755,8 +755,29 @@ pub(crate) mod tests {
         (serde_json::to_string_pretty(&json).unwrap(), bad)
     }
 
-    fn three_cards(store: &Store) -> State {
-        let (_, one) = sample(store);
+    /// [`file_with_bad_records`] written as `dir`'s state.json.
+    fn write_bad_records(
+        dir: &Path,
+        good: &State,
+    ) -> (String, Vec<(&'static str, String, serde_json::Value)>) {
+        let (text, bad) = file_with_bad_records(good);
+        fs::write(dir.join("state.json"), &text).unwrap();
+        (text, bad)
+    }
+
+    /// The files bad records were set aside in.
+    fn rejected_files(dir: &Path) -> Vec<String> {
+        names(dir)
+            .into_iter()
+            .filter(|n| n.starts_with("state.json.rejected-"))
+            .collect()
+    }
+
+    /// A store in a new directory, and three cards under its salt (not saved).
+    fn three_cards() -> (tempfile::TempDir, Store, State) {
+        let tmp = tempfile::tempdir().unwrap();
+        let (store, _) = Store::open(tmp.path()).unwrap();
+        let (_, one) = sample(&store);
         let rec = one.cards.values().next().unwrap().clone();
         let mut state = State::default();
         for (n, label) in [(1u8, "母"), (2, "父"), (3, "")] {
@@ -769,7 +790,7 @@ pub(crate) mod tests {
                 },
             );
         }
-        state
+        (tmp, store, state)
     }
 
     /// One impossible date or bad key costs only its own record: the others load, the bad ones are
@@ -777,23 +798,17 @@ pub(crate) mod tests {
     /// and the next start finds nothing to reject.
     #[test]
     fn a_bad_record_is_set_aside_and_every_other_card_kept() {
-        let tmp = tempfile::tempdir().unwrap();
+        let (tmp, store, good) = three_cards();
         let dir = tmp.path();
-        let (store, _) = Store::open(dir).unwrap();
-        let good = three_cards(&store);
         drop(store);
-        let (text, bad) = file_with_bad_records(&good);
-        fs::write(dir.join("state.json"), &text).unwrap();
+        let (text, bad) = write_bad_records(dir, &good);
 
         let (store, state) = Store::open(dir).unwrap();
         assert_eq!(
             state, good,
             "every good card, with its label, answers and reminder history"
         );
-        let rejected: Vec<String> = names(dir)
-            .into_iter()
-            .filter(|n| n.starts_with("state.json.rejected-"))
-            .collect();
+        let rejected = rejected_files(dir);
         assert_eq!(rejected.len(), 1, "{:?}", names(dir));
         let path = dir.join(&rejected[0]);
         assert_eq!(mode(&path), 0o600);
@@ -809,11 +824,7 @@ pub(crate) mod tests {
         drop(store);
         let (_, again) = Store::open(dir).unwrap();
         assert_eq!(again, good);
-        let n = names(dir)
-            .iter()
-            .filter(|n| n.starts_with("state.json.rejected-"))
-            .count();
-        assert_eq!(n, 1, "{:?}", names(dir));
+        assert_eq!(rejected_files(dir).len(), 1, "{:?}", names(dir));
         assert!(!names(dir).iter().any(|n| n.contains("corrupt")));
     }
 
@@ -821,22 +832,16 @@ pub(crate) mod tests {
     /// the file is not rewritten; this store's first save sets the bad records aside first.
     #[test]
     fn without_the_lock_the_bad_records_are_set_aside_by_the_first_save() {
-        let tmp = tempfile::tempdir().unwrap();
+        let (tmp, store, good) = three_cards();
         let dir = tmp.path();
-        let (store, _) = Store::open(dir).unwrap();
-        let good = three_cards(&store);
-        let (text, bad) = file_with_bad_records(&good);
-        fs::write(dir.join("state.json"), &text).unwrap();
+        let (text, bad) = write_bad_records(dir, &good);
         // `store` still holds the lock.
         let (second, state) = Store::open(dir).unwrap();
         assert_eq!(state, good);
         assert_eq!(fs::read_to_string(dir.join("state.json")).unwrap(), text);
         assert!(!names(dir).iter().any(|n| n.contains("rejected")));
         second.save(&state).unwrap();
-        let rejected: Vec<String> = names(dir)
-            .into_iter()
-            .filter(|n| n.starts_with("state.json.rejected-"))
-            .collect();
+        let rejected = rejected_files(dir);
         assert_eq!(rejected.len(), 1);
         let kept: serde_json::Value =
             serde_json::from_str(&fs::read_to_string(dir.join(&rejected[0])).unwrap()).unwrap();
