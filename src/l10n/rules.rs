@@ -39,18 +39,26 @@ pub(super) fn message<'a>(
     lang: Lang,
 ) -> (&'a str, Vec<(&'static str, FluentValue<'a>)>) {
     let d = |x| FluentValue::from(date(x, lang));
+    // What both renewal actions say: the expiry, the birthday the renewed certificate runs to, and
+    // whether the card face's own expiry is known.
+    let renewal = |expires, birthdays: &u32, card_face_unknown: &bool| {
+        [
+            ("expires", d(expires)),
+            ("birthdays", (*birthdays).into()),
+            ("card-face", yes_no(*card_face_unknown, "unknown", "known")),
+        ]
+    };
     let args = match a {
         Action::RenewLater {
             renewal_opens,
             expires,
             birthdays,
             card_face_unknown,
-        } => vec![
-            ("renewal-opens", d(*renewal_opens)),
-            ("expires", d(*expires)),
-            ("birthdays", (*birthdays).into()),
-            ("card-face", yes_no(*card_face_unknown, "unknown", "known")),
-        ],
+        } => {
+            let mut v = vec![("renewal-opens", d(*renewal_opens))];
+            v.extend(renewal(*expires, birthdays, card_face_unknown));
+            v
+        }
         Action::NewCardLater {
             card_expires,
             applications_open,
@@ -66,21 +74,16 @@ pub(super) fn message<'a>(
             grace_end,
             birthdays,
             card_face_unknown,
-        } => vec![
-            (
-                "phase",
-                match phase {
-                    RenewPhase::Open => "open",
-                    RenewPhase::Expired => "expired",
-                    RenewPhase::Lapsed => "lapsed",
-                }
-                .into(),
-            ),
-            ("expires", d(*expires)),
-            ("grace-end", d(*grace_end)),
-            ("birthdays", (*birthdays).into()),
-            ("card-face", yes_no(*card_face_unknown, "unknown", "known")),
-        ],
+        } => {
+            let phase = match phase {
+                RenewPhase::Open => "open",
+                RenewPhase::Expired => "expired",
+                RenewPhase::Lapsed => "lapsed",
+            };
+            let mut v = vec![("phase", phase.into()), ("grace-end", d(*grace_end))];
+            v.extend(renewal(*expires, birthdays, card_face_unknown));
+            v
+        }
         Action::ApplyNewCard {
             card_expires,
             when,
