@@ -8,15 +8,13 @@ use std::path::Path;
 
 use support::bus::PrivateBus;
 use support::cli::{output, run};
-use support::daemon::{busctl, e2e_bus, fresh_state_dir, DaemonProc, CARD, ROOT};
+use support::daemon::{busctl, e2e_bus, fresh_state_dir, write_state, DaemonProc, CARD, ROOT};
 
 const MOTHER: &str = "0123456789abcdef0123456789abcdef";
 const FATHER: &str = "0123cdef89abcdef0123456789abcdef";
 
 /// Two remembered cards: "母" (certificate until 2031-06-20) and an unnamed one (until 2026-04-10).
 fn seed(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("salt"), format!("{}\n", "ab".repeat(32))).unwrap();
     let card = |label: &str, not_after: &str| {
         serde_json::json!({
             "label": label,
@@ -28,11 +26,10 @@ fn seed(dir: &Path) {
             "registered": "unknown",
         })
     };
-    let state = serde_json::json!({
-        "version": 1,
-        "cards": { MOTHER: card("母", "2031-06-20"), FATHER: card("", "2026-04-10") }
-    });
-    std::fs::write(dir.join("state.json"), state.to_string()).unwrap();
+    write_state(
+        dir,
+        serde_json::json!({ MOTHER: card("母", "2031-06-20"), FATHER: card("", "2026-04-10") }),
+    );
 }
 
 /// A card property's value as JSON (busctl's text form escapes non-ASCII).

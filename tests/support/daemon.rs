@@ -50,11 +50,9 @@ pub fn first_cert_start(expires: &str) -> String {
 /// Write a salt and a state file with one card ([`SEEDED_KEY`], label "母", a first certificate
 /// expiring on `expires`, nothing notified yet) into `dir`, as a daemon would have left them.
 pub fn seed_state(dir: &Path, expires: &str) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("salt"), format!("{}\n", "ab".repeat(32))).unwrap();
-    let state = serde_json::json!({
-        "version": 1,
-        "cards": { SEEDED_KEY: {
+    write_state(
+        dir,
+        serde_json::json!({ SEEDED_KEY: {
             "label": "母",
             "token": "my-number-card",
             "cert": { "not_before": first_cert_start(expires), "not_after": expires },
@@ -63,8 +61,16 @@ pub fn seed_state(dir: &Path, expires: &str) {
             "pins": { "auth": null, "sign": null, "card_info": null },
             "last_notified": null,
             "last_seen": null
-        }}
-    });
+        }}),
+    );
+}
+
+/// Write a salt and a state file remembering `cards` (key → record) into `dir`, creating it, as a
+/// daemon would have left them.
+pub fn write_state(dir: &Path, cards: serde_json::Value) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("salt"), format!("{}\n", "ab".repeat(32))).unwrap();
+    let state = serde_json::json!({ "version": 1, "cards": cards });
     std::fs::write(
         dir.join("state.json"),
         serde_json::to_vec_pretty(&state).unwrap(),
