@@ -801,7 +801,7 @@ pub(crate) mod tests {
         let (tmp, store, good) = three_cards();
         let dir = tmp.path();
         drop(store);
-        let (text, bad) = write_bad_records(dir, &good);
+        let (_, bad) = write_bad_records(dir, &good);
 
         let (store, state) = Store::open(dir).unwrap();
         assert_eq!(
@@ -832,10 +832,10 @@ pub(crate) mod tests {
     /// the file is not rewritten; this store's first save sets the bad records aside first.
     #[test]
     fn without_the_lock_the_bad_records_are_set_aside_by_the_first_save() {
-        let (tmp, store, good) = three_cards();
+        // `_holder` holds the lock to the end (a named binding, unlike `_`, is not dropped at once).
+        let (tmp, _holder, good) = three_cards();
         let dir = tmp.path();
         let (text, bad) = write_bad_records(dir, &good);
-        // `store` still holds the lock.
         let (second, state) = Store::open(dir).unwrap();
         assert_eq!(state, good);
         assert_eq!(fs::read_to_string(dir.join("state.json")).unwrap(), text);
