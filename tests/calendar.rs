@@ -7,24 +7,21 @@ mod support;
 use std::path::Path;
 
 use support::bus::PrivateBus;
-use support::daemon::{fresh_state_dir, DaemonProc};
+use support::daemon::{fresh_state_dir, write_state, DaemonProc};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef";
 
 fn seed(dir: &Path) {
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("salt"), format!("{}\n", "ab".repeat(32))).unwrap();
-    let state = serde_json::json!({
-        "version": 1,
-        "cards": { KEY: {
+    write_state(
+        dir,
+        serde_json::json!({ KEY: {
             "label": "母（実家, 二階）",
             "token": "my-number-card",
             "cert": { "not_before": "2021-06-21", "not_after": "2026-06-20" },
             "card_expires": "2031-06-20",
             "registered": "yes",
-        }}
-    });
-    std::fs::write(dir.join("state.json"), state.to_string()).unwrap();
+        }}),
+    );
 }
 
 /// Parse with python3-icalendar and print one JSON line per event.

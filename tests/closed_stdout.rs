@@ -7,7 +7,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use support::bus::PrivateBus;
-use support::daemon::{seeded_dir, DaemonProc};
+use support::daemon::seeded_daemon;
 use support::{bin, neutral_env, wait_for};
 
 /// Run `cmd` with a stdout pipe whose reading end is closed before the program writes, and with
@@ -67,8 +67,7 @@ fn offline_commands_end_quietly_on_a_closed_stdout() {
 #[test]
 fn daemon_clients_end_quietly_on_a_closed_stdout() {
     let bus = PrivateBus::start();
-    let dir = seeded_dir("2031-06-20");
-    let mut daemon = DaemonProc::quiet(&bus, dir.path(), "2026-03-01");
+    let (_dir, mut daemon) = seeded_daemon(&bus);
     for args in [
         &["status"][..],
         &["status", "--json"],
