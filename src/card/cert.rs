@@ -117,14 +117,9 @@ pub fn parse(der: &[u8]) -> Result<(CertValidity, CardIdentity), CardError> {
         }
         None => return Err(CardError::CertInvalid("too short for a certificate".into())),
     }
-    let (rest, cert) =
+    // The framing check above leaves nothing after the SEQUENCE, so `rest` is always empty.
+    let (_, cert) =
         parse_x509_certificate(der).map_err(|e| CardError::CertInvalid(e.to_string()))?;
-    if !rest.is_empty() {
-        return Err(CardError::CertInvalid(format!(
-            "{} bytes after the certificate",
-            rest.len()
-        )));
-    }
     check_user_auth(&cert)?;
     let validity = cert.validity();
     let instant = |t: &ASN1Time| {
