@@ -19,6 +19,7 @@ use serde_json::json;
 use super::common::Answer;
 use crate::card::{CardError, CertRead};
 use crate::config::Config;
+use crate::dbus::PinView;
 use crate::exit::Exit;
 use crate::l10n::{self, Lang};
 use crate::pcsc::transport::{
@@ -126,16 +127,14 @@ fn pick_reader(ctx: &Context, wanted: Option<&str>) -> Result<String, Failure> {
 }
 
 fn pin_text(p: Option<PinState>, lang: Lang) -> String {
-    let (state, tries) = match p {
-        Some(PinState::Remaining(n)) => ("remaining", n),
-        Some(PinState::Blocked) => ("blocked", 0),
-        Some(PinState::Verified) => ("verified", 0),
-        None => ("unknown", 0),
-    };
+    let PinView { state, tries } = PinView::of(p);
     l10n::tr(
         lang,
         "read-pin",
-        &[("state", state.into()), ("tries", tries.into())],
+        &[
+            ("state", state.into()),
+            ("tries", tries.unwrap_or(0).into()),
+        ],
     )
 }
 

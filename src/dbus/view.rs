@@ -160,17 +160,24 @@ card_properties! {
 pub fn pin_counters(pins: &PinCounters) -> BTreeMap<String, PinView> {
     [PinKind::Auth, PinKind::Sign, PinKind::CardInfo]
         .into_iter()
-        .map(|k| {
-            let (state, tries) = match pins.get(k) {
-                Some(PinState::Remaining(n)) => ("remaining", Some(i32::from(n))),
-                Some(PinState::Blocked) => ("blocked", Some(0)),
-                Some(PinState::Verified) => ("verified", None),
-                None => ("unknown", None),
-            };
-            let state = state.to_string();
-            (k.as_str().to_string(), PinView { state, tries })
-        })
+        .map(|k| (k.as_str().to_string(), PinView::of(pins.get(k))))
         .collect()
+}
+
+impl PinView {
+    /// One PIN's counter in these terms (see [`pin_counters`]).
+    pub fn of(pin: Option<PinState>) -> Self {
+        let (state, tries) = match pin {
+            Some(PinState::Remaining(n)) => ("remaining", Some(i32::from(n))),
+            Some(PinState::Blocked) => ("blocked", Some(0)),
+            Some(PinState::Verified) => ("verified", None),
+            None => ("unknown", None),
+        };
+        PinView {
+            state: state.to_string(),
+            tries,
+        }
+    }
 }
 
 /// Whether the card is in a reader now: the Card's `Present` property.
